@@ -1,0 +1,23 @@
+//! What panels ask the app to do. Panels push commands; [`super::PolyshadeApp`]
+//! handles them in one place, after drawing.
+
+use std::path::PathBuf;
+
+/// A user intent, produced by a panel, handled by the app.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Show the system file dialog to pick photos.
+    OpenDialog,
+    /// Open these photos (from the dialog, drag-and-drop or the command line).
+    Open(Vec<PathBuf>),
+    /// Show the photo with this id.
+    Select(u64),
+    /// Saturation gain (resaturate) applied in the composition shader.
+    SetGain(f32),
+    /// Detail map strength (paper eq. 7), 0 = off, 1 = paper.
+    SetDetail(f32),
+    /// Zoom to fit and centre.
+    FitView,
+    /// Dismiss the error message with this index.
+    DismissError(usize),
+}

@@ -1,0 +1,48 @@
+//! Right panel: composition controls and facts about the photo.
+
+use super::super::{Command, PhotoEntry};
+use crate::gpu::ComposeParams;
+
+pub fn adjust(ui: &mut egui::Ui, photo: Option<&PhotoEntry>, params: ComposeParams, commands: &mut Vec<Command>) {
+    egui::Panel::right("adjust").resizable(false).exact_size(230.0).show(ui, |ui| {
+        ui.heading("Adjust");
+        let mut gain = params.gain;
+        if ui.add(egui::Slider::new(&mut gain, 0.0..=2.0).text("Saturation")).changed() {
+            commands.push(Command::SetGain(gain));
+        }
+        let mut detail = params.detail_strength;
+        let slider = egui::Slider::new(&mut detail, 0.0..=1.0).text("Detail");
+        if ui.add(slider).on_hover_text("Detail map strength (paper eq. 7): 0 = off, 1 = paper").changed() {
+            commands.push(Command::SetDetail(detail));
+        }
+        if ui.button("Reset").clicked() {
+            let defaults = ComposeParams::default();
+            commands.push(Command::SetGain(defaults.gain));
+            commands.push(Command::SetDetail(defaults.detail_strength));
+        }
+        ui.separator();
+        if let Some(photo) = photo {
+            egui::Grid::new("photo facts").num_columns(2).show(ui, |ui| {
+                ui.weak("Photo");
+                ui.label(photo.name.as_str());
+                ui.end_row();
+                ui.weak("Size");
+                ui.label(format!("{} × {}", photo.full_size.0, photo.full_size.1));
+                ui.end_row();
+                if photo.preview_size != photo.full_size {
+                    ui.weak("Preview");
+                    ui.label(format!("{} × {}", photo.preview_size.0, photo.preview_size.1));
+                    ui.end_row();
+                }
+                if let Some(info) = &photo.info {
+                    ui.weak("Depth");
+                    ui.label(format!("{} bits/channel", info.bits_per_channel));
+                    ui.end_row();
+                    ui.weak("Profile");
+                    ui.label(if info.icc_profile.is_some() { "embedded ICC" } else { "sRGB (assumed)" });
+                    ui.end_row();
+                }
+            });
+        }
+    });
+}

@@ -1,0 +1,37 @@
+//! Left panel: the opened photos as thumbnails.
+
+use super::super::{Command, Library};
+
+pub fn library(ui: &mut egui::Ui, library: &Library, commands: &mut Vec<Command>) {
+    egui::Panel::left("library").resizable(true).default_size(250.0).show(ui, |ui| {
+        ui.heading("Library");
+        if ui.button("Open photos…").clicked() {
+            commands.push(Command::OpenDialog);
+        }
+        ui.separator();
+        if library.photos().is_empty() {
+            ui.weak("Open photos with the button above, or drop them on the window.");
+        }
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            let selected = library.selected().map(|p| p.id);
+            for photo in library.photos() {
+                match &photo.thumbnail {
+                    Some(texture) => {
+                        let image = egui::Image::new(texture).max_size(egui::vec2(96.0, 64.0));
+                        let button = egui::Button::image_and_text(image, photo.name.as_str()).selected(selected == Some(photo.id));
+                        let response = ui.add(button).on_hover_text(photo.path.display().to_string());
+                        if response.clicked() {
+                            commands.push(Command::Select(photo.id));
+                        }
+                    }
+                    None => {
+                        ui.horizontal(|ui| {
+                            ui.spinner();
+                            ui.label(photo.name.as_str());
+                        });
+                    }
+                }
+            }
+        });
+    });
+}

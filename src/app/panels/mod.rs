@@ -1,0 +1,12 @@
+//! The panels of the main window. Each sees plain data, never GPU or model
+//! state, and pushes [`Command`](super::Command)s.
+
+mod adjust;
+mod bars;
+mod library;
+mod viewer;
+
+pub use adjust::adjust;
+pub use bars::{drop_hint, menu_bar, status_bar};
+pub use library::library;
+pub use viewer::viewer;

@@ -1,0 +1,56 @@
+//! `polyshade fields PHOTO --out DIR`
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::fields::resample::area_downsample;
+use crate::fields::{Field, NET_SIZE, hsv};
+use crate::io::load_photo;
+
+#[derive(Debug, clap::Args)]
+pub struct FieldsArgs {
+    /// The photo to split.
+    pub photo: PathBuf,
+    /// Folder to write V.png, S.png, V_32x32.png and S_32x32.png into (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace files of those names that are already in the folder.
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
+pub fn run(args: &FieldsArgs) -> anyhow::Result<()> {
+    let photo = load_photo(&args.photo)?;
+    let fields = hsv::split(&photo.rgb);
+    let small = |f: &Field| area_downsample(f, NET_SIZE, NET_SIZE);
+    let outputs = [
+        ("V.png", fields.v.clone()),
+        ("S.png", fields.s.clone()),
+        (&*format!("V_{NET_SIZE}x{NET_SIZE}.png"), small(&fields.v)),
+        (&*format!("S_{NET_SIZE}x{NET_SIZE}.png"), small(&fields.s)),
+    ]
+    .map(|(name, field)| (args.out.join(name), field));
+    if !args.overwrite
+        && let Some((existing, _)) = outputs.iter().find(|(path, _)| path.exists())
+    {
+        anyhow::bail!("{} already exists; pass --overwrite to replace it", existing.display());
+    }
+    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    for (path, field) in &outputs {
+        write_png_atomically(path, field)?;
+        println!("wrote {} ({}×{})", path.display(), field.width(), field.height());
+    }
+    Ok(())
+}
+
+/// Writes a 16-bit grey PNG next to `path` and renames it into place, so a
+/// crash never leaves a half-written file under the final name.
+fn write_png_atomically(path: &Path, field: &Field) -> anyhow::Result<()> {
+    let tmp = path.with_extension("png.tmp");
+    field
+        .to_gray16()
+        .save_with_format(&tmp, image::ImageFormat::Png)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot move {} into place", tmp.display()))
+}

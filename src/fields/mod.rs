@@ -1,0 +1,35 @@
+//! Photo ↔ scalar fields.
+//!
+//! A task splits a photo into a *condition* field `x_c` (what the model sees)
+//! and a *generated* field `x_g` (what it proposes new versions of):
+//! - resaturate: HSV, `x_c` = V, `x_g` = S ([`hsv`]);
+//! - relight: intrinsic decomposition, `x_c` = albedo luma, `x_g` = shading.
+//!
+//! Fields are full resolution for composition and [`NET_SIZE`]² for the network.
+
+mod field;
+pub mod hsv;
+pub mod resample;
+
+pub use field::Field;
+
+/// Side of the square fields the network works on (paper: 32×32).
+pub const NET_SIZE: u32 = 32;
+
+/// What Polyshade proposes variants of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum Task {
+    /// New saturation fields: condition on V, generate S.
+    Resaturate,
+    /// New shading fields: condition on albedo, generate shading.
+    Relight,
+}
+
+impl Task {
+    pub fn label(self) -> &'static str {
+        match self {
+            Task::Resaturate => "Resaturate",
+            Task::Relight => "Relight",
+        }
+    }
+}

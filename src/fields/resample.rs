@@ -1,0 +1,74 @@
+//! Resampling fields between full resolution and the network's 32×32.
+//!
+//! Downsampling is an exact area (box) filter: each output pixel is the mean
+//! of the input over its footprint, with fractional weights at the borders,
+//! so any size maps to any smaller size without aliasing or dropped rows.
+//! Upsampling back is bilinear on pixel centres; the edge-aware upsampler of
+//! the paper's section 3.3 builds on these.
+
+use super::Field;
+
+/// Area-filters `field` down to `width`×`height` (each no larger than the
+/// input's; a larger size is clamped to the input's).
+pub fn area_downsample(field: &Field, width: u32, height: u32) -> Field {
+    let width = width.clamp(1, field.width());
+    let height = height.clamp(1, field.height());
+    let wx = area_weights(field.width(), width);
+    let wy = area_weights(field.height(), height);
+    // Rows first (width), then columns: separable, O(pixels) work.
+    let src_w = field.width() as usize;
+    let mut rows = vec![0.0f32; width as usize * field.height() as usize];
+    for (y, src_row) in field.data().chunks_exact(src_w).enumerate() {
+        for (x, taps) in wx.iter().enumerate() {
+            rows[y * width as usize + x] = taps.iter().map(|&(i, w)| w * src_row[i]).sum();
+        }
+    }
+    let mut out = vec![0.0f32; width as usize * height as usize];
+    for (y, taps) in wy.iter().enumerate() {
+        for x in 0..width as usize {
+            out[y * width as usize + x] =
+                taps.iter().map(|&(j, w)| w * rows[j * width as usize + x]).sum();
+        }
+    }
+    Field::new(width, height, out)
+}
+
+/// For each of `dst` output cells over `src` input cells: the input indices it
+/// overlaps and the fraction of the output cell each covers (sums to 1).
+fn area_weights(src: u32, dst: u32) -> Vec<Vec<(usize, f32)>> {
+    let scale = f64::from(src) / f64::from(dst);
+    (0..dst)
+        .map(|i| {
+            let (a, b) = (f64::from(i) * scale, f64::from(i + 1) * scale);
+            let first = a.floor() as usize;
+            let last = (b.ceil() as usize).min(src as usize);
+            (first..last)
+                .filter_map(|j| {
+                    let overlap = b.min(j as f64 + 1.0) - a.max(j as f64);
+                    (overlap > 1e-12).then_some((j, (overlap / scale) as f32))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Bilinear upsampling on pixel centres, clamped at the borders.
+pub fn bilinear_upsample(field: &Field, width: u32, height: u32) -> Field {
+    let (sw, sh) = (field.width() as f32, field.height() as f32);
+    let coord = |dst: u32, src: f32, n: u32| {
+        let p = ((dst as f32 + 0.5) * src / n as f32 - 0.5).clamp(0.0, src - 1.0);
+        let i0 = p.floor();
+        (i0 as u32, ((i0 + 1.0).min(src - 1.0)) as u32, p - i0)
+    };
+    let xs: Vec<_> = (0..width).map(|x| coord(x, sw, width)).collect();
+    let mut out = Vec::with_capacity(width as usize * height as usize);
+    for y in 0..height {
+        let (y0, y1, fy) = coord(y, sh, height);
+        for &(x0, x1, fx) in &xs {
+            let top = field.get(x0, y0) * (1.0 - fx) + field.get(x1, y0) * fx;
+            let bottom = field.get(x0, y1) * (1.0 - fx) + field.get(x1, y1) * fx;
+            out.push(top * (1.0 - fy) + bottom * fy);
+        }
+    }
+    Field::new(width, height, out)
+}

@@ -1,0 +1,190 @@
+//! The composition passes (`shaders/{detail_compose,hsv_recombine,relight_compose}.wgsl`):
+//! pipelines built once per device, bind groups per composition (composition
+//! only runs when a parameter changes, never per frame).
+
+use wgpu::util::DeviceExt;
+
+use super::{GpuContext, shaders};
+
+/// Parameters of one composition, as the user sets them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ComposeParams {
+    /// Multiplies the generated field before recombination (1 = as given):
+    /// saturation for resaturate, exposure of the shading for relight.
+    pub gain: f32,
+    /// Detail map strength (paper eq. 7): 0 = off, 1 = the paper's.
+    pub detail_strength: f32,
+}
+
+impl Default for ComposeParams {
+    fn default() -> Self {
+        ComposeParams { gain: 1.0, detail_strength: 1.0 }
+    }
+}
+
+/// What a binding of a compute pass holds.
+#[derive(Clone, Copy)]
+enum Slot {
+    /// A float texture read with `textureLoad` (r32float, rgba32float).
+    Input,
+    /// A write-only storage texture of this format.
+    Output(wgpu::TextureFormat),
+    /// A 16-byte uniform block.
+    Uniform,
+}
+
+/// One compute pipeline and its bind group layout.
+struct ComputePass {
+    pipeline: wgpu::ComputePipeline,
+    layout: wgpu::BindGroupLayout,
+    label: &'static str,
+}
+
+impl ComputePass {
+    fn new(device: &wgpu::Device, label: &'static str, source: &str, slots: &[Slot]) -> Self {
+        let entries: Vec<_> = slots
+            .iter()
+            .enumerate()
+            .map(|(i, slot)| wgpu::BindGroupLayoutEntry {
+                binding: i as u32,
+                visibility: wgpu::ShaderStages::COMPUTE,
+                ty: match *slot {
+                    Slot::Input => wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: false },
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
+                    Slot::Output(format) => wgpu::BindingType::StorageTexture {
+                        access: wgpu::StorageTextureAccess::WriteOnly,
+                        format,
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                    },
+                    Slot::Uniform => wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: false,
+                        min_binding_size: None,
+                    },
+                },
+                count: None,
+            })
+            .collect();
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(label), entries: &entries });
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some(label),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some(label),
+            source: wgpu::ShaderSource::Wgsl(source.into()),
+        });
+        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some(label),
+            layout: Some(&pipeline_layout),
+            module: &module,
+            entry_point: Some("main"),
+            compilation_options: Default::default(),
+            cache: None,
+        });
+        ComputePass { pipeline, layout, label }
+    }
+
+    /// Records one dispatch covering `size` pixels. `views` are the texture
+    /// bindings in order; `uniform` is the last binding.
+    fn encode(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        views: &[&wgpu::TextureView],
+        uniform: [f32; 4],
+        size: (u32, u32),
+    ) {
+        let buffer = ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(self.label),
+            contents: bytemuck::cast_slice(&uniform),
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let mut entries: Vec<_> = views
+            .iter()
+            .enumerate()
+            .map(|(i, view)| wgpu::BindGroupEntry { binding: i as u32, resource: wgpu::BindingResource::TextureView(view) })
+            .collect();
+        entries.push(wgpu::BindGroupEntry { binding: views.len() as u32, resource: buffer.as_entire_binding() });
+        let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(self.label),
+            layout: &self.layout,
+            entries: &entries,
+        });
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(self.label), timestamp_writes: None });
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, &bind_group, &[]);
+        pass.dispatch_workgroups(size.0.div_ceil(16), size.1.div_ceil(16), 1);
+    }
+}
+
+/// The composition pipelines for one device.
+pub struct Compositor {
+    detail: ComputePass,
+    hsv: ComputePass,
+    relight: ComputePass,
+}
+
+impl Compositor {
+    pub fn new(device: &wgpu::Device) -> Self {
+        use Slot::{Input, Output, Uniform};
+        let r32 = wgpu::TextureFormat::R32Float;
+        let rgba8 = wgpu::TextureFormat::Rgba8Unorm;
+        Compositor {
+            detail: ComputePass::new(device, "detail_compose", shaders::DETAIL_COMPOSE, &[Input, Input, Input, Output(r32), Uniform]),
+            hsv: ComputePass::new(device, "hsv_recombine", shaders::HSV_RECOMBINE, &[Input, Input, Input, Output(rgba8), Uniform]),
+            relight: ComputePass::new(device, "relight_compose", shaders::RELIGHT_COMPOSE, &[Input, Input, Output(rgba8), Uniform]),
+        }
+    }
+
+    /// Detail map: `out = clamp(field + strength·(x_c − recon_c), 0, 1)`.
+    /// All textures share `size`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn encode_detail(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        field: &wgpu::TextureView,
+        x_c: &wgpu::TextureView,
+        recon_c: &wgpu::TextureView,
+        out: &wgpu::TextureView,
+        strength: f32,
+        size: (u32, u32),
+    ) {
+        self.detail.encode(ctx, encoder, &[field, x_c, recon_c, out], [strength, 0.0, 0.0, 0.0], size);
+    }
+
+    /// Resaturate: `out = rgb(H, clamp(S'·gain), V)`, sRGB-encoded.
+    #[allow(clippy::too_many_arguments)]
+    pub fn encode_hsv(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        hue: &wgpu::TextureView,
+        saturation: &wgpu::TextureView,
+        value: &wgpu::TextureView,
+        out: &wgpu::TextureView,
+        gain: f32,
+        size: (u32, u32),
+    ) {
+        self.hsv.encode(ctx, encoder, &[hue, saturation, value, out], [gain, 0.0, 0.0, 0.0], size);
+    }
+
+    /// Relight: `out = srgb(clamp(albedo · shading · gain))`.
+    pub fn encode_relight(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        albedo: &wgpu::TextureView,
+        shading: &wgpu::TextureView,
+        out: &wgpu::TextureView,
+        gain: f32,
+        size: (u32, u32),
+    ) {
+        self.relight.encode(ctx, encoder, &[albedo, shading, out], [gain, 0.0, 0.0, 0.0], size);
+    }
+}

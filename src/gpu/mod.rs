@@ -1,0 +1,31 @@
+//! The GPU side: one wgpu context (egui's own device in the app, a headless
+//! one in tests and the CLI), field textures, and the composition passes of
+//! `shaders/*.wgsl`. Every pass has a CPU reference in [`crate::compose`].
+
+mod compose;
+mod context;
+mod scene;
+mod textures;
+pub mod view;
+
+pub use compose::{ComposeParams, Compositor};
+pub use context::{GpuContext, GpuError};
+pub use scene::ResaturateScene;
+pub use textures::{FieldTexture, RgbaTarget, upload_field, upload_linear_rgb};
+
+/// WGSL sources, embedded so the binary is self-contained. Tests validate each
+/// one with naga before any pipeline is built.
+pub mod shaders {
+    pub const DETAIL_COMPOSE: &str = include_str!("../../shaders/detail_compose.wgsl");
+    pub const HSV_RECOMBINE: &str = include_str!("../../shaders/hsv_recombine.wgsl");
+    pub const RELIGHT_COMPOSE: &str = include_str!("../../shaders/relight_compose.wgsl");
+    pub const VIEW: &str = include_str!("../../shaders/view.wgsl");
+
+    /// Every shader with its file name.
+    pub const ALL: [(&str, &str); 4] = [
+        ("detail_compose.wgsl", DETAIL_COMPOSE),
+        ("hsv_recombine.wgsl", HSV_RECOMBINE),
+        ("relight_compose.wgsl", RELIGHT_COMPOSE),
+        ("view.wgsl", VIEW),
+    ];
+}

@@ -1,0 +1,162 @@
+//! Decoding a photo of any common format, bit depth and colour type into
+//! sRGB-encoded `f32` RGB, with decoder limits against huge or hostile files.
+//!
+//! The EXIF orientation is applied, so fields line up with what the user
+//! sees. The ICC profile and EXIF block are kept as bytes for export.
+
+use std::path::{Path, PathBuf};
+
+use image::{ColorType, DynamicImage, ImageDecoder, ImageReader, Limits, Rgb32FImage};
+
+/// A decoded photo: pixels as sRGB-encoded floats in [0, 1], plus what we need
+/// to write an edit of it back faithfully.
+#[derive(Clone)]
+pub struct Photo {
+    /// sRGB-encoded RGB in [0, 1]. Alpha, if the file had any, is dropped.
+    pub rgb: Rgb32FImage,
+    pub info: PhotoInfo,
+}
+
+/// What the file was, apart from its pixels.
+#[derive(Clone, Debug)]
+pub struct PhotoInfo {
+    pub path: Option<PathBuf>,
+    /// Bits per channel in the file (8 or 16; 32 for float formats).
+    pub bits_per_channel: u8,
+    pub had_alpha: bool,
+    pub was_grey: bool,
+    pub icc_profile: Option<Vec<u8>>,
+    pub exif: Option<Vec<u8>>,
+}
+
+/// Why a photo could not be read. Each message is one readable line.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot open {path}: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not an image format Polyshade can read (JPEG, PNG, TIFF, WebP)")]
+    UnknownFormat { path: PathBuf },
+    #[error("{path} is too large to open ({reason})")]
+    TooLarge { path: PathBuf, reason: String },
+    #[error("{path} could not be decoded, it may be truncated or corrupt: {reason}")]
+    Corrupt { path: PathBuf, reason: String },
+    #[error("{path} has no pixels")]
+    Empty { path: PathBuf },
+}
+
+/// The limits Polyshade decodes photos under: up to 30,000 pixels a side and
+/// 2 GiB of decoder allocations (a 100-megapixel 16-bit RGBA photo fits).
+pub fn photo_limits() -> Limits {
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(30_000);
+    limits.max_image_height = Some(30_000);
+    limits.max_alloc = Some(2 << 30);
+    limits
+}
+
+/// Decodes `path` under [`photo_limits`].
+pub fn load_photo(path: &Path) -> Result<Photo, LoadError> {
+    load_photo_with_limits(path, photo_limits())
+}
+
+/// Decodes `path` under the given decoder limits.
+pub fn load_photo_with_limits(path: &Path, limits: Limits) -> Result<Photo, LoadError> {
+    let owned = || path.to_path_buf();
+    let mut reader = ImageReader::open(path)
+        .map_err(|source| LoadError::Open { path: owned(), source })?
+        .with_guessed_format()
+        .map_err(|source| LoadError::Open { path: owned(), source })?;
+    if reader.format().is_none() {
+        return Err(LoadError::UnknownFormat { path: owned() });
+    }
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(|e| classify(path, e))?;
+    let (width, height) = decoder.dimensions();
+    if width == 0 || height == 0 {
+        return Err(LoadError::Empty { path: owned() });
+    }
+    let color = decoder.color_type();
+    // Metadata is best-effort: a broken EXIF block must not lose the photo.
+    let icc_profile = decoder.icc_profile().ok().flatten();
+    let exif = decoder.exif_metadata().ok().flatten();
+    let orientation = decoder.orientation().ok();
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| classify(path, e))?;
+    if let Some(orientation) = orientation {
+        image.apply_orientation(orientation);
+    }
+    Ok(Photo {
+        rgb: image.to_rgb32f(),
+        info: PhotoInfo {
+            path: Some(owned()),
+            bits_per_channel: bits_per_channel(color),
+            had_alpha: color.has_alpha(),
+            was_grey: !color.has_color(),
+            icc_profile,
+            exif,
+        },
+    })
+}
+
+impl std::fmt::Debug for Photo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Photo").field("size", &self.rgb.dimensions()).field("info", &self.info).finish()
+    }
+}
+
+impl Photo {
+    /// Wraps pixels that did not come from a file (tests, synthetic scenes).
+    pub fn from_rgb(rgb: Rgb32FImage) -> Self {
+        Photo {
+            rgb,
+            info: PhotoInfo {
+                path: None,
+                bits_per_channel: 32,
+                had_alpha: false,
+                was_grey: false,
+                icc_profile: None,
+                exif: None,
+            },
+        }
+    }
+
+    pub fn width(&self) -> u32 {
+        self.rgb.width()
+    }
+
+    pub fn height(&self) -> u32 {
+        self.rgb.height()
+    }
+
+    /// The file name for display ("photo.jpg"), or "untitled".
+    pub fn display_name(&self) -> String {
+        self.info
+            .path
+            .as_deref()
+            .and_then(Path::file_name)
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "untitled".to_owned())
+    }
+}
+
+fn bits_per_channel(color: ColorType) -> u8 {
+    let channels = u16::from(color.channel_count());
+    (color.bits_per_pixel() / channels.max(1)) as u8
+}
+
+fn classify(path: &Path, error: image::ImageError) -> LoadError {
+    use image::ImageError as E;
+    let path = path.to_path_buf();
+    match error {
+        E::Limits(e) => LoadError::TooLarge { path, reason: e.to_string() },
+        E::Unsupported(_) => LoadError::UnknownFormat { path },
+        E::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => LoadError::Corrupt {
+            path,
+            reason: "the file ends early".to_owned(),
+        },
+        other => LoadError::Corrupt { path, reason: other.to_string() },
+    }
+}

@@ -1,0 +1,39 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use polyshade::app::{AppOptions, PolyshadeApp};
+use polyshade::cli::{Cli, run};
+
+fn main() -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,polyshade=info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(command) => run(command),
+        None => run_gui(cli.photos),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("polyshade: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_gui(photos: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
+    let photos = if photos.is_empty() { vec![polyshade::sample_photo_path()] } else { photos };
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Polyshade")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([640.0, 400.0])
+            .with_drag_and_drop(true),
+        renderer: eframe::Renderer::Wgpu,
+        ..Default::default()
+    };
+    eframe::run_native("Polyshade", options, Box::new(|cc| Ok(Box::new(PolyshadeApp::new(cc, AppOptions { photos })))))
+        .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))
+}

@@ -1,0 +1,151 @@
+//! Photo → fields → photo, resampling against hand-computed values, the
+//! detail map against its closed form, and decoding of every colour type.
+
+use image::{DynamicImage, ImageBuffer, Luma, LumaA, Rgb, Rgba};
+use polyshade::compose::{detail_map, hsv_recombine};
+use polyshade::fields::resample::{area_downsample, bilinear_upsample};
+use polyshade::fields::{Field, NET_SIZE, hsv};
+use polyshade::io::{LoadError, load_photo, load_photo_with_limits};
+
+fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+#[test]
+fn split_then_recombine_reproduces_the_sample_photo() {
+    let photo = load_photo(&polyshade::sample_photo_path()).unwrap();
+    assert_eq!((photo.width(), photo.height()), (2560, 1600));
+    let fields = hsv::split(&photo.rgb);
+    let back = hsv_recombine(&fields.h, &fields.s, &fields.v, 1.0);
+    let err = max_abs_diff(back.as_raw(), photo.rgb.as_raw());
+    assert!(err < 1.0 / 255.0, "round trip error {err}");
+    // The fields are what HSV says they are: V = max channel, S = chroma / V.
+    for (i, p) in photo.rgb.pixels().enumerate().step_by(9973) {
+        let max = p[0].max(p[1]).max(p[2]);
+        let min = p[0].min(p[1]).min(p[2]);
+        assert!((fields.v.data()[i] - max).abs() < 1e-6);
+        let s = if max > 0.0 { (max - min) / max } else { 0.0 };
+        assert!((fields.s.data()[i] - s).abs() < 1e-5);
+    }
+}
+
+#[test]
+fn saturation_gain_zero_gives_grey_with_the_same_value() {
+    let photo = load_photo(&polyshade::sample_photo_path()).unwrap();
+    let fields = hsv::split(&photo.rgb);
+    let grey = hsv_recombine(&fields.h, &fields.s, &fields.v, 0.0);
+    for (p, &v) in grey.pixels().zip(fields.v.data()).step_by(101) {
+        assert!((p[0] - v).abs() < 1e-6 && (p[1] - v).abs() < 1e-6 && (p[2] - v).abs() < 1e-6);
+    }
+}
+
+#[test]
+fn area_downsample_matches_hand_computed_fractional_weights() {
+    // 3×3 → 2×2: each output pixel covers 1.5 input pixels per axis, so the
+    // weights along an axis are (2/3, 1/3, 0) and (0, 1/3, 2/3).
+    let field = Field::new(3, 3, (1..=9).map(|v| v as f32).collect());
+    let out = area_downsample(&field, 2, 2);
+    let expected = [7.0 / 3.0, 11.0 / 3.0, 19.0 / 3.0, 23.0 / 3.0];
+    assert!(max_abs_diff(out.data(), &expected) < 1e-5, "{:?}", out.data());
+
+    // 4×2 → 2×1: plain block means.
+    let field = Field::new(4, 2, vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]);
+    let out = area_downsample(&field, 2, 1);
+    assert!(max_abs_diff(out.data(), &[2.5, 4.5]) < 1e-6);
+}
+
+#[test]
+fn area_downsample_to_network_size_preserves_the_mean() {
+    let photo = load_photo(&polyshade::sample_photo_path()).unwrap();
+    let v = hsv::split(&photo.rgb).v;
+    let small = area_downsample(&v, NET_SIZE, NET_SIZE);
+    assert_eq!((small.width(), small.height()), (NET_SIZE, NET_SIZE));
+    let mean = |f: &Field| f.data().iter().map(|&x| f64::from(x)).sum::<f64>() / f.data().len() as f64;
+    assert!((mean(&v) - mean(&small)).abs() < 1e-4);
+}
+
+#[test]
+fn bilinear_upsample_of_a_constant_and_a_ramp_is_exact() {
+    let constant = bilinear_upsample(&Field::filled(32, 32, 0.25), 100, 70);
+    assert!(constant.data().iter().all(|&v| (v - 0.25).abs() < 1e-6));
+    // A ramp on pixel centres is reproduced exactly away from the clamped border.
+    let ramp = Field::from_fn(4, 1, |x, _| x as f32);
+    let up = bilinear_upsample(&ramp, 8, 1);
+    // Output centres map to input coordinates (x + 0.5)/2 − 0.5.
+    let expected = [0.0, 0.25, 0.75, 1.25, 1.75, 2.25, 2.75, 3.0];
+    assert!(max_abs_diff(up.data(), &expected) < 1e-6, "{:?}", up.data());
+}
+
+#[test]
+fn detail_map_is_field_plus_strength_times_lost_detail() {
+    let field = Field::new(2, 2, vec![0.5, 0.2, 0.9, 0.0]);
+    let x_c = Field::new(2, 2, vec![0.6, 0.4, 0.7, 0.1]);
+    let recon = Field::new(2, 2, vec![0.5, 0.5, 0.5, 0.5]);
+    let out = detail_map(&field, &x_c, &recon, 0.5);
+    // 0.5+0.05, 0.2−0.05, 0.9+0.1 → clamped to 1, 0−0.2 → clamped to 0.
+    assert!(max_abs_diff(out.data(), &[0.55, 0.15, 1.0, 0.0]) < 1e-6);
+    assert_eq!(detail_map(&field, &x_c, &recon, 0.0), field);
+}
+
+fn save(dir: &std::path::Path, name: &str, image: DynamicImage) -> std::path::PathBuf {
+    let path = dir.join(name);
+    image.save(&path).unwrap();
+    path
+}
+
+#[test]
+fn every_colour_type_and_depth_decodes_to_the_same_colours() {
+    let dir = tempfile::tempdir().unwrap();
+    let rgb16 = ImageBuffer::from_fn(5, 3, |x, y| Rgb([x as u16 * 10000, y as u16 * 20000, 65535]));
+    let grey8 = ImageBuffer::from_fn(5, 3, |x, _| Luma([x as u8 * 50]));
+    let greya16 = ImageBuffer::from_fn(5, 3, |x, _| LumaA([x as u16 * 12000, 65535]));
+    let rgba8 = ImageBuffer::from_fn(5, 3, |x, y| Rgba([x as u8 * 60, y as u8 * 100, 7, 128]));
+
+    let p = load_photo(&save(dir.path(), "rgb16.png", DynamicImage::ImageRgb16(rgb16))).unwrap();
+    assert_eq!(p.info.bits_per_channel, 16);
+    assert!((p.rgb.get_pixel(3, 2)[0] - 30000.0 / 65535.0).abs() < 1e-6);
+    assert!((p.rgb.get_pixel(3, 2)[1] - 40000.0 / 65535.0).abs() < 1e-6);
+
+    let p = load_photo(&save(dir.path(), "grey8.png", DynamicImage::ImageLuma8(grey8))).unwrap();
+    assert!(p.info.was_grey && p.info.bits_per_channel == 8);
+    assert!(p.rgb.get_pixel(2, 0).0.iter().all(|&c| (c - 100.0 / 255.0).abs() < 1e-6));
+
+    let p = load_photo(&save(dir.path(), "greya16.png", DynamicImage::ImageLumaA16(greya16))).unwrap();
+    assert!(p.info.was_grey && p.info.had_alpha && p.info.bits_per_channel == 16);
+
+    let p = load_photo(&save(dir.path(), "rgba8.png", DynamicImage::ImageRgba8(rgba8))).unwrap();
+    assert!(p.info.had_alpha);
+    let want = [240.0 / 255.0, 100.0 / 255.0, 7.0 / 255.0];
+    assert!(max_abs_diff(&p.rgb.get_pixel(4, 1).0, &want) < 1e-6);
+
+    // The fields of a grey photo have zero saturation everywhere.
+    let p = load_photo(&dir.path().join("grey8.png")).unwrap();
+    assert!(hsv::split(&p.rgb).s.data().iter().all(|&s| s == 0.0));
+}
+
+#[test]
+fn bad_files_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.jpg");
+    assert!(matches!(load_photo(&missing), Err(LoadError::Open { .. })));
+
+    let truncated = dir.path().join("truncated.png");
+    let png = ImageBuffer::from_fn(300, 200, |x, y| Rgb([x as u8, y as u8, (x ^ y) as u8]));
+    DynamicImage::ImageRgb8(png).save(&truncated).unwrap();
+    let bytes = std::fs::read(&truncated).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    let err = load_photo(&truncated).unwrap_err();
+    assert!(matches!(err, LoadError::Corrupt { .. }), "{err}");
+
+    let garbage = dir.path().join("garbage.txt");
+    std::fs::write(&garbage, b"this is not a photo at all").unwrap();
+    let err = load_photo(&garbage).unwrap_err();
+    assert!(matches!(err, LoadError::UnknownFormat { .. }), "{err}");
+    assert!(err.to_string().contains("garbage.txt"));
+
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(1000);
+    let err = load_photo_with_limits(&polyshade::sample_photo_path(), limits).unwrap_err();
+    assert!(matches!(err, LoadError::TooLarge { .. }), "{err}");
+}

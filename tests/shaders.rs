@@ -1,0 +1,144 @@
+//! Every WGSL shader validates with naga, and every composition pass gives
+//! the same output on the GPU (Mesa's lavapipe on machines without one) as
+//! its CPU reference in `polyshade::compose`, on the bundled photo.
+
+use image::Rgb32FImage;
+use palette::{LinSrgb, Srgb};
+use polyshade::compose;
+use polyshade::fields::resample::{area_downsample, bilinear_upsample};
+use polyshade::fields::{Field, NET_SIZE, hsv};
+use polyshade::gpu::{ComposeParams, Compositor, FieldTexture, GpuContext, ResaturateScene, RgbaTarget, shaders, upload_field, upload_linear_rgb};
+use polyshade::io::load_photo;
+
+#[test]
+fn every_shader_passes_naga_validation() {
+    for (name, source) in shaders::ALL {
+        let module = naga::front::wgsl::parse_str(source).unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(source)));
+        naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::all())
+            .validate(&module)
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+    }
+}
+
+fn gpu() -> GpuContext {
+    // No skipping: a machine without an adapter must install lavapipe.
+    let ctx = GpuContext::headless().expect("a wgpu adapter (lavapipe: apt-get install mesa-vulkan-drivers)");
+    eprintln!("testing shaders on {}", ctx.describe());
+    ctx
+}
+
+/// The sample photo, shrunk so lavapipe runs each pass in well under a second.
+fn photo() -> Rgb32FImage {
+    let photo = load_photo(&polyshade::sample_photo_path()).unwrap();
+    image::imageops::resize(&photo.rgb, 640, 400, image::imageops::FilterType::Triangle)
+}
+
+/// Largest difference between the GPU's 8-bit output and the CPU's float
+/// reference, in 8-bit levels.
+fn max_level_error(gpu: &image::RgbaImage, cpu: &Rgb32FImage) -> f32 {
+    gpu.pixels()
+        .zip(cpu.pixels())
+        .flat_map(|(g, c)| (0..3).map(move |k| (f32::from(g[k]) - c[k].clamp(0.0, 1.0) * 255.0).abs()))
+        .fold(0.0, f32::max)
+}
+
+#[test]
+fn detail_compose_matches_cpu_reference() {
+    let ctx = gpu();
+    let fields = hsv::split(&photo());
+    let (w, h) = (fields.v.width(), fields.v.height());
+    // What the app does with a sampled variant: the 32×32 fields upsampled.
+    let field = bilinear_upsample(&area_downsample(&fields.s, NET_SIZE, NET_SIZE), w, h);
+    let recon = bilinear_upsample(&area_downsample(&fields.v, NET_SIZE, NET_SIZE), w, h);
+    let out = FieldTexture::new(&ctx, w, h, "out");
+    let compositor = Compositor::new(&ctx.device);
+    let (tf, tc, tr) = (upload_field(&ctx, &field, "f"), upload_field(&ctx, &fields.v, "c"), upload_field(&ctx, &recon, "r"));
+    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    compositor.encode_detail(&ctx, &mut encoder, &tf.view, &tc.view, &tr.view, &out.view, 0.7, (w, h));
+    ctx.queue.submit([encoder.finish()]);
+    let got = out.read(&ctx).unwrap();
+    let want = compose::detail_map(&field, &fields.v, &recon, 0.7);
+    let err = got.data().iter().zip(want.data()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+    assert!(err < 1e-5, "detail_compose differs from the CPU by {err}");
+    // And the pass did something: detail was added.
+    assert!(got.data().iter().zip(field.data()).any(|(a, b)| (a - b).abs() > 0.05));
+}
+
+#[test]
+fn hsv_recombine_matches_cpu_reference() {
+    let ctx = gpu();
+    let rgb = photo();
+    let fields = hsv::split(&rgb);
+    let (w, h) = (fields.v.width(), fields.v.height());
+    // A new saturation field unlike the photo's: a left-to-right ramp.
+    let ramp = Field::from_fn(w, h, |x, _| x as f32 / (w - 1) as f32);
+    let compositor = Compositor::new(&ctx.device);
+    let (th, ts, tv) = (upload_field(&ctx, &fields.h, "h"), upload_field(&ctx, &ramp, "s"), upload_field(&ctx, &fields.v, "v"));
+    for gain in [1.0, 0.0, 1.6] {
+        let out = RgbaTarget::new(&ctx, w, h, "out");
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        compositor.encode_hsv(&ctx, &mut encoder, &th.view, &ts.view, &tv.view, &out.view, gain, (w, h));
+        ctx.queue.submit([encoder.finish()]);
+        let got = out.read(&ctx).unwrap();
+        let want = compose::hsv_recombine(&fields.h, &ramp, &fields.v, gain);
+        let err = max_level_error(&got, &want);
+        assert!(err <= 1.0, "gain {gain}: hsv_recombine differs from palette by {err} levels");
+    }
+}
+
+#[test]
+fn relight_compose_matches_cpu_reference() {
+    let ctx = gpu();
+    let rgb = photo();
+    let (w, h) = rgb.dimensions();
+    // A smooth shading field and the albedo that explains the photo under it.
+    let shading = Field::from_fn(w, h, |x, y| 0.4 + 0.6 * ((x as f32 / 97.0).sin() * (y as f32 / 61.0).cos()).abs());
+    let mut albedo = Rgb32FImage::new(w, h);
+    for ((a, p), &s) in albedo.pixels_mut().zip(rgb.pixels()).zip(shading.data()) {
+        let lin: LinSrgb<f32> = Srgb::new(p[0], p[1], p[2]).into_linear();
+        a.0 = [lin.red / s, lin.green / s, lin.blue / s];
+    }
+    let compositor = Compositor::new(&ctx.device);
+    let (_, albedo_view) = upload_linear_rgb(&ctx, &albedo, "albedo");
+    let shading_tex = upload_field(&ctx, &shading, "shading");
+    for gain in [1.0, 0.5, 1.7] {
+        let out = RgbaTarget::new(&ctx, w, h, "out");
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        compositor.encode_relight(&ctx, &mut encoder, &albedo_view, &shading_tex.view, &out.view, gain, (w, h));
+        ctx.queue.submit([encoder.finish()]);
+        let got = out.read(&ctx).unwrap();
+        let want = compose::relight_compose(&albedo, &shading, gain);
+        let err = max_level_error(&got, &want);
+        assert!(err <= 1.0, "gain {gain}: relight_compose differs from the CPU by {err} levels");
+        if gain == 1.0 {
+            // albedo × shading gives the photo back.
+            assert!(max_level_error(&got, &rgb) <= 1.0);
+        }
+    }
+}
+
+#[test]
+fn resaturate_scene_composes_like_the_cpu_chain() {
+    let ctx = gpu();
+    let fields = hsv::split(&photo());
+    let (w, h) = (fields.v.width(), fields.v.height());
+    let compositor = Compositor::new(&ctx.device);
+    let mut scene = ResaturateScene::new(&ctx, &fields);
+
+    // Untouched, the scene is the photo itself, whatever the detail strength.
+    scene.compose_blocking(&ctx, &compositor, ComposeParams::default());
+    let got = scene.rgb.read(&ctx).unwrap();
+    let photo_again = compose::hsv_recombine(&fields.h, &fields.s, &fields.v, 1.0);
+    assert!(max_level_error(&got, &photo_again) <= 1.0);
+
+    // With a coarse variant applied: detail map then recombination.
+    let generated = bilinear_upsample(&area_downsample(&fields.s, NET_SIZE, NET_SIZE), w, h);
+    let recon = bilinear_upsample(&area_downsample(&fields.v, NET_SIZE, NET_SIZE), w, h);
+    scene.set_generated(&ctx, &generated, &recon);
+    let params = ComposeParams { gain: 1.3, detail_strength: 0.8 };
+    scene.compose_blocking(&ctx, &compositor, params);
+    let got = scene.rgb.read(&ctx).unwrap();
+    let want = compose::resaturate(&fields, &generated, &recon, params);
+    let err = max_level_error(&got, &want);
+    assert!(err <= 1.0, "scene differs from the CPU chain by {err} levels");
+}

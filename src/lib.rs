@@ -15,6 +15,7 @@ pub mod compose;
 pub mod fields;
 pub mod gpu;
 pub mod io;
+pub mod model;
 
 /// Path of the photo bundled with the app (a GPL-2+ photograph from Debian's
 /// `mate-backgrounds`, see `assets/README.md`).

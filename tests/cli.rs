@@ -10,18 +10,28 @@ fn polyshade() -> Command {
 fn fields_writes_the_four_pngs() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("fields");
-    let status = polyshade().args(["fields"]).arg(polyshade::sample_photo_path()).arg("--out").arg(&out).output().unwrap();
+    let status =
+        polyshade().args(["fields"]).arg(polyshade::sample_photo_path()).arg("--out").arg(&out).output().unwrap();
     assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
-    for (name, size) in [("V.png", (2560, 1600)), ("S.png", (2560, 1600)), ("V_32x32.png", (32, 32)), ("S_32x32.png", (32, 32))] {
+    for (name, size) in
+        [("V.png", (2560, 1600)), ("S.png", (2560, 1600)), ("V_32x32.png", (32, 32)), ("S_32x32.png", (32, 32))]
+    {
         let image = image::open(out.join(name)).unwrap();
         assert_eq!((image.width(), image.height()), size, "{name}");
         assert!(matches!(image, image::DynamicImage::ImageLuma16(_)), "{name} is 16-bit grey");
     }
     // A second run refuses to replace the files, unless asked.
-    let again = polyshade().args(["fields"]).arg(polyshade::sample_photo_path()).arg("--out").arg(&out).output().unwrap();
+    let again =
+        polyshade().args(["fields"]).arg(polyshade::sample_photo_path()).arg("--out").arg(&out).output().unwrap();
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("--overwrite"));
-    let forced = polyshade().args(["fields", "--overwrite"]).arg(polyshade::sample_photo_path()).arg("--out").arg(&out).output().unwrap();
+    let forced = polyshade()
+        .args(["fields", "--overwrite"])
+        .arg(polyshade::sample_photo_path())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(forced.status.success());
 }
 
@@ -30,7 +40,8 @@ fn bad_photos_exit_nonzero_with_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();
     let sample = std::fs::read(polyshade::sample_photo_path()).unwrap();
     let truncated = dir.path().join("truncated.png");
-    let png = image::open(polyshade::sample_photo_path()).unwrap().resize(200, 200, image::imageops::FilterType::Triangle);
+    let png =
+        image::open(polyshade::sample_photo_path()).unwrap().resize(200, 200, image::imageops::FilterType::Triangle);
     png.save(&truncated).unwrap();
     let bytes = std::fs::read(&truncated).unwrap();
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();

@@ -7,13 +7,17 @@ use palette::{LinSrgb, Srgb};
 use polyshade::compose;
 use polyshade::fields::resample::{area_downsample, bilinear_upsample};
 use polyshade::fields::{Field, NET_SIZE, hsv};
-use polyshade::gpu::{ComposeParams, Compositor, FieldTexture, GpuContext, ResaturateScene, RgbaTarget, shaders, upload_field, upload_linear_rgb};
+use polyshade::gpu::{
+    ComposeParams, Compositor, FieldTexture, GpuContext, ResaturateScene, RgbaTarget, shaders, upload_field,
+    upload_linear_rgb,
+};
 use polyshade::io::load_photo;
 
 #[test]
 fn every_shader_passes_naga_validation() {
     for (name, source) in shaders::ALL {
-        let module = naga::front::wgsl::parse_str(source).unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(source)));
+        let module =
+            naga::front::wgsl::parse_str(source).unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(source)));
         naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::all())
             .validate(&module)
             .unwrap_or_else(|e| panic!("{name}: {e:?}"));
@@ -52,7 +56,8 @@ fn detail_compose_matches_cpu_reference() {
     let recon = bilinear_upsample(&area_downsample(&fields.v, NET_SIZE, NET_SIZE), w, h);
     let out = FieldTexture::new(&ctx, w, h, "out");
     let compositor = Compositor::new(&ctx.device);
-    let (tf, tc, tr) = (upload_field(&ctx, &field, "f"), upload_field(&ctx, &fields.v, "c"), upload_field(&ctx, &recon, "r"));
+    let (tf, tc, tr) =
+        (upload_field(&ctx, &field, "f"), upload_field(&ctx, &fields.v, "c"), upload_field(&ctx, &recon, "r"));
     let mut encoder = ctx.device.create_command_encoder(&Default::default());
     compositor.encode_detail(&ctx, &mut encoder, &tf.view, &tc.view, &tr.view, &out.view, 0.7, (w, h));
     ctx.queue.submit([encoder.finish()]);
@@ -73,7 +78,8 @@ fn hsv_recombine_matches_cpu_reference() {
     // A new saturation field unlike the photo's: a left-to-right ramp.
     let ramp = Field::from_fn(w, h, |x, _| x as f32 / (w - 1) as f32);
     let compositor = Compositor::new(&ctx.device);
-    let (th, ts, tv) = (upload_field(&ctx, &fields.h, "h"), upload_field(&ctx, &ramp, "s"), upload_field(&ctx, &fields.v, "v"));
+    let (th, ts, tv) =
+        (upload_field(&ctx, &fields.h, "h"), upload_field(&ctx, &ramp, "s"), upload_field(&ctx, &fields.v, "v"));
     for gain in [1.0, 0.0, 1.6] {
         let out = RgbaTarget::new(&ctx, w, h, "out");
         let mut encoder = ctx.device.create_command_encoder(&Default::default());

@@ -19,7 +19,7 @@ pub const THUMBNAIL_SIDE: u32 = 160;
 pub enum JobResult {
     Loaded(Box<LoadedPhoto>),
     LoadFailed { path: PathBuf, message: String },
-    Uploaded { id: u64, scene: ResaturateScene },
+    Uploaded { id: u64, scene: Box<ResaturateScene> },
     Picked(Vec<PathBuf>),
 }
 
@@ -95,7 +95,7 @@ impl Jobs {
     /// Uploads already split fields to the GPU.
     pub fn upload(&self, id: u64, fields: Arc<HsvFields>, gpu: GpuContext) {
         self.spawn(format!("upload photo {id}"), move || {
-            Some(JobResult::Uploaded { id, scene: ResaturateScene::new(&gpu, &fields) })
+            Some(JobResult::Uploaded { id, scene: Box::new(ResaturateScene::new(&gpu, &fields)) })
         });
     }
 
@@ -123,7 +123,8 @@ fn load_and_split(id: u64, path: &std::path::Path, gpu: Option<&GpuContext>) -> 
     let image = DynamicImage::ImageRgb8(DynamicImage::ImageRgb32F(photo.rgb).to_rgb8())
         .thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE)
         .to_rgba8();
-    let thumbnail = egui::ColorImage::from_rgba_unmultiplied([image.width() as usize, image.height() as usize], image.as_raw());
+    let thumbnail =
+        egui::ColorImage::from_rgba_unmultiplied([image.width() as usize, image.height() as usize], image.as_raw());
     let scene = gpu.map(|gpu| ResaturateScene::new(gpu, &fields));
     Ok(LoadedPhoto { id, info: photo.info, full_size, fields: Arc::new(fields), thumbnail, scene })
 }
@@ -136,7 +137,8 @@ fn fit_to_texture_limit(photo: &mut crate::io::Photo, max_side: u32) {
         return;
     }
     let scale = f64::from(max_side) / f64::from(w.max(h));
-    let (nw, nh) = (((f64::from(w) * scale) as u32).clamp(1, max_side), ((f64::from(h) * scale) as u32).clamp(1, max_side));
+    let (nw, nh) =
+        (((f64::from(w) * scale) as u32).clamp(1, max_side), ((f64::from(h) * scale) as u32).clamp(1, max_side));
     tracing::info!("photo {w}×{h} exceeds the GPU's {max_side}-pixel textures; previewing at {nw}×{nh}");
     photo.rgb = image::imageops::resize(&photo.rgb, nw, nh, image::imageops::FilterType::Triangle);
 }

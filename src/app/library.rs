@@ -49,7 +49,8 @@ impl Library {
     }
 
     pub fn add_pending(&mut self, id: u64, path: PathBuf) {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
+        let name =
+            path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
         self.photos.push(PhotoEntry {
             id,
             path,

@@ -158,7 +158,8 @@ impl PolyshadeApp {
                 JobResult::Loaded(loaded) => {
                     let loaded = *loaded;
                     let id = loaded.id;
-                    let texture = ctx.load_texture(format!("thumbnail {id}"), loaded.thumbnail.clone(), Default::default());
+                    let texture =
+                        ctx.load_texture(format!("thumbnail {id}"), loaded.thumbnail.clone(), Default::default());
                     let became_selected = self.library.finish_loading(loaded.id, &loaded, texture);
                     if let Some(scene) = loaded.scene
                         && became_selected
@@ -173,7 +174,7 @@ impl PolyshadeApp {
                 }
                 JobResult::Uploaded { id, scene } => {
                     if self.library.selected().map(|p| p.id) == Some(id) {
-                        self.viewer_resources(|r| r.set_scene(id, scene));
+                        self.viewer_resources(|r| r.set_scene(id, *scene));
                     }
                 }
                 JobResult::Picked(paths) => self.handle(Command::Open(paths)),
@@ -185,7 +186,9 @@ impl PolyshadeApp {
 impl eframe::App for PolyshadeApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.take_job_results(ctx);
-        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect());
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect()
+        });
         if !dropped.is_empty() {
             self.handle(Command::Open(dropped));
         }

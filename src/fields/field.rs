@@ -12,11 +12,7 @@ impl Field {
     /// # Panics
     /// If `data.len() != width * height` (a bug in the caller).
     pub fn new(width: u32, height: u32, data: Vec<f32>) -> Self {
-        assert_eq!(
-            data.len(),
-            width as usize * height as usize,
-            "field data does not match {width}×{height}"
-        );
+        assert_eq!(data.len(), width as usize * height as usize, "field data does not match {width}×{height}");
         Field { width, height, data }
     }
 
@@ -56,14 +52,12 @@ impl Field {
     /// An 8-bit grey image, values clamped to [0, 1] and rounded.
     pub fn to_gray8(&self) -> GrayImage {
         let pixels = self.data.iter().map(|&v| (v.clamp(0.0, 1.0) * 255.0).round() as u8);
-        GrayImage::from_raw(self.width, self.height, pixels.collect())
-            .expect("length checked at construction")
+        GrayImage::from_raw(self.width, self.height, pixels.collect()).expect("length checked at construction")
     }
 
     /// A 16-bit grey image, for inspecting fields without banding.
     pub fn to_gray16(&self) -> ImageBuffer<Luma<u16>, Vec<u16>> {
         let pixels = self.data.iter().map(|&v| (v.clamp(0.0, 1.0) * 65535.0).round() as u16);
-        ImageBuffer::from_raw(self.width, self.height, pixels.collect())
-            .expect("length checked at construction")
+        ImageBuffer::from_raw(self.width, self.height, pixels.collect()).expect("length checked at construction")
     }
 }

@@ -26,8 +26,7 @@ pub fn area_downsample(field: &Field, width: u32, height: u32) -> Field {
     let mut out = vec![0.0f32; width as usize * height as usize];
     for (y, taps) in wy.iter().enumerate() {
         for x in 0..width as usize {
-            out[y * width as usize + x] =
-                taps.iter().map(|&(j, w)| w * rows[j * width as usize + x]).sum();
+            out[y * width as usize + x] = taps.iter().map(|&(j, w)| w * rows[j * width as usize + x]).sum();
         }
     }
     Field::new(width, height, out)

@@ -68,7 +68,8 @@ impl ComputePass {
                 count: None,
             })
             .collect();
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(label), entries: &entries });
+        let layout =
+            device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(label), entries: &entries });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some(label),
             bind_group_layouts: &[Some(&layout)],
@@ -107,7 +108,10 @@ impl ComputePass {
         let mut entries: Vec<_> = views
             .iter()
             .enumerate()
-            .map(|(i, view)| wgpu::BindGroupEntry { binding: i as u32, resource: wgpu::BindingResource::TextureView(view) })
+            .map(|(i, view)| wgpu::BindGroupEntry {
+                binding: i as u32,
+                resource: wgpu::BindingResource::TextureView(view),
+            })
             .collect();
         entries.push(wgpu::BindGroupEntry { binding: views.len() as u32, resource: buffer.as_entire_binding() });
         let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -115,7 +119,8 @@ impl ComputePass {
             layout: &self.layout,
             entries: &entries,
         });
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(self.label), timestamp_writes: None });
+        let mut pass = encoder
+            .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(self.label), timestamp_writes: None });
         pass.set_pipeline(&self.pipeline);
         pass.set_bind_group(0, &bind_group, &[]);
         pass.dispatch_workgroups(size.0.div_ceil(16), size.1.div_ceil(16), 1);
@@ -135,9 +140,24 @@ impl Compositor {
         let r32 = wgpu::TextureFormat::R32Float;
         let rgba8 = wgpu::TextureFormat::Rgba8Unorm;
         Compositor {
-            detail: ComputePass::new(device, "detail_compose", shaders::DETAIL_COMPOSE, &[Input, Input, Input, Output(r32), Uniform]),
-            hsv: ComputePass::new(device, "hsv_recombine", shaders::HSV_RECOMBINE, &[Input, Input, Input, Output(rgba8), Uniform]),
-            relight: ComputePass::new(device, "relight_compose", shaders::RELIGHT_COMPOSE, &[Input, Input, Output(rgba8), Uniform]),
+            detail: ComputePass::new(
+                device,
+                "detail_compose",
+                shaders::DETAIL_COMPOSE,
+                &[Input, Input, Input, Output(r32), Uniform],
+            ),
+            hsv: ComputePass::new(
+                device,
+                "hsv_recombine",
+                shaders::HSV_RECOMBINE,
+                &[Input, Input, Input, Output(rgba8), Uniform],
+            ),
+            relight: ComputePass::new(
+                device,
+                "relight_compose",
+                shaders::RELIGHT_COMPOSE,
+                &[Input, Input, Output(rgba8), Uniform],
+            ),
         }
     }
 
@@ -175,6 +195,7 @@ impl Compositor {
     }
 
     /// Relight: `out = srgb(clamp(albedo · shading · gain))`.
+    #[allow(clippy::too_many_arguments)]
     pub fn encode_relight(
         &self,
         ctx: &GpuContext,

@@ -10,7 +10,9 @@ pub struct GpuContext {
 
 #[derive(Debug, thiserror::Error)]
 pub enum GpuError {
-    #[error("no GPU adapter found (on a machine without a GPU, install Mesa's lavapipe: apt-get install mesa-vulkan-drivers): {0}")]
+    #[error(
+        "no GPU adapter found (on a machine without a GPU, install Mesa's lavapipe: apt-get install mesa-vulkan-drivers): {0}"
+    )]
     NoAdapter(String),
     #[error("the GPU adapter refused a device: {0}")]
     NoDevice(String),
@@ -43,10 +45,7 @@ impl GpuContext {
             compatible_surface: None,
             ..Default::default()
         };
-        let adapter = instance
-            .request_adapter(&options)
-            .await
-            .map_err(|e| GpuError::NoAdapter(e.to_string()))?;
+        let adapter = instance.request_adapter(&options).await.map_err(|e| GpuError::NoAdapter(e.to_string()))?;
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("polyshade headless"),

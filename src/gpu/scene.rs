@@ -44,7 +44,13 @@ impl ResaturateScene {
     }
 
     /// Records the composition into `encoder`; the result lands in [`Self::rgb`].
-    pub fn encode(&self, ctx: &GpuContext, compositor: &Compositor, encoder: &mut wgpu::CommandEncoder, params: ComposeParams) {
+    pub fn encode(
+        &self,
+        ctx: &GpuContext,
+        compositor: &Compositor,
+        encoder: &mut wgpu::CommandEncoder,
+        params: ComposeParams,
+    ) {
         let size = self.size();
         compositor.encode_detail(
             ctx,
@@ -56,7 +62,16 @@ impl ResaturateScene {
             params.detail_strength,
             size,
         );
-        compositor.encode_hsv(ctx, encoder, &self.hue.view, &self.detailed.view, &self.value.view, &self.rgb.view, params.gain, size);
+        compositor.encode_hsv(
+            ctx,
+            encoder,
+            &self.hue.view,
+            &self.detailed.view,
+            &self.value.view,
+            &self.rgb.view,
+            params.gain,
+            size,
+        );
     }
 
     /// Composes now and waits (CLI, tests).

@@ -47,7 +47,13 @@ impl FieldTexture {
 pub fn upload_field(ctx: &GpuContext, field: &Field, label: &str) -> FieldTexture {
     let texture = ctx.device.create_texture_with_data(
         &ctx.queue,
-        &texture_desc(label, field.width(), field.height(), wgpu::TextureFormat::R32Float, wgpu::TextureUsages::empty()),
+        &texture_desc(
+            label,
+            field.width(),
+            field.height(),
+            wgpu::TextureFormat::R32Float,
+            wgpu::TextureUsages::empty(),
+        ),
         wgpu::util::TextureDataOrder::LayerMajor,
         bytemuck::cast_slice(field.data()),
     );
@@ -134,7 +140,11 @@ fn read_texture(ctx: &GpuContext, texture: &wgpu::Texture, bytes_per_texel: u32)
         texture.as_image_copy(),
         wgpu::TexelCopyBufferInfo {
             buffer: &buffer,
-            layout: wgpu::TexelCopyBufferLayout { offset: 0, bytes_per_row: Some(padded_row), rows_per_image: Some(height) },
+            layout: wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(padded_row),
+                rows_per_image: Some(height),
+            },
         },
         texture.size(),
     );
@@ -143,12 +153,8 @@ fn read_texture(ctx: &GpuContext, texture: &wgpu::Texture, bytes_per_texel: u32)
     buffer.map_async(wgpu::MapMode::Read, .., move |result| {
         let _ = tx.send(result);
     });
-    ctx.device
-        .poll(wgpu::PollType::wait_indefinitely())
-        .map_err(|e| GpuError::Readback(e.to_string()))?;
-    rx.recv()
-        .map_err(|e| GpuError::Readback(e.to_string()))?
-        .map_err(|e| GpuError::Readback(e.to_string()))?;
+    ctx.device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| GpuError::Readback(e.to_string()))?;
+    rx.recv().map_err(|e| GpuError::Readback(e.to_string()))?.map_err(|e| GpuError::Readback(e.to_string()))?;
     let mapped = buffer.get_mapped_range(..).map_err(|e| GpuError::Readback(e.to_string()))?;
     let mut out = Vec::with_capacity((row * height) as usize);
     for chunk in mapped.chunks_exact(padded_row as usize) {

@@ -153,10 +153,9 @@ fn classify(path: &Path, error: image::ImageError) -> LoadError {
     match error {
         E::Limits(e) => LoadError::TooLarge { path, reason: e.to_string() },
         E::Unsupported(_) => LoadError::UnknownFormat { path },
-        E::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => LoadError::Corrupt {
-            path,
-            reason: "the file ends early".to_owned(),
-        },
+        E::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            LoadError::Corrupt { path, reason: "the file ends early".to_owned() }
+        }
         other => LoadError::Corrupt { path, reason: other.to_string() },
     }
 }

@@ -23,7 +23,13 @@ pub fn menu_bar(ui: &mut egui::Ui, commands: &mut Vec<Command>) {
     });
 }
 
-pub fn status_bar(ui: &mut egui::Ui, errors: &[String], gpu: Option<&GpuContext>, running: usize, commands: &mut Vec<Command>) {
+pub fn status_bar(
+    ui: &mut egui::Ui,
+    errors: &[String],
+    gpu: Option<&GpuContext>,
+    running: usize,
+    commands: &mut Vec<Command>,
+) {
     egui::Panel::bottom("status").show(ui, |ui| {
         for (index, message) in errors.iter().enumerate() {
             ui.horizontal(|ui| {
@@ -53,8 +59,15 @@ pub fn drop_hint(ui: &mut egui::Ui) {
     let hovering = ui.input(|i| !i.raw.hovered_files.is_empty());
     if hovering {
         let rect = ui.ctx().content_rect();
-        let painter = ui.ctx().layer_painter(egui::LayerId::new(egui::Order::Foreground, egui::Id::unique("drop hint")));
+        let painter =
+            ui.ctx().layer_painter(egui::LayerId::new(egui::Order::Foreground, egui::Id::unique("drop hint")));
         painter.rect_filled(rect, 0.0, egui::Color32::from_black_alpha(180));
-        painter.text(rect.center(), egui::Align2::CENTER_CENTER, "Drop photos to open them", egui::FontId::proportional(24.0), egui::Color32::WHITE);
+        painter.text(
+            rect.center(),
+            egui::Align2::CENTER_CENTER,
+            "Drop photos to open them",
+            egui::FontId::proportional(24.0),
+            egui::Color32::WHITE,
+        );
     }
 }

@@ -18,7 +18,8 @@ pub fn library(ui: &mut egui::Ui, library: &Library, commands: &mut Vec<Command>
                 match &photo.thumbnail {
                     Some(texture) => {
                         let image = egui::Image::new(texture).max_size(egui::vec2(96.0, 64.0));
-                        let button = egui::Button::image_and_text(image, photo.name.as_str()).selected(selected == Some(photo.id));
+                        let button = egui::Button::image_and_text(image, photo.name.as_str())
+                            .selected(selected == Some(photo.id));
                         let response = ui.add(button).on_hover_text(photo.path.display().to_string());
                         if response.clicked() {
                             commands.push(Command::Select(photo.id));

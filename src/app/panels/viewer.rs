@@ -24,7 +24,13 @@ pub fn viewer(
         response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Image, true, "Photo viewer"));
         let Some(photo) = library.selected() else {
             let message = if library.photos().is_empty() { "Open a photo to begin" } else { "Loading…" };
-            ui.painter().text(rect.center(), egui::Align2::CENTER_CENTER, message, egui::FontId::proportional(18.0), egui::Color32::GRAY);
+            ui.painter().text(
+                rect.center(),
+                egui::Align2::CENTER_CENTER,
+                message,
+                egui::FontId::proportional(18.0),
+                egui::Color32::GRAY,
+            );
             return;
         };
         let (w, h) = photo.preview_size;
@@ -45,7 +51,13 @@ pub fn viewer(
     });
 }
 
-fn navigate(ui: &egui::Ui, response: &egui::Response, rect: egui::Rect, view: &mut ViewTransform, commands: &mut Vec<Command>) {
+fn navigate(
+    ui: &egui::Ui,
+    response: &egui::Response,
+    rect: egui::Rect,
+    view: &mut ViewTransform,
+    commands: &mut Vec<Command>,
+) {
     if response.double_clicked() {
         commands.push(Command::FitView);
         return;

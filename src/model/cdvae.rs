@@ -1,0 +1,98 @@
+//! The joint model (paper eqs. 3, 5, 6): a ladder VAE for the condition
+//! `x_c`, one for the generated field `x_g`, and the MDN from z_c to z_g.
+//!
+//! `L = DVAE_c + DVAE_g + w_mdn·L_mdn + λ·Σ_layers ‖z_c,layer − p_layer‖² + wd·‖W_mdn‖²`
+//!
+//! The guidance compares the conditional DVAE's posterior means at both
+//! layers with the precomputed embedding `p` (64-d; z₂ takes its first 32
+//! dims). The MDN links the posterior means of the two top codes, which is
+//! also what test-time sampling uses.
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+
+use super::{Ladder, LadderConfig, LadderNoise, Mdn, MdnConfig};
+
+#[derive(Config, Debug)]
+pub struct CdvaeConfig {
+    #[config(default = "LadderConfig::new()")]
+    pub ladder: LadderConfig,
+    #[config(default = "MdnConfig::new()")]
+    pub mdn: MdnConfig,
+}
+
+impl CdvaeConfig {
+    pub fn init(&self, device: &Device) -> Cdvae {
+        Cdvae { dvae_c: self.ladder.init(device), dvae_g: self.ladder.init(device), mdn: self.mdn.init(device) }
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct Cdvae {
+    /// The conditional DVAE, over `x_c`.
+    pub dvae_c: Ladder,
+    /// The generative DVAE, over `x_g`.
+    pub dvae_g: Ladder,
+    pub mdn: Mdn,
+}
+
+/// The weights of the loss terms at one point of the schedule.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LossWeights {
+    /// Multiplies both DVAEs' reconstruction NLL.
+    pub recon: f64,
+    pub w_mdn: f64,
+    pub lambda_embed: f64,
+    /// L2 weight decay on the MDN's weights only.
+    pub weight_decay: f64,
+}
+
+/// The total loss and each term (batch means), all `[1]`.
+#[derive(Clone, Debug)]
+pub struct CdvaeLoss {
+    pub total: Tensor<1>,
+    pub dvae_c: Tensor<1>,
+    pub dvae_g: Tensor<1>,
+    pub mdn: Tensor<1>,
+    pub embed: Tensor<1>,
+}
+
+/// One training batch.
+#[derive(Clone, Debug)]
+pub struct Batch {
+    /// `[batch, 1024]`
+    pub x_c: Tensor<2>,
+    /// `[batch, 1024]`
+    pub x_g: Tensor<2>,
+    /// Precomputed embedding, `[batch, 64]`; `None` trains without guidance.
+    pub p: Option<Tensor<2>>,
+}
+
+impl Cdvae {
+    pub fn loss(&self, batch: Batch, noise_c: LadderNoise, noise_g: LadderNoise, w: LossWeights) -> CdvaeLoss {
+        let pass_c = self.dvae_c.forward(batch.x_c.clone(), noise_c);
+        let pass_g = self.dvae_g.forward(batch.x_g.clone(), noise_g);
+        let dvae = |(recon, kl2, kl1): (Tensor<2>, Tensor<2>, Tensor<2>)| (recon * w.recon + kl2 + kl1).mean();
+        let dvae_c = dvae(pass_c.loss_terms(batch.x_c));
+        let dvae_g = dvae(pass_g.loss_terms(batch.x_g));
+        let mixture = self.mdn.forward(pass_c.mu_z2.clone());
+        let mdn = self.mdn.nll(&mixture, pass_g.mu_z2.clone()).mean();
+        let device = dvae_c.device();
+        let embed = match batch.p {
+            Some(p) => {
+                let d_z2 = pass_c.mu_z2.dims()[1];
+                let layer1 = (pass_c.mu_z1.clone() - p.clone()).square().sum_dim(1);
+                let layer2 = (pass_c.mu_z2.clone() - p.narrow(1, 0, d_z2)).square().sum_dim(1);
+                (layer1 + layer2).mean()
+            }
+            None => Tensor::zeros([1], &device),
+        };
+        let total = dvae_c.clone()
+            + dvae_g.clone()
+            + mdn.clone() * w.w_mdn
+            + embed.clone() * w.lambda_embed
+            + self.mdn.l2() * w.weight_decay;
+        CdvaeLoss { total, dvae_c, dvae_g, mdn, embed }
+    }
+}

@@ -1,0 +1,180 @@
+//! The CDVAE networks against Table 1 and closed forms: parameter counts,
+//! Gaussian NLL and KL terms, the ladder combination, the MDN likelihood;
+//! training lowers the loss; records round-trip; CPU (flex) and wgpu agree.
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::{Device, DeviceKind, Tensor, TensorData};
+use polyshade::model::{Batch, CdvaeConfig, LadderConfig, LadderNoise, LossWeights, MdnConfig, MdnOutput, gaussian};
+
+fn values(t: Tensor<2>) -> Vec<f32> {
+    t.into_data().try_into_vec::<f32>().unwrap()
+}
+
+fn tensor(rows: &[&[f32]], device: &Device) -> Tensor<2> {
+    let cols = rows[0].len();
+    let data: Vec<f32> = rows.iter().flat_map(|r| r.iter().copied()).collect();
+    Tensor::from_data(TensorData::new(data, [rows.len(), cols]), device)
+}
+
+fn dense(layers: &[(usize, usize)]) -> usize {
+    layers.iter().map(|(i, o)| i * o + o).sum()
+}
+
+#[test]
+fn parameter_counts_match_table_1() {
+    let device = Device::flex();
+    // Table 1, one DVAE: fc1, fc2, fc3₁₂, fc4, fc5, fc6₁₂, fc7, fc8, fc9₁₂, fc10, fc11, fc12₁₂.
+    let ladder = dense(&[
+        (1024, 512),
+        (512, 512),
+        (512, 64),
+        (512, 64),
+        (64, 256),
+        (256, 256),
+        (256, 32),
+        (256, 32),
+        (32, 256),
+        (256, 256),
+        (256, 64),
+        (256, 64),
+        (64, 512),
+        (512, 512),
+        (512, 1024),
+        (512, 1024),
+    ]);
+    assert_eq!(LadderConfig::new().init(&device).num_params(), ladder);
+    for k in [4, 12] {
+        let mdn = dense(&[(32, 33 * k), (33 * k, 33 * k)]);
+        assert_eq!(MdnConfig::new().with_k(k).init(&device).num_params(), mdn);
+        let cdvae = CdvaeConfig::new().with_mdn(MdnConfig::new().with_k(k)).init(&device);
+        assert_eq!(cdvae.num_params(), 2 * ladder + mdn);
+    }
+}
+
+#[test]
+fn gaussian_terms_equal_hand_computed_values() {
+    let d = Device::flex();
+    let ln2pi = (2.0 * std::f64::consts::PI).ln();
+    let close =
+        |got: f32, want: f64| assert!((f64::from(got) - want).abs() < 1e-5 * want.abs().max(1.0), "{got} vs {want}");
+
+    // −log N(x | μ, σ²) = ½ Σ (ln 2π + ln σ² + (x−μ)²/σ²)
+    let nll = gaussian::nll(tensor(&[&[0.5, 1.0]], &d), tensor(&[&[0.0, 1.5]], &d), tensor(&[&[1.0, 0.25]], &d));
+    close(values(nll)[0], 0.5 * ((ln2pi + 0.0 + 0.25) + (ln2pi + 0.25f64.ln() + 1.0)));
+
+    // KL(N(1, 0.5) ‖ N(0, 2)) + KL(N(0, 1) ‖ N(0, 1)) = ½ (ln 4 + (0.5 + 1)/2 − 1) + 0
+    let kl = gaussian::kl(
+        tensor(&[&[1.0, 0.0]], &d),
+        tensor(&[&[0.5, 1.0]], &d),
+        tensor(&[&[0.0, 0.0]], &d),
+        tensor(&[&[2.0, 1.0]], &d),
+    );
+    close(values(kl)[0], 0.5 * (4f64.ln() + 0.75 - 1.0));
+
+    // KL(N(μ, σ²) ‖ N(0, 1)) = ½ (σ² + μ² − ln σ² − 1)
+    let kl0 = gaussian::kl_standard(tensor(&[&[2.0]], &d), tensor(&[&[0.5]], &d));
+    close(values(kl0)[0], 0.5 * (0.5 + 4.0 - 0.5f64.ln() - 1.0));
+
+    // Precision weighting: σ² = 1/(1/1 + 1/3) = 0.75, μ = (2/1 + 0/3)·0.75 = 1.5.
+    let (mu, var) = gaussian::precision_weighted(
+        tensor(&[&[2.0]], &d),
+        tensor(&[&[1.0]], &d),
+        tensor(&[&[0.0]], &d),
+        tensor(&[&[3.0]], &d),
+    );
+    close(values(mu)[0], 1.5);
+    close(values(var)[0], 0.75);
+
+    // log-sum-exp stays finite for large inputs.
+    let lse = gaussian::log_sum_exp(tensor(&[&[1000.0, 1000.0]], &d));
+    close(values(lse)[0], 1000.0 + 2f64.ln());
+}
+
+#[test]
+fn mdn_nll_is_the_mixture_likelihood() {
+    let d = Device::flex();
+    let sigma = 0.5;
+    let mdn = MdnConfig::new().with_k(2).with_d_z(2).with_sigma(sigma).init(&d);
+    let means = Tensor::<3>::from_data(TensorData::new(vec![1.0f32, 2.0, -1.0, 0.5], [1, 2, 2]), &d);
+    let log_pi = tensor(&[&[0.25f32.ln(), 0.75f32.ln()]], &d);
+    let z = tensor(&[&[0.1, 0.0]], &d);
+    let got = values(mdn.nll(&MdnOutput { means, log_pi }, z))[0];
+    let var = sigma * sigma;
+    let density = |mx: f64, my: f64| {
+        let sq = (0.1 - mx).powi(2) + (0.0 - my).powi(2);
+        (-sq / (2.0 * var)).exp() / (2.0 * std::f64::consts::PI * var)
+    };
+    let want = -(0.25 * density(1.0, 2.0) + 0.75 * density(-1.0, 0.5)).ln();
+    assert!((f64::from(got) - want).abs() < 1e-4, "{got} vs {want}");
+}
+
+fn tiny() -> CdvaeConfig {
+    CdvaeConfig::new()
+        .with_ladder(LadderConfig::new().with_d_x(16).with_d_hidden1(12).with_d_z1(6).with_d_hidden2(8).with_d_z2(3))
+        .with_mdn(MdnConfig::new().with_k(3).with_d_z(3))
+}
+
+fn fixed_batch(device: &Device) -> Batch {
+    let x = |phase: f32| {
+        let data: Vec<f32> = (0..8 * 16).map(|i| 0.5 + 0.4 * ((i as f32) * 0.37 + phase).sin()).collect();
+        Tensor::from_data(TensorData::new(data, [8, 16]), device)
+    };
+    let p: Vec<f32> = (0..8 * 6).map(|i| ((i as f32) * 0.71).cos()).collect();
+    Batch { x_c: x(0.0), x_g: x(1.3), p: Some(Tensor::from_data(TensorData::new(p, [8, 6]), device)) }
+}
+
+#[test]
+fn one_adam_step_lowers_the_loss_on_a_fixed_batch() {
+    let device = Device::flex().autodiff();
+    let config = tiny();
+    let model = config.init(&device);
+    let weights = LossWeights { recon: 1.0, w_mdn: 1.0, lambda_embed: 1.0, weight_decay: 1e-4 };
+    let noise = || LadderNoise::zeros(8, &config.ladder, &device);
+    let loss = model.loss(fixed_batch(&device), noise(), noise(), weights);
+    let before = loss.total.clone().into_scalar::<f32>();
+    let grads = GradientsParams::from_grads(loss.total.backward(), &model);
+    let mut optim = AdamConfig::new().init();
+    let model = optim.step(1e-3, model, grads);
+    let after = model.loss(fixed_batch(&device), noise(), noise(), weights).total.into_scalar::<f32>();
+    assert!(after < before, "loss went from {before} to {after}");
+}
+
+#[test]
+fn saved_and_reloaded_model_gives_identical_output() {
+    let device = Device::flex();
+    let config = tiny();
+    let model = config.init(&device);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.bpk");
+    model.clone().save_file(&path).unwrap();
+    let record = burn::store::ModuleRecord::load(&path).unwrap();
+    let reloaded = config.init(&device).load_record(record);
+    let z = tensor(&[&[0.3, -1.2, 0.8]], &device);
+    assert_eq!(values(model.dvae_g.decode_mean(z.clone())), values(reloaded.dvae_g.decode_mean(z)));
+    let x = fixed_batch(&device).x_c;
+    assert_eq!(values(model.dvae_c.reconstruct(x.clone())), values(reloaded.dvae_c.reconstruct(x)));
+}
+
+#[test]
+fn flex_and_wgpu_give_the_same_forward_pass() {
+    let cpu = Device::flex();
+    let gpu = Device::wgpu(DeviceKind::DefaultDevice);
+    let config = CdvaeConfig::new();
+    let model = config.init(&cpu);
+    let on_gpu = model.clone().to_device(&gpu);
+    let x: Vec<f32> = (0..4 * 1024).map(|i| 0.5 + 0.5 * ((i as f32) * 0.013).sin()).collect();
+    let x_cpu = Tensor::<2>::from_data(TensorData::new(x.clone(), [4, 1024]), &cpu);
+    let x_gpu = Tensor::<2>::from_data(TensorData::new(x, [4, 1024]), &gpu);
+    let compare = |a: Vec<f32>, b: Vec<f32>, what: &str| {
+        let err = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+        assert!(err < 1e-4, "{what}: flex and wgpu differ by {err}");
+    };
+    let z_cpu = model.dvae_c.encode_mean(x_cpu.clone());
+    let z_gpu = on_gpu.dvae_c.encode_mean(x_gpu.clone());
+    compare(values(z_cpu.clone()), values(z_gpu.clone()), "encode");
+    let mix_cpu = model.mdn.forward(z_cpu);
+    let mix_gpu = on_gpu.mdn.forward(z_gpu);
+    compare(values(mix_cpu.log_pi), values(mix_gpu.log_pi), "mixture weights");
+    compare(values(model.dvae_c.reconstruct(x_cpu)), values(on_gpu.dvae_c.reconstruct(x_gpu)), "reconstruction");
+}

@@ -12,10 +12,12 @@
 pub mod app;
 pub mod cli;
 pub mod compose;
+pub mod embedding;
 pub mod fields;
 pub mod gpu;
 pub mod io;
 pub mod model;
+pub mod sampling;
 
 /// Path of the photo bundled with the app (a GPL-2+ photograph from Debian's
 /// `mate-backgrounds`, see `assets/README.md`).

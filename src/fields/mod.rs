@@ -17,7 +17,8 @@ pub use field::Field;
 pub const NET_SIZE: u32 = 32;
 
 /// What Polyshade proposes variants of.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Task {
     /// New saturation fields: condition on V, generate S.
     Resaturate,

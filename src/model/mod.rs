@@ -8,10 +8,12 @@
 //! `crate::sampling`, how they are trained in `crate::train`.
 
 pub mod cdvae;
+pub mod file;
 pub mod gaussian;
 pub mod ladder;
 pub mod mdn;
 
 pub use cdvae::{Batch, Cdvae, CdvaeConfig, CdvaeLoss, LossWeights};
+pub use file::{ModelFileError, ModelHeader, load_model, read_header, save_model};
 pub use ladder::{Ladder, LadderConfig, LadderNoise, LadderPass};
 pub use mdn::{Mdn, MdnConfig, MdnOutput};

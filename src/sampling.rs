@@ -1,0 +1,108 @@
+//! Test-time sampling (paper Fig. 3, right): encode `x_c` with the
+//! conditional DVAE (means), run the MDN, draw `z_g` from the whole mixture
+//! or from one chosen component, decode with the generative DVAE's top-down
+//! path and output its means μ₀.
+//!
+//! All randomness comes from one seeded CPU generator, so the same photo,
+//! model, seed and component give the same variants on any device.
+
+use burn::tensor::{Tensor, TensorData};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand_distr::{Distribution, StandardNormal, weighted::WeightedIndex};
+
+use crate::fields::{Field, NET_SIZE};
+use crate::model::Cdvae;
+
+/// Which part of the mixture to draw from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Component {
+    /// Pick a component per sample with probability π_k.
+    #[default]
+    All,
+    /// Always component k (0-based).
+    Only(usize),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SampleRequest {
+    pub n: usize,
+    pub seed: u64,
+    pub component: Component,
+}
+
+/// The variants of one photo, at network resolution.
+#[derive(Clone, Debug)]
+pub struct Samples {
+    /// The sampled `x_g` fields, 32×32, clamped to [0, 1].
+    pub fields: Vec<Field>,
+    /// Which component each sample came from.
+    pub components: Vec<usize>,
+    /// Mixture weights π_k for this photo.
+    pub pi: Vec<f32>,
+    /// The conditional DVAE's reconstruction of `x_c` (for the detail map).
+    pub recon_c: Field,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SampleError {
+    #[error("the condition field must be {NET_SIZE}×{NET_SIZE}, got {0}×{1}")]
+    WrongSize(u32, u32),
+    #[error("component {k} does not exist: the model has {count} (0 to {last})", last = count - 1)]
+    NoSuchComponent { k: usize, count: usize },
+    #[error("asked for no samples")]
+    NoSamples,
+}
+
+/// Draws `request.n` variants of `x_g` for the condition field `x_c`
+/// (32×32, in [0, 1]).
+pub fn sample(model: &Cdvae, x_c: &Field, request: SampleRequest) -> Result<Samples, SampleError> {
+    if x_c.width() != NET_SIZE || x_c.height() != NET_SIZE {
+        return Err(SampleError::WrongSize(x_c.width(), x_c.height()));
+    }
+    if request.n == 0 {
+        return Err(SampleError::NoSamples);
+    }
+    let device = model.mdn.fc_a.weight.val().device();
+    let d = (NET_SIZE * NET_SIZE) as usize;
+    let x = Tensor::<2>::from_data(TensorData::new(x_c.data().to_vec(), [1, d]), &device);
+    let z_c = model.dvae_c.encode_mean(x.clone()); // [1, 32]
+    let mixture = model.mdn.forward(z_c);
+    let (k, d_z) = (model.mdn.k, model.mdn.d_z);
+    let means = to_vec(mixture.means.reshape([k, d_z])); // K × d_z
+    let pi: Vec<f32> = to_vec(mixture.log_pi).iter().map(|l| l.exp()).collect();
+    if let Component::Only(chosen) = request.component
+        && chosen >= k
+    {
+        return Err(SampleError::NoSuchComponent { k: chosen, count: k });
+    }
+
+    let mut rng = StdRng::seed_from_u64(request.seed);
+    let pick = WeightedIndex::new(pi.iter().map(|&p| f64::from(p).max(1e-12))).expect("weights are positive");
+    let sigma = model.mdn.sigma as f32;
+    let mut components = Vec::with_capacity(request.n);
+    let mut z_g = Vec::with_capacity(request.n * d_z);
+    for _ in 0..request.n {
+        let comp = match request.component {
+            Component::All => pick.sample(&mut rng),
+            Component::Only(chosen) => chosen,
+        };
+        components.push(comp);
+        for j in 0..d_z {
+            let eps: f32 = StandardNormal.sample(&mut rng);
+            z_g.push(means[comp * d_z + j] + sigma * eps);
+        }
+    }
+    let z_g = Tensor::<2>::from_data(TensorData::new(z_g, [request.n, d_z]), &device);
+    let decoded = to_vec(model.dvae_g.decode_mean(z_g)); // n × 1024
+    let fields = decoded
+        .chunks_exact(d)
+        .map(|c| Field::new(NET_SIZE, NET_SIZE, c.iter().map(|v| v.clamp(0.0, 1.0)).collect()))
+        .collect();
+    let recon = to_vec(model.dvae_c.reconstruct(x)).into_iter().map(|v| v.clamp(0.0, 1.0)).collect();
+    Ok(Samples { fields, components, pi, recon_c: Field::new(NET_SIZE, NET_SIZE, recon) })
+}
+
+fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data().try_into_vec::<f32>().expect("model tensors are f32")
+}

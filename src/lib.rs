@@ -18,6 +18,7 @@ pub mod gpu;
 pub mod io;
 pub mod model;
 pub mod sampling;
+pub mod train;
 
 /// Path of the photo bundled with the app (a GPL-2+ photograph from Debian's
 /// `mate-backgrounds`, see `assets/README.md`).

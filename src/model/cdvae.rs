@@ -6,7 +6,8 @@
 //! The guidance compares the conditional DVAE's posterior means at both
 //! layers with the precomputed embedding `p` (64-d; z₂ takes its first 32
 //! dims). The MDN links the posterior means of the two top codes, which is
-//! also what test-time sampling uses.
+//! also what test-time sampling uses; the target z_g is detached, so the
+//! MDN learns to predict the generative codes without collapsing them.
 
 use burn::config::Config;
 use burn::module::Module;
@@ -42,6 +43,10 @@ pub struct Cdvae {
 pub struct LossWeights {
     /// Multiplies both DVAEs' reconstruction NLL.
     pub recon: f64,
+    /// Multiplies both DVAEs' KL terms (the ladder VAE's warm-up, Sønderby
+    /// et al. 2016: near 0 early, so the codes get used before the prior
+    /// pulls them in).
+    pub kl: f64,
     pub w_mdn: f64,
     pub lambda_embed: f64,
     /// L2 weight decay on the MDN's weights only.
@@ -73,11 +78,14 @@ impl Cdvae {
     pub fn loss(&self, batch: Batch, noise_c: LadderNoise, noise_g: LadderNoise, w: LossWeights) -> CdvaeLoss {
         let pass_c = self.dvae_c.forward(batch.x_c.clone(), noise_c);
         let pass_g = self.dvae_g.forward(batch.x_g.clone(), noise_g);
-        let dvae = |(recon, kl2, kl1): (Tensor<2>, Tensor<2>, Tensor<2>)| (recon * w.recon + kl2 + kl1).mean();
+        let dvae = |(recon, kl2, kl1): (Tensor<2>, Tensor<2>, Tensor<2>)| (recon * w.recon + (kl2 + kl1) * w.kl).mean();
         let dvae_c = dvae(pass_c.loss_terms(batch.x_c));
         let dvae_g = dvae(pass_g.loss_terms(batch.x_g));
         let mixture = self.mdn.forward(pass_c.mu_z2.clone());
-        let mdn = self.mdn.nll(&mixture, pass_g.mu_z2.clone()).mean();
+        // The MDN's target is detached: its gradient would otherwise pull the
+        // generative codes together (a collapsed z_g is the easiest to
+        // predict), and the samples would lose their variety.
+        let mdn = self.mdn.nll(&mixture, pass_g.mu_z2.clone().detach()).mean();
         let device = dvae_c.device();
         let embed = match batch.p {
             Some(p) => {

@@ -1,0 +1,14 @@
+//! Training the CDVAE: a photo folder becomes (x_c, x_g, p) examples
+//! ([`data`]), the loss weights follow the paper's three phases
+//! ([`schedule`]), and [`trainer`] runs Adam on any burn device, reporting
+//! [`events`] and writing checkpoints atomically.
+
+pub mod data;
+pub mod events;
+pub mod schedule;
+pub mod trainer;
+
+pub use data::{CropOptions, Dataset, DatasetError};
+pub use events::{LossReport, TrainEvent};
+pub use schedule::Schedule;
+pub use trainer::{TrainError, TrainOptions, train};

@@ -1,0 +1,193 @@
+//! The training loop: Adam on any burn device (flex on the CPU, wgpu on a
+//! GPU), the schedule's weights per step, events through a callback,
+//! cancellation checked every step, and a checkpoint (a complete model file,
+//! written atomically) after every epoch, so a killed run resumes with
+//! `resume` from its last finished epoch.
+//!
+//! Resuming restores the weights and the epoch count; Adam's moment
+//! estimates start afresh (a short warm-up, not a restart of the run).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::{Device, Distribution, Tensor, TensorData};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+
+use super::data::FIELD_LEN;
+use super::{Dataset, LossReport, Schedule, TrainEvent};
+use crate::fields::Task;
+use crate::model::{
+    Batch, Cdvae, CdvaeConfig, CdvaeLoss, LadderNoise, ModelFileError, ModelHeader, load_model, save_model,
+};
+
+#[derive(Clone, Debug)]
+pub struct TrainOptions {
+    pub task: Task,
+    pub config: CdvaeConfig,
+    pub epochs: usize,
+    pub batch: usize,
+    pub lr: f64,
+    pub schedule: Schedule,
+    pub seed: u64,
+    /// Where checkpoints and the final model go.
+    pub out: PathBuf,
+    /// Continue from `out` if it holds a checkpoint of the same task and config.
+    pub resume: bool,
+    /// Free-form provenance written into the model file.
+    pub notes: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error(transparent)]
+    Model(#[from] ModelFileError),
+    #[error("{path} was trained with another configuration; train into a new file or use the same options")]
+    ConfigMismatch { path: PathBuf },
+    #[error("the dataset is empty")]
+    EmptyDataset,
+    #[error("the batch size must be at least 1")]
+    ZeroBatch,
+    #[error("{path} already finished all {epochs} epochs")]
+    AlreadyDone { path: PathBuf, epochs: usize },
+}
+
+/// Trains and returns the model (without autodiff).
+pub fn train(
+    dataset: &Dataset,
+    options: &TrainOptions,
+    device: &Device,
+    mut on_event: impl FnMut(TrainEvent),
+    cancel: &AtomicBool,
+) -> Result<Cdvae, TrainError> {
+    let n = dataset.len();
+    if n == 0 {
+        return Err(TrainError::EmptyDataset);
+    }
+    if options.batch == 0 {
+        return Err(TrainError::ZeroBatch);
+    }
+    let device = device.clone().autodiff();
+    let (mut model, mut epochs_done, mut steps_done) = start(options, &device)?;
+    if epochs_done >= options.epochs {
+        return Err(TrainError::AlreadyDone { path: options.out.clone(), epochs: options.epochs });
+    }
+    let steps_per_epoch = n.div_ceil(options.batch);
+    let total_steps = (steps_per_epoch * options.epochs) as u64;
+    on_event(TrainEvent::Started { examples: n, steps_per_epoch, first_epoch: epochs_done, epochs: options.epochs });
+
+    let mut optim = AdamConfig::new().init();
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut last_report = Instant::now();
+    let mut window = (Instant::now(), 0usize);
+    while epochs_done < options.epochs {
+        let mut rng = StdRng::seed_from_u64(options.seed ^ (epochs_done as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        order.shuffle(&mut rng);
+        let mut epoch_loss = LossReport::default();
+        for (i, chunk) in order.chunks(options.batch).enumerate() {
+            if cancel.load(Ordering::Relaxed) {
+                on_event(TrainEvent::Cancelled { epochs_done });
+                return Ok(model.valid());
+            }
+            let progress = steps_done as f64 / total_steps as f64;
+            let weights = options.schedule.weights(progress);
+            let loss = model.loss(
+                batch(dataset, chunk, &device),
+                noise(chunk.len(), options, &device),
+                noise(chunk.len(), options, &device),
+                weights,
+            );
+            let report_now = last_report.elapsed().as_secs_f64() > 0.5 || i + 1 == steps_per_epoch;
+            let report = report_now.then(|| report(&loss));
+            let grads = GradientsParams::from_grads(loss.total.backward(), &model);
+            model = optim.step(options.lr, model, grads);
+            steps_done += 1;
+            window.1 += chunk.len();
+            if let Some(loss) = report {
+                let elapsed = window.0.elapsed().as_secs_f64().max(1e-9);
+                on_event(TrainEvent::Progress {
+                    epoch: epochs_done,
+                    step: steps_done,
+                    total_steps,
+                    loss,
+                    examples_per_s: window.1 as f64 / elapsed,
+                });
+                window = (Instant::now(), 0);
+                last_report = Instant::now();
+                epoch_loss = loss;
+            }
+        }
+        epochs_done += 1;
+        on_event(TrainEvent::EpochDone { epoch: epochs_done - 1, loss: epoch_loss });
+        let header = header(options, epochs_done, steps_done);
+        save_model(&options.out, &model.valid(), &header)?;
+        on_event(TrainEvent::Checkpoint { path: options.out.clone(), epochs_done });
+    }
+    on_event(TrainEvent::Finished { path: options.out.clone() });
+    Ok(model.valid())
+}
+
+fn header(options: &TrainOptions, epochs_done: usize, steps_done: u64) -> ModelHeader {
+    ModelHeader {
+        task: options.task,
+        config: options.config.clone(),
+        epochs_done,
+        steps_done,
+        notes: options.notes.clone(),
+    }
+}
+
+/// A fresh model, or the checkpoint at `out` when resuming.
+fn start(options: &TrainOptions, device: &Device) -> Result<(Cdvae, usize, u64), TrainError> {
+    if options.resume && options.out.exists() {
+        let (model, header) = load_model(&options.out, Some(options.task), device)?;
+        if !same_config(&header.config, &options.config) {
+            return Err(TrainError::ConfigMismatch { path: options.out.clone() });
+        }
+        tracing::info!("resuming {} after epoch {}", options.out.display(), header.epochs_done);
+        return Ok((model, header.epochs_done, header.steps_done));
+    }
+    Ok((options.config.init(device), 0, 0))
+}
+
+fn same_config(a: &CdvaeConfig, b: &CdvaeConfig) -> bool {
+    serde_json::to_value(a).ok() == serde_json::to_value(b).ok()
+}
+
+fn batch(dataset: &Dataset, indices: &[usize], device: &Device) -> Batch {
+    let gather = |src: &[f32], width: usize| {
+        let data: Vec<f32> = indices.iter().flat_map(|&i| src[i * width..(i + 1) * width].iter().copied()).collect();
+        Tensor::<2>::from_data(TensorData::new(data, [indices.len(), width]), device)
+    };
+    let p = dataset.p.as_ref().map(|p| {
+        let dims = p.len() / dataset.len();
+        gather(p, dims)
+    });
+    Batch { x_c: gather(&dataset.x_c, FIELD_LEN), x_g: gather(&dataset.x_g, FIELD_LEN), p }
+}
+
+fn noise(batch: usize, options: &TrainOptions, device: &Device) -> LadderNoise {
+    let ladder = &options.config.ladder;
+    let normal = |d| Tensor::random([batch, d], Distribution::Normal(0.0, 1.0), device);
+    LadderNoise { up1: normal(ladder.d_z1), z2: normal(ladder.d_z2), z1: normal(ladder.d_z1) }
+}
+
+fn report(loss: &CdvaeLoss) -> LossReport {
+    let scalar = |t: &Tensor<1>| t.clone().into_scalar::<f32>();
+    LossReport {
+        total: scalar(&loss.total),
+        dvae_c: scalar(&loss.dvae_c),
+        dvae_g: scalar(&loss.dvae_g),
+        mdn: scalar(&loss.mdn),
+        embed: scalar(&loss.embed),
+    }
+}
+
+/// Whether `path` holds a checkpoint that `resume` would continue.
+pub fn has_checkpoint(path: &Path) -> bool {
+    crate::model::read_header(path).is_ok()
+}

@@ -2,6 +2,8 @@
 //! same work headless.
 
 mod fields;
+mod sample;
+mod train;
 
 use std::path::PathBuf;
 
@@ -22,11 +24,35 @@ pub enum Commands {
     /// Write the condition (V) and generated (S) fields of a photo as 16-bit
     /// PNGs, at full resolution and at the network's 32×32.
     Fields(fields::FieldsArgs),
+    /// Train a CDVAE on a folder of photos, checkpointing after every epoch.
+    Train(train::TrainArgs),
+    /// Write N variants of a photo sampled from a trained model.
+    Sample(sample::SampleArgs),
+}
+
+/// Where the model runs.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum DeviceChoice {
+    /// burn's flex CPU backend.
+    Cpu,
+    /// burn-wgpu on the default GPU adapter (lavapipe where there is none).
+    Gpu,
+}
+
+impl DeviceChoice {
+    pub fn device(self) -> burn::tensor::Device {
+        match self {
+            DeviceChoice::Cpu => burn::tensor::Device::flex(),
+            DeviceChoice::Gpu => burn::tensor::Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
+        }
+    }
 }
 
 /// Runs a subcommand. Errors come back to `main`, which prints them once.
 pub fn run(command: Commands) -> anyhow::Result<()> {
     match command {
         Commands::Fields(args) => fields::run(&args),
+        Commands::Train(args) => train::run(&args),
+        Commands::Sample(args) => sample::run(&args),
     }
 }

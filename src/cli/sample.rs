@@ -1,0 +1,106 @@
+//! `polyshade sample --model MODEL PHOTO -n 12 --out DIR`
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use burn::tensor::Device;
+use image::{DynamicImage, RgbImage};
+
+use crate::compose;
+use crate::fields::resample::{area_downsample, bilinear_upsample};
+use crate::fields::{NET_SIZE, Task, hsv};
+use crate::gpu::ComposeParams;
+use crate::io::load_photo;
+use crate::model::load_model;
+use crate::sampling::{Component, SampleRequest, sample};
+
+#[derive(Debug, clap::Args)]
+pub struct SampleArgs {
+    /// A model file written by `polyshade train`.
+    #[arg(long)]
+    pub model: PathBuf,
+    #[arg(long, value_enum, default_value = "resaturate")]
+    pub task: Task,
+    /// The photo to propose variants of.
+    pub photo: PathBuf,
+    /// Number of variants.
+    #[arg(short = 'n', long, default_value_t = 12)]
+    pub n: usize,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Draw every variant from this mixture component (0-based) instead of the whole mixture.
+    #[arg(long)]
+    pub component: Option<usize>,
+    /// Detail map strength (paper eq. 7): 0 = off, 1 = paper.
+    #[arg(long, default_value_t = 1.0)]
+    pub detail: f32,
+    /// Folder for variant_NN.png, field_NN_32x32.png and contact_sheet.png.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace files of those names already in the folder.
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
+pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
+    if args.task == Task::Relight {
+        anyhow::bail!("relighting needs the intrinsic decomposition, which is not available yet");
+    }
+    let (model, header) = load_model(&args.model, Some(args.task), &Device::flex())?;
+    let photo = load_photo(&args.photo)?;
+    let fields = hsv::split(&photo.rgb);
+    let (w, h) = (photo.width(), photo.height());
+    let x_c = area_downsample(&fields.v, NET_SIZE, NET_SIZE);
+    let component = args.component.map_or(Component::All, Component::Only);
+    let samples = sample(&model, &x_c, SampleRequest { n: args.n, seed: args.seed, component })?;
+    eprintln!(
+        "model: {} epochs; mixture weights π = [{}]",
+        header.epochs_done,
+        samples.pi.iter().map(|p| format!("{p:.3}")).collect::<Vec<_>>().join(", ")
+    );
+
+    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    let recon_up = bilinear_upsample(&samples.recon_c, w, h);
+    let params = ComposeParams { gain: 1.0, detail_strength: args.detail };
+    let mut sheet = Vec::with_capacity(args.n);
+    for (i, field) in samples.fields.iter().enumerate() {
+        let variant = compose::resaturate(&fields, &bilinear_upsample(field, w, h), &recon_up, params);
+        let variant = DynamicImage::ImageRgb32F(variant).to_rgb8();
+        save(&args.out.join(format!("variant_{i:02}.png")), &DynamicImage::ImageRgb8(variant.clone()), args.overwrite)?;
+        save(
+            &args.out.join(format!("field_{i:02}_32x32.png")),
+            &DynamicImage::ImageLuma8(field.to_gray8()),
+            args.overwrite,
+        )?;
+        sheet.push(DynamicImage::ImageRgb8(variant).thumbnail(320, 320).to_rgb8());
+        println!("variant {i:02}: component {}", samples.components[i]);
+    }
+    save(&args.out.join("contact_sheet.png"), &DynamicImage::ImageRgb8(contact_sheet(&sheet)), args.overwrite)?;
+    println!("wrote {} variants to {}", args.n, args.out.display());
+    Ok(())
+}
+
+/// Thumbnails in rows of four, with a thin gap.
+fn contact_sheet(thumbs: &[RgbImage]) -> RgbImage {
+    let (tw, th) = thumbs.first().map_or((1, 1), |t| t.dimensions());
+    let cols = thumbs.len().clamp(1, 4) as u32;
+    let rows = (thumbs.len() as u32).div_ceil(cols).max(1);
+    let gap = 4;
+    let mut sheet = RgbImage::from_pixel(cols * (tw + gap) + gap, rows * (th + gap) + gap, image::Rgb([24, 24, 24]));
+    for (i, t) in thumbs.iter().enumerate() {
+        let (c, r) = (i as u32 % cols, i as u32 / cols);
+        image::imageops::overlay(&mut sheet, t, i64::from(gap + c * (tw + gap)), i64::from(gap + r * (th + gap)));
+    }
+    sheet
+}
+
+/// Writes next to `path` and renames into place; refuses to replace a file
+/// unless `overwrite`.
+fn save(path: &Path, image: &DynamicImage, overwrite: bool) -> anyhow::Result<()> {
+    if path.exists() && !overwrite {
+        anyhow::bail!("{} already exists; pass --overwrite to replace it", path.display());
+    }
+    let tmp = path.with_extension("png.tmp");
+    image.save_with_format(&tmp, image::ImageFormat::Png).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot move {} into place", tmp.display()))
+}

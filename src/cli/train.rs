@@ -1,0 +1,124 @@
+//! `polyshade train --task resaturate --photos DIR --epochs N --out MODEL`
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::DeviceChoice;
+use crate::fields::Task;
+use crate::model::{CdvaeConfig, MdnConfig};
+use crate::train::{CropOptions, Dataset, Schedule, TrainEvent, TrainOptions, train};
+
+#[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    /// What the model learns to propose.
+    #[arg(long, value_enum, default_value = "resaturate")]
+    pub task: Task,
+    /// Folder of photos (searched recursively).
+    #[arg(long)]
+    pub photos: PathBuf,
+    #[arg(long, default_value_t = 20)]
+    pub epochs: usize,
+    /// Mixture components of the MDN (paper: 4 or 12).
+    #[arg(long, default_value_t = 12)]
+    pub k: usize,
+    #[arg(long, default_value_t = 64)]
+    pub batch: usize,
+    /// Adam learning rate (paper: 5e-5).
+    #[arg(long, default_value_t = 5e-4)]
+    pub lr: f64,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Continue the run checkpointed in --out.
+    #[arg(long)]
+    pub resume: bool,
+    /// Train without embedding guidance (the paper's "CDVAE noemb").
+    #[arg(long)]
+    pub no_embedding: bool,
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceChoice,
+    /// The model file to write (checkpointed after every epoch).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+    if args.out.exists() && !args.resume {
+        anyhow::bail!(
+            "{} already exists; pass --resume to continue its training or choose another --out",
+            args.out.display()
+        );
+    }
+    let started = std::time::Instant::now();
+    let mut dataset = Dataset::from_folder(&args.photos, args.task, &CropOptions::default(), |path, why| {
+        eprintln!("skipping {}: {why}", path.display());
+    })?;
+    let config = CdvaeConfig::new().with_mdn(MdnConfig::new().with_k(args.k));
+    if !args.no_embedding {
+        dataset.compute_embedding(config.ladder.d_z1).context("computing the embedding guidance")?;
+    }
+    eprintln!("{} examples from {} in {:.1} s", dataset.len(), args.photos.display(), started.elapsed().as_secs_f64());
+    let options = TrainOptions {
+        task: args.task,
+        config,
+        epochs: args.epochs,
+        batch: args.batch,
+        lr: args.lr,
+        schedule: Schedule::default(),
+        seed: args.seed,
+        out: args.out.clone(),
+        resume: args.resume,
+        notes: format!(
+            "polyshade train --task {:?} --photos {} --epochs {} --k {} --batch {} --lr {}{}",
+            args.task,
+            args.photos.display(),
+            args.epochs,
+            args.k,
+            args.batch,
+            args.lr,
+            if args.no_embedding { " --no-embedding" } else { "" }
+        ),
+    };
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {elapsed_precise} ETA {eta_precise}  {msg}")
+            .expect("a valid template"),
+    );
+    let on_event = |event: TrainEvent| match event {
+        TrainEvent::Started { steps_per_epoch, first_epoch, epochs, .. } => {
+            bar.set_length((steps_per_epoch * epochs) as u64);
+            bar.set_position((steps_per_epoch * first_epoch) as u64);
+            bar.reset_eta();
+        }
+        TrainEvent::Progress { epoch, step, loss, examples_per_s, .. } => {
+            bar.set_position(step);
+            bar.set_message(format!(
+                "epoch {} loss {:.1} (c {:.1} g {:.1} mdn {:.2} emb {:.2}) {examples_per_s:.0} ex/s",
+                epoch + 1,
+                loss.total,
+                loss.dvae_c,
+                loss.dvae_g,
+                loss.mdn,
+                loss.embed
+            ));
+        }
+        TrainEvent::EpochDone { epoch, loss } => {
+            say(&bar, format!("epoch {} done: loss {:.1} (mdn {:.2})", epoch + 1, loss.total, loss.mdn))
+        }
+        TrainEvent::Checkpoint { path, epochs_done } => {
+            say(&bar, format!("checkpoint after epoch {epochs_done}: {}", path.display()))
+        }
+        TrainEvent::Finished { path } => say(&bar, format!("wrote {}", path.display())),
+        TrainEvent::Cancelled { .. } => {}
+    };
+    train(&dataset, &options, &args.device.device(), on_event, &AtomicBool::new(false))?;
+    bar.finish_and_clear();
+    Ok(())
+}
+
+/// A line above the progress bar, or on stderr when there is no terminal.
+fn say(bar: &ProgressBar, line: String) {
+    if bar.is_hidden() { eprintln!("{line}") } else { bar.println(line) }
+}

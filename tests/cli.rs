@@ -67,3 +67,79 @@ fn bad_photos_exit_nonzero_with_one_clear_line() {
         assert!(!stderr.contains("panicked"));
     }
 }
+
+#[test]
+fn train_then_sample_writes_reproducible_variants() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    let sample = image::open(polyshade::sample_photo_path()).unwrap();
+    for (i, (x, y)) in [(0, 0), (1200, 600)].into_iter().enumerate() {
+        sample
+            .crop_imm(x, y, 1000, 900)
+            .resize(400, 360, image::imageops::FilterType::Triangle)
+            .save(photos.join(format!("p{i}.png")))
+            .unwrap();
+    }
+    std::fs::write(photos.join("broken.jpg"), b"not a photo").unwrap();
+    let model = dir.path().join("model.psm");
+    let cache = dir.path().join("cache");
+    let train = |extra: &[&str]| {
+        polyshade()
+            .env("XDG_CACHE_HOME", &cache)
+            .args(["train", "--epochs", "1", "--k", "4", "--batch", "32", "--photos"])
+            .arg(&photos)
+            .arg("--out")
+            .arg(&model)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = train(&[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("skipping") && stderr.contains("broken.jpg"), "{stderr}");
+    assert!(model.exists());
+    // The crops were cached; the model is not overwritten without --resume.
+    assert!(std::fs::read_dir(cache.join("polyshade/crops")).unwrap().count() >= 2);
+    let again = train(&[]);
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("--resume"));
+    let resumed = train(&["--resume"]);
+    assert!(String::from_utf8_lossy(&resumed.stderr).contains("already finished"));
+
+    let run_sample = |out: &std::path::Path, seed: &str| {
+        let o = polyshade()
+            .args(["sample", "-n", "3", "--seed", seed, "--model"])
+            .arg(&model)
+            .arg(polyshade::sample_photo_path())
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let (a, b, c) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
+    run_sample(&a, "5");
+    run_sample(&b, "5");
+    run_sample(&c, "6");
+    for name in ["variant_00.png", "variant_02.png", "field_01_32x32.png", "contact_sheet.png"] {
+        assert!(a.join(name).exists(), "{name}");
+    }
+    let read = |d: &std::path::Path| std::fs::read(d.join("field_00_32x32.png")).unwrap();
+    assert_eq!(read(&a), read(&b), "same seed, same variants");
+    assert_ne!(read(&a), read(&c), "another seed, other variants");
+    let full = image::open(a.join("variant_00.png")).unwrap();
+    assert_eq!((full.width(), full.height()), (2560, 1600));
+
+    // A resaturate model is not a relight model.
+    let wrong = polyshade()
+        .args(["sample", "--task", "relight", "--model"])
+        .arg(&model)
+        .arg(polyshade::sample_photo_path())
+        .arg("--out")
+        .arg(dir.path().join("d"))
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("is a Resaturate model"));
+}

@@ -17,7 +17,7 @@ use rand::{RngExt, SeedableRng};
 
 fn condition(rng: &mut StdRng) -> Field {
     let (fx, fy, phase) =
-        (rng.random_range(0.5..3.0f32), rng.random_range(0.5..3.0f32), rng.random_range(0.0..6.28f32));
+        (rng.random_range(0.5..3.0f32), rng.random_range(0.5..3.0f32), rng.random_range(0.0..std::f32::consts::TAU));
     Field::from_fn(NET_SIZE, NET_SIZE, |x, y| {
         0.5 + 0.4 * (fx * x as f32 / 10.0 + phase).sin() * (fy * y as f32 / 10.0).cos()
     })

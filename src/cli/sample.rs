@@ -43,10 +43,10 @@ pub struct SampleArgs {
 }
 
 pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
+    let (model, header) = load_model(&args.model, Some(args.task), &Device::flex())?;
     if args.task == Task::Relight {
         anyhow::bail!("relighting needs the intrinsic decomposition, which is not available yet");
     }
-    let (model, header) = load_model(&args.model, Some(args.task), &Device::flex())?;
     let photo = load_photo(&args.photo)?;
     let fields = hsv::split(&photo.rgb);
     let (w, h) = (photo.width(), photo.height());

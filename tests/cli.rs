@@ -65,6 +65,7 @@ fn bad_photos_exit_nonzero_with_one_clear_line() {
         assert_eq!(lines.len(), 1, "one line, got: {stderr}");
         assert!(lines[0].starts_with("polyshade: error:") && lines[0].contains(expect), "{stderr}");
         assert!(!stderr.contains("panicked"));
+        assert!(lines[0].matches("os error").count() <= 1, "cause printed twice: {stderr}");
     }
 }
 

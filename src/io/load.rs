@@ -32,12 +32,8 @@ pub struct PhotoInfo {
 /// Why a photo could not be read. Each message is one readable line.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("cannot open {path}: {source}")]
-    Open {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot open {path}: {cause}")]
+    Open { path: PathBuf, cause: std::io::Error },
     #[error("{path} is not an image format Polyshade can read (JPEG, PNG, TIFF, WebP)")]
     UnknownFormat { path: PathBuf },
     #[error("{path} is too large to open ({reason})")]
@@ -67,9 +63,9 @@ pub fn load_photo(path: &Path) -> Result<Photo, LoadError> {
 pub fn load_photo_with_limits(path: &Path, limits: Limits) -> Result<Photo, LoadError> {
     let owned = || path.to_path_buf();
     let mut reader = ImageReader::open(path)
-        .map_err(|source| LoadError::Open { path: owned(), source })?
+        .map_err(|cause| LoadError::Open { path: owned(), cause })?
         .with_guessed_format()
-        .map_err(|source| LoadError::Open { path: owned(), source })?;
+        .map_err(|cause| LoadError::Open { path: owned(), cause })?;
     if reader.format().is_none() {
         return Err(LoadError::UnknownFormat { path: owned() });
     }

@@ -34,18 +34,10 @@ pub struct ModelHeader {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelFileError {
-    #[error("cannot read model {path}: {source}")]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("cannot write model {path}: {source}")]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot read model {path}: {cause}")]
+    Read { path: PathBuf, cause: std::io::Error },
+    #[error("cannot write model {path}: {cause}")]
+    Write { path: PathBuf, cause: std::io::Error },
     #[error("{path} is not a Polyshade model file")]
     NotAModel { path: PathBuf },
     #[error("{path} has a damaged header: {reason}")]
@@ -58,7 +50,7 @@ pub enum ModelFileError {
 
 /// Writes `model` with `header` to `path` atomically.
 pub fn save_model(path: &Path, model: &Cdvae, header: &ModelHeader) -> Result<(), ModelFileError> {
-    let write_err = |source| ModelFileError::Write { path: path.to_path_buf(), source };
+    let write_err = |cause| ModelFileError::Write { path: path.to_path_buf(), cause };
     let json = serde_json::to_vec_pretty(header).expect("a model header always serialises");
     let weights =
         model.clone().into_record().into_bytes().map_err(|e| write_err(std::io::Error::other(e.to_string())))?;
@@ -75,7 +67,7 @@ pub fn save_model(path: &Path, model: &Cdvae, header: &ModelHeader) -> Result<()
 
 /// Reads only the header of a model file.
 pub fn read_header(path: &Path) -> Result<(ModelHeader, Vec<u8>), ModelFileError> {
-    let bytes = std::fs::read(path).map_err(|source| ModelFileError::Read { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|cause| ModelFileError::Read { path: path.to_path_buf(), cause })?;
     let not_a_model = || ModelFileError::NotAModel { path: path.to_path_buf() };
     if bytes.len() < 24 || &bytes[..16] != MAGIC {
         return Err(not_a_model());

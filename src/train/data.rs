@@ -51,17 +51,13 @@ pub struct Dataset {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DatasetError {
-    #[error("cannot read the folder {path}: {source}")]
-    Folder {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot read the folder {path}: {cause}")]
+    Folder { path: PathBuf, cause: std::io::Error },
     #[error("no usable photos in {0} (JPEG, PNG, TIFF or WebP)")]
     NoPhotos(PathBuf),
     #[error("relighting needs the intrinsic decomposition, which is not available yet")]
     RelightUnavailable,
-    #[error("embedding: {0}")]
+    #[error(transparent)]
     Embedding(#[from] crate::embedding::LppError),
 }
 
@@ -123,7 +119,7 @@ impl Dataset {
 }
 
 fn list_photos(dir: &Path) -> Result<Vec<PathBuf>, DatasetError> {
-    let folder_err = |source| DatasetError::Folder { path: dir.to_path_buf(), source };
+    let folder_err = |cause| DatasetError::Folder { path: dir.to_path_buf(), cause };
     let mut out = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(folder) = pending.pop() {

@@ -144,3 +144,18 @@ fn train_then_sample_writes_reproducible_variants() {
     assert_eq!(wrong.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("is a Resaturate model"));
 }
+
+#[test]
+fn bench_prints_one_json_line() {
+    let out = polyshade().args(["bench", "--json", "--k", "4"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<_> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(v["device"], "cpu");
+    assert_eq!(v["batch"], 64);
+    assert_eq!(v["k"], 4);
+    assert!(v["train_examples_per_s"].as_f64().unwrap() > 0.0);
+    assert!(v["sample100_ms"].as_f64().unwrap() > 0.0);
+}

@@ -1,6 +1,7 @@
 //! The command line: `polyshade [PHOTO…]` opens the app; subcommands do the
 //! same work headless.
 
+mod bench;
 mod fields;
 mod sample;
 mod train;
@@ -28,6 +29,8 @@ pub enum Commands {
     Train(train::TrainArgs),
     /// Write N variants of a photo sampled from a trained model.
     Sample(sample::SampleArgs),
+    /// Measure training throughput and sampling latency of the Table 1 model.
+    Bench(bench::BenchArgs),
 }
 
 /// Where the model runs.
@@ -54,5 +57,6 @@ pub fn run(command: Commands) -> anyhow::Result<()> {
         Commands::Fields(args) => fields::run(&args),
         Commands::Train(args) => train::run(&args),
         Commands::Sample(args) => sample::run(&args),
+        Commands::Bench(args) => bench::run(&args),
     }
 }

@@ -85,10 +85,10 @@ fn train_then_sample_writes_reproducible_variants() {
     std::fs::write(photos.join("broken.jpg"), b"not a photo").unwrap();
     let model = dir.path().join("model.psm");
     let cache = dir.path().join("cache");
-    let train = |extra: &[&str]| {
+    let train_for = |epochs: &str, extra: &[&str]| {
         polyshade()
             .env("XDG_CACHE_HOME", &cache)
-            .args(["train", "--epochs", "1", "--k", "4", "--batch", "32", "--photos"])
+            .args(["train", "--epochs", epochs, "--k", "4", "--batch", "32", "--photos"])
             .arg(&photos)
             .arg("--out")
             .arg(&model)
@@ -96,6 +96,7 @@ fn train_then_sample_writes_reproducible_variants() {
             .output()
             .unwrap()
     };
+    let train = |extra: &[&str]| train_for("1", extra);
     let out = train(&[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
@@ -107,6 +108,11 @@ fn train_then_sample_writes_reproducible_variants() {
     assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("--resume"));
     let resumed = train(&["--resume"]);
     assert!(String::from_utf8_lossy(&resumed.stderr).contains("already finished"));
+    // A longer run continues from the checkpoint instead of starting over.
+    let longer = train_for("2", &["--resume"]);
+    let stderr = String::from_utf8_lossy(&longer.stderr);
+    assert!(longer.status.success(), "{stderr}");
+    assert!(stderr.contains("checkpoint after epoch 2") && !stderr.contains("checkpoint after epoch 1"), "{stderr}");
 
     let run_sample = |out: &std::path::Path, seed: &str| {
         let o = polyshade()

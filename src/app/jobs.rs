@@ -116,7 +116,11 @@ fn load_and_split(id: u64, path: &std::path::Path, gpu: Option<&GpuContext>) -> 
     let mut photo = photo;
     let full_size = (photo.width(), photo.height());
     if let Some(gpu) = gpu {
-        fit_to_texture_limit(&mut photo, gpu.max_texture_side());
+        // The preview is composed at the GPU's texture limit.
+        let (w, h) = full_size;
+        if let Some((nw, nh)) = photo.shrink_to_fit(gpu.max_texture_side(), 1) {
+            tracing::info!("photo {w}×{h} exceeds the GPU's textures; previewing at {nw}×{nh}");
+        }
     }
     let fields = hsv::split(&photo.rgb);
     // Thumbnail from 8-bit pixels: `thumbnail` averages integer samples exactly.
@@ -127,18 +131,4 @@ fn load_and_split(id: u64, path: &std::path::Path, gpu: Option<&GpuContext>) -> 
         egui::ColorImage::from_rgba_unmultiplied([image.width() as usize, image.height() as usize], image.as_raw());
     let scene = gpu.map(|gpu| ResaturateScene::new(gpu, &fields));
     Ok(LoadedPhoto { id, info: photo.info, full_size, fields: Arc::new(fields), thumbnail, scene })
-}
-
-/// Shrinks `photo` (area-like triangle filter) so neither side exceeds
-/// `max_side`, the GPU's texture limit; the preview is composed at that size.
-fn fit_to_texture_limit(photo: &mut crate::io::Photo, max_side: u32) {
-    let (w, h) = (photo.width(), photo.height());
-    if w <= max_side && h <= max_side {
-        return;
-    }
-    let scale = f64::from(max_side) / f64::from(w.max(h));
-    let (nw, nh) =
-        (((f64::from(w) * scale) as u32).clamp(1, max_side), ((f64::from(h) * scale) as u32).clamp(1, max_side));
-    tracing::info!("photo {w}×{h} exceeds the GPU's {max_side}-pixel textures; previewing at {nw}×{nh}");
-    photo.rgb = image::imageops::resize(&photo.rgb, nw, nh, image::imageops::FilterType::Triangle);
 }

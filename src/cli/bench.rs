@@ -38,14 +38,13 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let mut optim = AdamConfig::new().init();
     let weights = Schedule::default().weights(0.5);
     let uniform = |dims: [usize; 2]| Tensor::<2>::random(dims, Distribution::Uniform(0.0, 1.0), &train_device);
-    let batch =
-        Batch { x_c: uniform([args.batch, d]), x_g: uniform([args.batch, d]), p: Some(uniform([args.batch, 64])) };
+    let batch = Batch {
+        x_c: uniform([args.batch, d]),
+        x_g: uniform([args.batch, d]),
+        p: Some(uniform([args.batch, config.ladder.d_z1])),
+    };
     let mut step = |model: crate::model::Cdvae| {
-        let noise = || LadderNoise {
-            up1: Tensor::random([args.batch, 64], Distribution::Normal(0.0, 1.0), &train_device),
-            z2: Tensor::random([args.batch, 32], Distribution::Normal(0.0, 1.0), &train_device),
-            z1: Tensor::random([args.batch, 64], Distribution::Normal(0.0, 1.0), &train_device),
-        };
+        let noise = || LadderNoise::standard_normal(args.batch, &config.ladder, &train_device);
         let loss = model.loss(batch.clone(), noise(), noise(), weights);
         let grads = GradientsParams::from_grads(loss.total.backward(), &model);
         optim.step(5e-5, model, grads)

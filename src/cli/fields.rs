@@ -1,9 +1,10 @@
 //! `polyshade fields PHOTO --out DIR`
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 
+use super::output::{ensure_free, save_png_atomically};
 use crate::fields::resample::area_downsample;
 use crate::fields::{Field, NET_SIZE, hsv};
 use crate::io::load_photo;
@@ -31,26 +32,11 @@ pub fn run(args: &FieldsArgs) -> anyhow::Result<()> {
         (&*format!("S_{NET_SIZE}x{NET_SIZE}.png"), small(&fields.s)),
     ]
     .map(|(name, field)| (args.out.join(name), field));
-    if !args.overwrite
-        && let Some((existing, _)) = outputs.iter().find(|(path, _)| path.exists())
-    {
-        anyhow::bail!("{} already exists; pass --overwrite to replace it", existing.display());
-    }
+    ensure_free(&outputs.iter().map(|(path, _)| path.clone()).collect::<Vec<_>>(), args.overwrite)?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     for (path, field) in &outputs {
-        write_png_atomically(path, field)?;
+        save_png_atomically(path, &image::DynamicImage::ImageLuma16(field.to_gray16()))?;
         println!("wrote {} ({}×{})", path.display(), field.width(), field.height());
     }
     Ok(())
-}
-
-/// Writes a 16-bit grey PNG next to `path` and renames it into place, so a
-/// crash never leaves a half-written file under the final name.
-fn write_png_atomically(path: &Path, field: &Field) -> anyhow::Result<()> {
-    let tmp = path.with_extension("png.tmp");
-    field
-        .to_gray16()
-        .save_with_format(&tmp, image::ImageFormat::Png)
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot move {} into place", tmp.display()))
 }

@@ -3,6 +3,7 @@
 
 mod bench;
 mod fields;
+mod output;
 mod sample;
 mod train;
 

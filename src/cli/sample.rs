@@ -1,11 +1,12 @@
 //! `polyshade sample --model MODEL PHOTO -n 12 --out DIR`
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use burn::tensor::Device;
 use image::{DynamicImage, RgbImage};
 
+use super::output::{ensure_free, save_png_atomically};
 use crate::compose;
 use crate::fields::resample::{area_downsample, bilinear_upsample};
 use crate::fields::{NET_SIZE, Task, hsv};
@@ -59,6 +60,12 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
         samples.pi.iter().map(|p| format!("{p:.3}")).collect::<Vec<_>>().join(", ")
     );
 
+    let variant_path = |i: usize| args.out.join(format!("variant_{i:02}.png"));
+    let field_path = |i: usize| args.out.join(format!("field_{i:02}_32x32.png"));
+    let sheet_path = args.out.join("contact_sheet.png");
+    let mut outputs: Vec<PathBuf> = (0..args.n).flat_map(|i| [variant_path(i), field_path(i)]).collect();
+    outputs.push(sheet_path.clone());
+    ensure_free(&outputs, args.overwrite)?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     let recon_up = bilinear_upsample(&samples.recon_c, w, h);
     let params = ComposeParams { gain: 1.0, detail_strength: args.detail };
@@ -66,16 +73,13 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     for (i, field) in samples.fields.iter().enumerate() {
         let variant = compose::resaturate(&fields, &bilinear_upsample(field, w, h), &recon_up, params);
         let variant = DynamicImage::ImageRgb32F(variant).to_rgb8();
-        save(&args.out.join(format!("variant_{i:02}.png")), &DynamicImage::ImageRgb8(variant.clone()), args.overwrite)?;
-        save(
-            &args.out.join(format!("field_{i:02}_32x32.png")),
-            &DynamicImage::ImageLuma8(field.to_gray8()),
-            args.overwrite,
-        )?;
-        sheet.push(DynamicImage::ImageRgb8(variant).thumbnail(320, 320).to_rgb8());
+        let variant = DynamicImage::ImageRgb8(variant);
+        save_png_atomically(&variant_path(i), &variant)?;
+        save_png_atomically(&field_path(i), &DynamicImage::ImageLuma8(field.to_gray8()))?;
+        sheet.push(variant.thumbnail(320, 320).to_rgb8());
         println!("variant {i:02}: component {}", samples.components[i]);
     }
-    save(&args.out.join("contact_sheet.png"), &DynamicImage::ImageRgb8(contact_sheet(&sheet)), args.overwrite)?;
+    save_png_atomically(&sheet_path, &DynamicImage::ImageRgb8(contact_sheet(&sheet)))?;
     println!("wrote {} variants to {}", args.n, args.out.display());
     Ok(())
 }
@@ -92,15 +96,4 @@ fn contact_sheet(thumbs: &[RgbImage]) -> RgbImage {
         image::imageops::overlay(&mut sheet, t, i64::from(gap + c * (tw + gap)), i64::from(gap + r * (th + gap)));
     }
     sheet
-}
-
-/// Writes next to `path` and renames into place; refuses to replace a file
-/// unless `overwrite`.
-fn save(path: &Path, image: &DynamicImage, overwrite: bool) -> anyhow::Result<()> {
-    if path.exists() && !overwrite {
-        anyhow::bail!("{} already exists; pass --overwrite to replace it", path.display());
-    }
-    let tmp = path.with_extension("png.tmp");
-    image.save_with_format(&tmp, image::ImageFormat::Png).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot move {} into place", tmp.display()))
 }

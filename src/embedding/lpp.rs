@@ -67,12 +67,7 @@ impl Lpp {
         let fit: Vec<&Vec<f32>> = features.iter().step_by(stride).collect();
         let n = fit.len();
         let raw = DMatrix::from_fn(n, f, |i, j| f64::from(fit[i][j]));
-        let mean_in = raw.row_mean().transpose();
-        let scale_in = DVector::from_fn(f, |j, _| {
-            let col = raw.column(j);
-            let var = col.iter().map(|v| (v - mean_in[j]).powi(2)).sum::<f64>() / n as f64;
-            if var > 1e-12 { 1.0 / var.sqrt() } else { 0.0 }
-        });
+        let (mean_in, scale_in) = column_stats(&raw);
         let x = standardise(&raw, &mean_in, &scale_in);
 
         // PCA: keep components with non-negligible variance.
@@ -110,12 +105,7 @@ impl Lpp {
         let projection = pca_basis * lpp; // f × dims
 
         let projected = &x * &projection;
-        let mean_out = projected.row_mean().transpose();
-        let scale_out = DVector::from_fn(config.dims, |j, _| {
-            let col = projected.column(j);
-            let var = col.iter().map(|v| (v - mean_out[j]).powi(2)).sum::<f64>() / n as f64;
-            if var > 1e-12 { 1.0 / var.sqrt() } else { 0.0 }
-        });
+        let (mean_out, scale_out) = column_stats(&projected);
         Ok(Lpp { mean_in, scale_in, projection, mean_out, scale_out })
     }
 
@@ -132,6 +122,17 @@ impl Lpp {
         let y = standardise(&projected, &self.mean_out, &self.scale_out);
         (0..y.nrows()).map(|i| y.row(i).iter().map(|&v| v as f32).collect()).collect()
     }
+}
+
+/// Per-column mean and inverse standard deviation (0 for a constant column).
+fn column_stats(x: &DMatrix<f64>) -> (DVector<f64>, DVector<f64>) {
+    let n = x.nrows() as f64;
+    let mean = x.row_mean().transpose();
+    let scale = DVector::from_fn(x.ncols(), |j, _| {
+        let var = x.column(j).iter().map(|v| (v - mean[j]).powi(2)).sum::<f64>() / n;
+        if var > 1e-12 { 1.0 / var.sqrt() } else { 0.0 }
+    });
+    (mean, scale)
 }
 
 fn standardise(x: &DMatrix<f64>, mean: &DVector<f64>, scale: &DVector<f64>) -> DMatrix<f64> {

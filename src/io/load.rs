@@ -119,6 +119,21 @@ impl Photo {
         }
     }
 
+    /// Shrinks the pixels (triangle filter) so the long side is at most
+    /// `max_side`, keeping the aspect ratio; the short side is rounded and
+    /// kept at least `min_side`. Returns the new size if it shrank.
+    pub fn shrink_to_fit(&mut self, max_side: u32, min_side: u32) -> Option<(u32, u32)> {
+        let (w, h) = (self.width(), self.height());
+        if w.max(h) <= max_side {
+            return None;
+        }
+        let scale = f64::from(max_side) / f64::from(w.max(h));
+        let side = |v: u32| ((f64::from(v) * scale).round() as u32).max(min_side);
+        let (nw, nh) = (side(w), side(h));
+        self.rgb = image::imageops::resize(&self.rgb, nw, nh, image::imageops::FilterType::Triangle);
+        Some((nw, nh))
+    }
+
     pub fn width(&self) -> u32 {
         self.rgb.width()
     }

@@ -65,9 +65,9 @@ pub fn save_model(path: &Path, model: &Cdvae, header: &ModelHeader) -> Result<()
     std::fs::rename(&tmp, path).map_err(write_err)
 }
 
-/// Reads only the header of a model file.
-pub fn read_header(path: &Path) -> Result<(ModelHeader, Vec<u8>), ModelFileError> {
-    let bytes = std::fs::read(path).map_err(|cause| ModelFileError::Read { path: path.to_path_buf(), cause })?;
+/// Reads a model file and splits it into its header and its weight bytes.
+fn read_parts(path: &Path) -> Result<(ModelHeader, Vec<u8>), ModelFileError> {
+    let mut bytes = std::fs::read(path).map_err(|cause| ModelFileError::Read { path: path.to_path_buf(), cause })?;
     let not_a_model = || ModelFileError::NotAModel { path: path.to_path_buf() };
     if bytes.len() < 24 || &bytes[..16] != MAGIC {
         return Err(not_a_model());
@@ -76,7 +76,7 @@ pub fn read_header(path: &Path) -> Result<(ModelHeader, Vec<u8>), ModelFileError
     let end = 24usize.checked_add(len).filter(|&end| end <= bytes.len()).ok_or_else(not_a_model)?;
     let header: ModelHeader = serde_json::from_slice(&bytes[24..end])
         .map_err(|e| ModelFileError::Header { path: path.to_path_buf(), reason: e.to_string() })?;
-    Ok((header, bytes[end..].to_vec()))
+    Ok((header, bytes.split_off(end)))
 }
 
 /// Loads a model onto `device`, checking its task when `expected` is given.
@@ -85,7 +85,7 @@ pub fn load_model(
     expected: Option<Task>,
     device: &Device,
 ) -> Result<(Cdvae, ModelHeader), ModelFileError> {
-    let (header, weights) = read_header(path)?;
+    let (header, weights) = read_parts(path)?;
     if let Some(expected) = expected
         && expected != header.task
     {

@@ -14,7 +14,7 @@ use burn::config::Config;
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::{leaky_relu, softplus};
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Distribution, Tensor};
 
 use super::gaussian;
 
@@ -116,12 +116,20 @@ pub struct LadderNoise {
 }
 
 impl LadderNoise {
+    /// No noise: the deterministic pass through the means.
     pub fn zeros(batch: usize, config: &LadderConfig, device: &Device) -> Self {
-        LadderNoise {
-            up1: Tensor::zeros([batch, config.d_z1], device),
-            z2: Tensor::zeros([batch, config.d_z2], device),
-            z1: Tensor::zeros([batch, config.d_z1], device),
-        }
+        Self::filled(batch, config.d_z1, config.d_z2, |shape| Tensor::zeros(shape, device))
+    }
+
+    /// Fresh standard-normal noise for a training pass.
+    pub fn standard_normal(batch: usize, config: &LadderConfig, device: &Device) -> Self {
+        Self::filled(batch, config.d_z1, config.d_z2, |shape| {
+            Tensor::random(shape, Distribution::Normal(0.0, 1.0), device)
+        })
+    }
+
+    fn filled(batch: usize, d_z1: usize, d_z2: usize, make: impl Fn([usize; 2]) -> Tensor<2>) -> Self {
+        LadderNoise { up1: make([batch, d_z1]), z2: make([batch, d_z2]), z1: make([batch, d_z1]) }
     }
 }
 
@@ -220,13 +228,8 @@ impl Ladder {
     /// Deterministic reconstruction of `x` through the whole ladder (means
     /// everywhere): what the detail map subtracts. `[batch, 1024]` → same.
     pub fn reconstruct(&self, x: Tensor<2>) -> Tensor<2> {
-        let batch = x.dims()[0];
         let device = x.device();
-        let noise = LadderNoise {
-            up1: Tensor::zeros([batch, self.d_z1], &device),
-            z2: Tensor::zeros([batch, self.d_z2], &device),
-            z1: Tensor::zeros([batch, self.d_z1], &device),
-        };
+        let noise = LadderNoise::filled(x.dims()[0], self.d_z1, self.d_z2, |shape| Tensor::zeros(shape, &device));
         self.forward(x, noise).mu_x
     }
 }

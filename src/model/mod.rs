@@ -14,6 +14,6 @@ pub mod ladder;
 pub mod mdn;
 
 pub use cdvae::{Batch, Cdvae, CdvaeConfig, CdvaeLoss, LossWeights};
-pub use file::{ModelFileError, ModelHeader, load_model, read_header, save_model};
+pub use file::{ModelFileError, ModelHeader, load_model, save_model};
 pub use ladder::{Ladder, LadderConfig, LadderNoise, LadderPass};
 pub use mdn::{Mdn, MdnConfig, MdnOutput};

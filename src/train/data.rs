@@ -181,16 +181,7 @@ fn crops_of(photo: &Path, options: &CropOptions) -> Result<Dataset, String> {
     if w.min(h) < NET_SIZE {
         return Err(format!("smaller than {NET_SIZE}×{NET_SIZE} pixels"));
     }
-    if w.max(h) > options.max_side {
-        let s = f64::from(options.max_side) / f64::from(w.max(h));
-        let (nw, nh) = ((f64::from(w) * s).round() as u32, (f64::from(h) * s).round() as u32);
-        photo.rgb = image::imageops::resize(
-            &photo.rgb,
-            nw.max(NET_SIZE),
-            nh.max(NET_SIZE),
-            image::imageops::FilterType::Triangle,
-        );
-    }
+    photo.shrink_to_fit(options.max_side, NET_SIZE);
     let fields = hsv::split(&photo.rgb);
     let (w, h) = (fields.v.width(), fields.v.height());
     let mut out = Dataset::default();

@@ -7,13 +7,13 @@
 //! Resuming restores the weights and the epoch count; Adam's moment
 //! estimates start afresh (a short warm-up, not a restart of the run).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
-use burn::tensor::{Device, Distribution, Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -95,12 +95,8 @@ pub fn train(
             }
             let progress = steps_done as f64 / total_steps as f64;
             let weights = options.schedule.weights(progress);
-            let loss = model.loss(
-                batch(dataset, chunk, &device),
-                noise(chunk.len(), options, &device),
-                noise(chunk.len(), options, &device),
-                weights,
-            );
+            let noise = || LadderNoise::standard_normal(chunk.len(), &options.config.ladder, &device);
+            let loss = model.loss(batch(dataset, chunk, &device), noise(), noise(), weights);
             let report_now = last_report.elapsed().as_secs_f64() > 0.5 || i + 1 == steps_per_epoch;
             let report = report_now.then(|| report(&loss));
             let grads = GradientsParams::from_grads(loss.total.backward(), &model);
@@ -170,12 +166,6 @@ fn batch(dataset: &Dataset, indices: &[usize], device: &Device) -> Batch {
     Batch { x_c: gather(&dataset.x_c, FIELD_LEN), x_g: gather(&dataset.x_g, FIELD_LEN), p }
 }
 
-fn noise(batch: usize, options: &TrainOptions, device: &Device) -> LadderNoise {
-    let ladder = &options.config.ladder;
-    let normal = |d| Tensor::random([batch, d], Distribution::Normal(0.0, 1.0), device);
-    LadderNoise { up1: normal(ladder.d_z1), z2: normal(ladder.d_z2), z1: normal(ladder.d_z1) }
-}
-
 fn report(loss: &CdvaeLoss) -> LossReport {
     let scalar = |t: &Tensor<1>| t.clone().into_scalar::<f32>();
     LossReport {
@@ -185,9 +175,4 @@ fn report(loss: &CdvaeLoss) -> LossReport {
         mdn: scalar(&loss.mdn),
         embed: scalar(&loss.embed),
     }
-}
-
-/// Whether `path` holds a checkpoint that `resume` would continue.
-pub fn has_checkpoint(path: &Path) -> bool {
-    crate::model::read_header(path).is_ok()
 }

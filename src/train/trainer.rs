@@ -14,9 +14,9 @@ use std::time::Instant;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
-use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use rand::{RngExt, SeedableRng};
 
 use super::data::FIELD_LEN;
 use super::{Dataset, LossReport, Schedule, TrainEvent};
@@ -72,6 +72,9 @@ pub fn train(
         return Err(TrainError::ZeroBatch);
     }
     let device = device.clone().autodiff();
+    // Burn's random ops (weight init, the ladders' noise) draw from the
+    // backend's generator; seeding it makes a run reproducible.
+    device.seed(options.seed);
     let (mut model, mut epochs_done, mut steps_done) = start(options, &device)?;
     if epochs_done >= options.epochs {
         return Err(TrainError::AlreadyDone { path: options.out.clone(), epochs: options.epochs });
@@ -85,8 +88,12 @@ pub fn train(
     let mut last_report = Instant::now();
     let mut window = (Instant::now(), 0usize);
     while epochs_done < options.epochs {
-        let mut rng = StdRng::seed_from_u64(options.seed ^ (epochs_done as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        // Each epoch has its own seed, so a resumed run draws what the
+        // uninterrupted run would have drawn.
+        let epoch_seed = options.seed ^ (epochs_done as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let mut rng = StdRng::seed_from_u64(epoch_seed);
         order.shuffle(&mut rng);
+        device.seed(rng.random());
         let mut epoch_loss = LossReport::default();
         for (i, chunk) in order.chunks(options.batch).enumerate() {
             if cancel.load(Ordering::Relaxed) {

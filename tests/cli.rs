@@ -165,3 +165,87 @@ fn bench_prints_one_json_line() {
     assert!(v["train_examples_per_s"].as_f64().unwrap() > 0.0);
     assert!(v["sample100_ms"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn decompose_writes_albedo_and_shading_that_multiply_to_the_photo() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("parts");
+    let run = polyshade().arg("decompose").arg(polyshade::sample_photo_path()).arg("--out").arg(&out).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    for (name, size) in [
+        ("albedo.png", (2560, 1600)),
+        ("shading.png", (2560, 1600)),
+        ("albedo_luma_32x32.png", (32, 32)),
+        ("shading_32x32.png", (32, 32)),
+    ] {
+        let image = image::open(out.join(name)).unwrap();
+        assert_eq!((image.width(), image.height()), size, "{name}");
+    }
+    // The float TIFFs are exact: albedo × shading in linear light is the photo.
+    let albedo = image::open(out.join("albedo.tiff")).unwrap().into_rgb32f();
+    let shading = image::open(out.join("shading.tiff")).unwrap().into_rgb32f();
+    let photo = image::open(polyshade::sample_photo_path()).unwrap().into_rgb32f();
+    let worst = photo
+        .pixels()
+        .zip(albedo.pixels().zip(shading.pixels()))
+        .flat_map(|(p, (a, s))| {
+            (0..3).map(move |c| {
+                let lin = palette::LinSrgb::new(a[c] * s[c], 0.0, 0.0);
+                (palette::Srgb::<f32>::from_linear(lin).red - p[c]).abs()
+            })
+        })
+        .fold(0.0f32, f32::max);
+    assert!(worst < 1.0 / 255.0, "albedo × shading is off the photo by {worst}");
+}
+
+#[test]
+fn relight_trains_and_samples_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    let sample = image::open(polyshade::sample_photo_path()).unwrap();
+    for (i, (x, y)) in [(0, 0), (1400, 600)].into_iter().enumerate() {
+        let crop = sample.crop_imm(x, y, 1000, 900).resize(400, 360, image::imageops::FilterType::Triangle);
+        crop.save(photos.join(format!("p{i}.png"))).unwrap();
+    }
+    let model = dir.path().join("relight.psm");
+    let train = polyshade()
+        .env("XDG_CACHE_HOME", dir.path().join("cache"))
+        .args(["train", "--task", "relight", "--epochs", "1", "--k", "4", "--batch", "32", "--photos"])
+        .arg(&photos)
+        .arg("--out")
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(train.status.success(), "{}", String::from_utf8_lossy(&train.stderr));
+    let out = dir.path().join("relit");
+    let run = polyshade()
+        .args(["sample", "--task", "relight", "-n", "2", "--model"])
+        .arg(&model)
+        .arg(polyshade::sample_photo_path())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let variant = image::open(out.join("variant_00.png")).unwrap().into_rgb8();
+    assert_eq!(variant.dimensions(), (2560, 1600));
+    // Relit, not recoloured: the variant keeps the photo's hues where both are
+    // well exposed (relighting scales each pixel's linear RGB by one factor).
+    let photo = sample.into_rgb8();
+    let hue = |p: &image::Rgb<u8>| {
+        use palette::{FromColor, Hsv, Srgb};
+        let hsv = Hsv::from_color(Srgb::new(p[0], p[1], p[2]).into_format::<f32>());
+        (hsv.hue.into_positive_degrees(), hsv.saturation, hsv.value)
+    };
+    let (mut compared, mut kept) = (0, 0);
+    for (a, b) in photo.pixels().zip(variant.pixels()).step_by(97) {
+        let ((ha, sa, va), (hb, sb, vb)) = (hue(a), hue(b));
+        if sa > 0.3 && sb > 0.3 && (0.15..0.9).contains(&va) && (0.15..0.9).contains(&vb) {
+            compared += 1;
+            let d = (ha - hb).abs();
+            kept += usize::from(d.min(360.0 - d) < 12.0);
+        }
+    }
+    assert!(compared > 1000 && kept * 10 > compared * 9, "{kept} of {compared} pixels kept their hue");
+}

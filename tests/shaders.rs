@@ -5,11 +5,12 @@
 use image::Rgb32FImage;
 use palette::{LinSrgb, Srgb};
 use polyshade::compose;
+use polyshade::fields::intrinsic::{IntrinsicOptions, decompose};
 use polyshade::fields::resample::{area_downsample, bilinear_upsample};
 use polyshade::fields::{Field, NET_SIZE, hsv};
 use polyshade::gpu::{
-    ComposeParams, Compositor, FieldTexture, GpuContext, ResaturateScene, RgbaTarget, shaders, upload_field,
-    upload_linear_rgb,
+    ComposeParams, Compositor, FieldTexture, GpuContext, RelightScene, ResaturateScene, RgbaTarget, shaders,
+    upload_field, upload_linear_rgb,
 };
 use polyshade::io::load_photo;
 
@@ -147,4 +148,31 @@ fn resaturate_scene_composes_like_the_cpu_chain() {
     let want = compose::resaturate(&fields, &generated, &recon, params);
     let err = max_level_error(&got, &want);
     assert!(err <= 1.0, "scene differs from the CPU chain by {err} levels");
+}
+
+#[test]
+fn relight_scene_composes_like_the_cpu_chain() {
+    let ctx = gpu();
+    let rgb = photo();
+    let intrinsic = decompose(&rgb, &IntrinsicOptions::default());
+    let (w, h) = rgb.dimensions();
+    let compositor = Compositor::new(&ctx.device);
+    let mut scene = RelightScene::new(&ctx, &intrinsic);
+
+    // Untouched, the scene is the photo itself.
+    scene.compose_blocking(&ctx, &compositor, ComposeParams::default());
+    assert!(max_level_error(&scene.rgb.read(&ctx).unwrap(), &rgb) <= 1.0);
+
+    // A new shading (here: the photo's, mirrored) with the detail map.
+    let coarse = area_downsample(&intrinsic.shading, NET_SIZE, NET_SIZE);
+    let mirrored = Field::from_fn(NET_SIZE, NET_SIZE, |x, y| coarse.get(NET_SIZE - 1 - x, y));
+    let (generated, coarse_up) = (bilinear_upsample(&mirrored, w, h), bilinear_upsample(&coarse, w, h));
+    scene.set_generated(&ctx, &generated, &coarse_up);
+    let params = ComposeParams { gain: 1.2, detail_strength: 0.7 };
+    scene.compose_blocking(&ctx, &compositor, params);
+    let got = scene.rgb.read(&ctx).unwrap();
+    let want = compose::relight(&intrinsic, &generated, &coarse_up, params);
+    let err = max_level_error(&got, &want);
+    assert!(err <= 1.0, "scene differs from the CPU chain by {err} levels");
+    assert!(max_level_error(&got, &rgb) > 20.0, "the new shading changed nothing");
 }

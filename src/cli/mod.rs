@@ -2,6 +2,7 @@
 //! same work headless.
 
 mod bench;
+mod decompose;
 mod fields;
 mod output;
 mod sample;
@@ -26,6 +27,8 @@ pub enum Commands {
     /// Write the condition (V) and generated (S) fields of a photo as 16-bit
     /// PNGs, at full resolution and at the network's 32×32.
     Fields(fields::FieldsArgs),
+    /// Split a photo into albedo and shading (the relight task's fields), 16-bit PNGs.
+    Decompose(decompose::DecomposeArgs),
     /// Train a CDVAE on a folder of photos, checkpointing after every epoch.
     Train(train::TrainArgs),
     /// Write N variants of a photo sampled from a trained model.
@@ -56,6 +59,7 @@ impl DeviceChoice {
 pub fn run(command: Commands) -> anyhow::Result<()> {
     match command {
         Commands::Fields(args) => fields::run(&args),
+        Commands::Decompose(args) => decompose::run(&args),
         Commands::Train(args) => train::run(&args),
         Commands::Sample(args) => sample::run(&args),
         Commands::Bench(args) => bench::run(&args),

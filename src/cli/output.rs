@@ -16,7 +16,21 @@ pub fn ensure_free(paths: &[PathBuf], overwrite: bool) -> anyhow::Result<()> {
 
 /// Writes a PNG next to `path` and renames it into place.
 pub fn save_png_atomically(path: &Path, image: &image::DynamicImage) -> anyhow::Result<()> {
-    let tmp = path.with_extension("png.tmp");
-    image.save_with_format(&tmp, image::ImageFormat::Png).with_context(|| format!("cannot write {}", tmp.display()))?;
+    save_atomically(path, image, image::ImageFormat::Png)
+}
+
+/// Writes an image in the format its extension names, next to `path`, and
+/// renames it into place.
+pub fn save_image_atomically(path: &Path, image: &image::DynamicImage) -> anyhow::Result<()> {
+    let format =
+        image::ImageFormat::from_path(path).with_context(|| format!("no image format for {}", path.display()))?;
+    save_atomically(path, image, format)
+}
+
+fn save_atomically(path: &Path, image: &image::DynamicImage, format: image::ImageFormat) -> anyhow::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    image.save_with_format(&tmp, format).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot move {} into place", tmp.display()))
 }

@@ -8,8 +8,10 @@ use image::{DynamicImage, RgbImage};
 
 use super::output::{ensure_free, save_png_atomically};
 use crate::compose;
+use crate::fields::hsv::{self, HsvFields};
+use crate::fields::intrinsic::{Intrinsic, IntrinsicOptions, decompose};
 use crate::fields::resample::{area_downsample, bilinear_upsample};
-use crate::fields::{NET_SIZE, Task, hsv};
+use crate::fields::{Field, NET_SIZE, Task};
 use crate::gpu::ComposeParams;
 use crate::io::load_photo;
 use crate::model::load_model;
@@ -45,13 +47,13 @@ pub struct SampleArgs {
 
 pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     let (model, header) = load_model(&args.model, Some(args.task), &Device::flex())?;
-    if args.task == Task::Relight {
-        anyhow::bail!("relighting needs the intrinsic decomposition, which is not available yet");
-    }
     let photo = load_photo(&args.photo)?;
-    let fields = hsv::split(&photo.rgb);
     let (w, h) = (photo.width(), photo.height());
-    let x_c = area_downsample(&fields.v, NET_SIZE, NET_SIZE);
+    let scene = match args.task {
+        Task::Resaturate => Scene::Resaturate(hsv::split(&photo.rgb)),
+        Task::Relight => Scene::Relight(decompose(&photo.rgb, &IntrinsicOptions::default())),
+    };
+    let x_c = area_downsample(scene.condition().as_ref(), NET_SIZE, NET_SIZE);
     let component = args.component.map_or(Component::All, Component::Only);
     let samples = sample(&model, &x_c, SampleRequest { n: args.n, seed: args.seed, component })?;
     eprintln!(
@@ -67,11 +69,20 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     outputs.push(sheet_path.clone());
     ensure_free(&outputs, args.overwrite)?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
-    let recon_up = bilinear_upsample(&samples.recon_c, w, h);
+    // The detail map's coarse reference: the decoder's reconstruction of V
+    // (resaturate) or the photo's own 32×32 shading (relight; see RelightScene).
+    let coarse_up = match &scene {
+        Scene::Resaturate(_) => bilinear_upsample(&samples.recon_c, w, h),
+        Scene::Relight(parts) => bilinear_upsample(&area_downsample(&parts.shading, NET_SIZE, NET_SIZE), w, h),
+    };
     let params = ComposeParams { gain: 1.0, detail_strength: args.detail };
     let mut sheet = Vec::with_capacity(args.n);
     for (i, field) in samples.fields.iter().enumerate() {
-        let variant = compose::resaturate(&fields, &bilinear_upsample(field, w, h), &recon_up, params);
+        let generated = bilinear_upsample(field, w, h);
+        let variant = match &scene {
+            Scene::Resaturate(fields) => compose::resaturate(fields, &generated, &coarse_up, params),
+            Scene::Relight(parts) => compose::relight(parts, &generated, &coarse_up, params),
+        };
         let variant = DynamicImage::ImageRgb32F(variant).to_rgb8();
         let variant = DynamicImage::ImageRgb8(variant);
         save_png_atomically(&variant_path(i), &variant)?;
@@ -82,6 +93,22 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     save_png_atomically(&sheet_path, &DynamicImage::ImageRgb8(contact_sheet(&sheet)))?;
     println!("wrote {} variants to {}", args.n, args.out.display());
     Ok(())
+}
+
+/// A photo split for its task.
+enum Scene {
+    Resaturate(HsvFields),
+    Relight(Intrinsic),
+}
+
+impl Scene {
+    /// The full-resolution condition field x_c.
+    fn condition(&self) -> std::borrow::Cow<'_, Field> {
+        match self {
+            Scene::Resaturate(fields) => std::borrow::Cow::Borrowed(&fields.v),
+            Scene::Relight(parts) => std::borrow::Cow::Owned(parts.albedo_luma()),
+        }
+    }
 }
 
 /// Thumbnails in rows of four, with a thin gap.

@@ -8,4 +8,4 @@ pub mod detail;
 pub mod recombine;
 
 pub use detail::detail_map;
-pub use recombine::{hsv_recombine, relight_compose, resaturate};
+pub use recombine::{hsv_recombine, relight, relight_compose, resaturate};

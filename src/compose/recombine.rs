@@ -56,3 +56,16 @@ pub fn resaturate(
     let detailed = super::detail_map(generated, &fields.v, recon_c, params.detail_strength);
     hsv_recombine(&fields.h, &detailed, &fields.v, params.gain)
 }
+
+/// The whole relight chain of [`crate::gpu::RelightScene`] on the CPU: detail
+/// map on the shading (its own fine detail, `shading − coarse_shading`), then
+/// albedo × shading.
+pub fn relight(
+    intrinsic: &crate::fields::intrinsic::Intrinsic,
+    generated: &Field,
+    coarse_shading: &Field,
+    params: crate::gpu::ComposeParams,
+) -> Rgb32FImage {
+    let detailed = super::detail_map(generated, &intrinsic.shading, coarse_shading, params.detail_strength);
+    relight_compose(&intrinsic.albedo, &detailed, params.gain)
+}

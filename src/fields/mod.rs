@@ -9,7 +9,9 @@
 
 mod field;
 pub mod hsv;
+pub mod intrinsic;
 pub mod resample;
+pub mod synthetic;
 
 pub use field::Field;
 
@@ -27,6 +29,22 @@ pub enum Task {
 }
 
 impl Task {
+    /// The full-resolution condition and generated fields `(x_c, x_g)` of
+    /// sRGB-encoded RGB: (V, S) for resaturate, (albedo luma, shading) for
+    /// relight.
+    pub fn split(self, rgb: &image::Rgb32FImage) -> (Field, Field) {
+        match self {
+            Task::Resaturate => {
+                let hsv = hsv::split(rgb);
+                (hsv.v, hsv.s)
+            }
+            Task::Relight => {
+                let parts = intrinsic::decompose(rgb, &intrinsic::IntrinsicOptions::default());
+                (parts.albedo_luma(), parts.shading)
+            }
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Task::Resaturate => "Resaturate",

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::embedding::{Lpp, LppConfig, features};
 use crate::fields::resample::area_downsample;
-use crate::fields::{Field, NET_SIZE, Task, hsv};
+use crate::fields::{Field, NET_SIZE, Task};
 use crate::io::load_photo;
 
 /// Pixels per example field.
@@ -55,8 +55,6 @@ pub enum DatasetError {
     Folder { path: PathBuf, cause: std::io::Error },
     #[error("no usable photos in {0} (JPEG, PNG, TIFF or WebP)")]
     NoPhotos(PathBuf),
-    #[error("relighting needs the intrinsic decomposition, which is not available yet")]
-    RelightUnavailable,
     #[error(transparent)]
     Embedding(#[from] crate::embedding::LppError),
 }
@@ -97,9 +95,6 @@ impl Dataset {
         options: &CropOptions,
         mut skipped: impl FnMut(&Path, &str),
     ) -> Result<Dataset, DatasetError> {
-        if task == Task::Relight {
-            return Err(DatasetError::RelightUnavailable);
-        }
         let photos = list_photos(dir)?;
         let mut dataset = Dataset::default();
         for path in &photos {
@@ -159,7 +154,7 @@ fn crops_cached(photo: &Path, task: Task, options: &CropOptions) -> Result<Datas
         let half = floats.len() / 2;
         return Ok(Dataset { x_c: floats[..half].to_vec(), x_g: floats[half..].to_vec(), p: None });
     }
-    let crops = crops_of(photo, options)?;
+    let crops = crops_of(photo, task, options)?;
     if let Some(cache) = cache {
         // Best effort: a read-only cache only costs time.
         let bytes: Vec<u8> = crops.x_c.iter().chain(&crops.x_g).flat_map(|v| v.to_le_bytes()).collect();
@@ -174,16 +169,16 @@ fn crops_cached(photo: &Path, task: Task, options: &CropOptions) -> Result<Datas
     Ok(crops)
 }
 
-/// The resaturate examples of one photo: (V, S) crops.
-fn crops_of(photo: &Path, options: &CropOptions) -> Result<Dataset, String> {
+/// The examples of one photo: crops of its (x_c, x_g) fields.
+fn crops_of(photo: &Path, task: Task, options: &CropOptions) -> Result<Dataset, String> {
     let mut photo = load_photo(photo).map_err(|e| e.to_string())?;
     let (w, h) = (photo.width(), photo.height());
     if w.min(h) < NET_SIZE {
         return Err(format!("smaller than {NET_SIZE}×{NET_SIZE} pixels"));
     }
     photo.shrink_to_fit(options.max_side, NET_SIZE);
-    let fields = hsv::split(&photo.rgb);
-    let (w, h) = (fields.v.width(), fields.v.height());
+    let (x_c_full, x_g_full) = task.split(&photo.rgb);
+    let (w, h) = (x_c_full.width(), x_c_full.height());
     let mut out = Dataset::default();
     for &percent in &options.scales {
         let side = (w.min(h) * percent / 100).max(NET_SIZE);
@@ -200,7 +195,7 @@ fn crops_of(photo: &Path, options: &CropOptions) -> Result<Dataset, String> {
                 let crop = |f: &Field| {
                     area_downsample(&Field::from_fn(side, side, |x, y| f.get(x0 + x, y0 + y)), NET_SIZE, NET_SIZE)
                 };
-                let (x_c, x_g) = (crop(&fields.v), crop(&fields.s));
+                let (x_c, x_g) = (crop(&x_c_full), crop(&x_g_full));
                 out.push(&x_c, &x_g);
                 if options.flips {
                     out.push(&mirror(&x_c), &mirror(&x_g));

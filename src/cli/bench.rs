@@ -8,7 +8,8 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Distribution, Tensor};
 
 use super::DeviceChoice;
-use crate::fields::{Field, NET_SIZE};
+use crate::fields::intrinsic::{IntrinsicOptions, StageTimes, decompose_timed};
+use crate::fields::{Field, NET_SIZE, synthetic};
 use crate::model::{Batch, CdvaeConfig, LadderNoise, MdnConfig};
 use crate::sampling::{Component, SampleRequest, sample};
 use crate::train::Schedule;
@@ -24,9 +25,16 @@ pub struct BenchArgs {
     /// Print one JSON line instead of prose.
     #[arg(long)]
     pub json: bool,
+    /// Instead: time the intrinsic decomposition of a synthetic photo of
+    /// this many megapixels (4:3) on the CPU.
+    #[arg(long, value_name = "MEGAPIXELS")]
+    pub decompose: Option<f64>,
 }
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    if let Some(megapixels) = args.decompose {
+        return bench_decompose(megapixels, args.json);
+    }
     let device = args.device.device();
     let config = CdvaeConfig::new().with_mdn(MdnConfig::new().with_k(args.k));
     let d = (NET_SIZE * NET_SIZE) as usize;
@@ -88,6 +96,42 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         println!("device {device_name}, batch {}, K = {}", args.batch, args.k);
         println!("training: {train_examples_per_s:.0} examples/s (median of 5 × 10 steps)");
         println!("sampling 100 variants: {sample100_ms:.2} ms (median of 10)");
+    }
+    Ok(())
+}
+
+/// Median of 5 decompositions of a synthetic scene, with the stages of the
+/// median run.
+fn bench_decompose(megapixels: f64, json: bool) -> anyhow::Result<()> {
+    anyhow::ensure!(megapixels > 0.0 && megapixels <= 100.0, "--decompose takes 0–100 megapixels");
+    let width = (megapixels * 1e6 * 4.0 / 3.0).sqrt().round().max(1.0) as u32;
+    let height = (width * 3 / 4).max(1);
+    let scene = synthetic::scene(0, &synthetic::SceneOptions { width, height, ..Default::default() });
+    let options = IntrinsicOptions::default();
+    let mut runs: Vec<(f64, StageTimes)> = (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            let (_, stages) = decompose_timed(&scene.image, &options);
+            (start.elapsed().as_secs_f64() * 1e3, stages)
+        })
+        .collect();
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (total_ms, stages) = runs[runs.len() / 2];
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if json {
+        let stages: Vec<String> =
+            stages.iter().map(|(name, t)| format!("\"{name}\": {:.1}", t.as_secs_f64() * 1e3)).collect();
+        println!(
+            "{{\"width\": {width}, \"height\": {height}, \"threads\": {threads}, \"decompose_ms\": {total_ms:.1}, \"stages_ms\": {{{}}}}}",
+            stages.join(", ")
+        );
+    } else {
+        println!(
+            "decomposing {width}×{height} on the CPU ({threads} threads available): {total_ms:.0} ms (median of 5)"
+        );
+        for (name, t) in stages {
+            println!("  {name}: {:.0} ms", t.as_secs_f64() * 1e3);
+        }
     }
     Ok(())
 }

@@ -130,8 +130,22 @@ impl Intrinsic {
 
 /// Splits sRGB-encoded RGB into linear albedo and shading (module docs).
 pub fn decompose(rgb: &Rgb32FImage, options: &IntrinsicOptions) -> Intrinsic {
+    decompose_timed(rgb, options).0
+}
+
+/// Where [`decompose`]'s time goes, stage by stage.
+pub type StageTimes = [(&'static str, std::time::Duration); 4];
+
+/// [`decompose`], also returning the time of each stage (for `polyshade bench`).
+pub fn decompose_timed(rgb: &Rgb32FImage, options: &IntrinsicOptions) -> (Intrinsic, StageTimes) {
+    let mut clock = std::time::Instant::now();
+    let mut lap = || {
+        let now = std::time::Instant::now();
+        std::mem::replace(&mut clock, now).elapsed()
+    };
     let (w, h) = rgb.dimensions();
     let linear = LinearPlanes::from_encoded(rgb);
+    let t_linear = lap();
     let side = options.solve_side.max(2);
     let scale = f64::from(w.max(h)) / f64::from(side);
     let (sw, sh) = if scale > 1.0 {
@@ -140,17 +154,25 @@ pub fn decompose(rgb: &Rgb32FImage, options: &IntrinsicOptions) -> Intrinsic {
         (w, h)
     };
     let coarse = linear.downsample(sw, sh);
+    let t_down = lap();
     let mut log_s = solve_log_shading(&coarse, options);
     let peak = log_s.data().iter().copied().fold(f32::NEG_INFINITY, f32::max);
     log_s.data_mut().iter_mut().for_each(|v| *v -= peak);
+    let t_solve = lap();
     let log_s = if (sw, sh) == (w, h) { log_s } else { bilinear_upsample(&log_s, w, h) };
-
     let shading: Vec<f32> = log_s.into_data().into_iter().map(|v| v.exp().clamp(DARK, 1.0)).collect();
     let mut albedo = Rgb32FImage::new(w, h);
     for (i, (a, s)) in albedo.pixels_mut().zip(&shading).enumerate() {
         a.0 = [0, 1, 2].map(|c| linear.0[c][i] / s);
     }
-    Intrinsic { albedo, shading: Field::new(w, h, shading) }
+    let t_up = lap();
+    let times = [
+        ("decode to linear", t_linear),
+        ("area-filter to the solve grid", t_down),
+        ("classify steps + DCT Poisson solve", t_solve),
+        ("upsample shading, divide", t_up),
+    ];
+    (Intrinsic { albedo, shading: Field::new(w, h, shading) }, times)
 }
 
 /// Linear R, G and B planes.

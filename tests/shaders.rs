@@ -9,7 +9,7 @@ use polyshade::fields::intrinsic::{IntrinsicOptions, decompose};
 use polyshade::fields::resample::{area_downsample, bilinear_upsample};
 use polyshade::fields::{Field, NET_SIZE, hsv};
 use polyshade::gpu::{
-    ComposeParams, Compositor, FieldTexture, GpuContext, RelightScene, ResaturateScene, RgbaTarget, shaders,
+    Compose, ComposeParams, Compositor, FieldTexture, GpuContext, RelightScene, ResaturateScene, RgbaTarget, shaders,
     upload_field, upload_linear_rgb,
 };
 use polyshade::io::load_photo;

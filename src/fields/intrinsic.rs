@@ -98,15 +98,6 @@ impl Intrinsic {
         Field::new(self.albedo.width(), self.albedo.height(), data)
     }
 
-    /// Albedo × shading, sRGB-encoded: the photo again.
-    pub fn reconstruct(&self) -> Rgb32FImage {
-        let mut out = Rgb32FImage::new(self.albedo.width(), self.albedo.height());
-        for ((o, a), &s) in out.pixels_mut().zip(self.albedo.pixels()).zip(self.shading.data()) {
-            o.0 = encode([a[0] * s, a[1] * s, a[2] * s]);
-        }
-        out
-    }
-
     /// The albedo for viewing: scaled so that its brightest 0.1 % of
     /// pixels reach 1 (albedo is relative, module docs), sRGB-encoded.
     pub fn albedo_encoded_for_viewing(&self) -> Rgb32FImage {
@@ -144,7 +135,7 @@ pub fn decompose_timed(rgb: &Rgb32FImage, options: &IntrinsicOptions) -> (Intrin
         std::mem::replace(&mut clock, now).elapsed()
     };
     let (w, h) = rgb.dimensions();
-    let linear = LinearPlanes::from_encoded(rgb);
+    let linear = linear_planes(rgb);
     let t_linear = lap();
     let side = options.solve_side.max(2);
     let scale = f64::from(w.max(h)) / f64::from(side);
@@ -153,9 +144,9 @@ pub fn decompose_timed(rgb: &Rgb32FImage, options: &IntrinsicOptions) -> (Intrin
     } else {
         (w, h)
     };
-    let coarse = linear.downsample(sw, sh);
+    let coarse = ((sw, sh) != (w, h)).then(|| linear.each_ref().map(|plane| area_downsample(plane, sw, sh)));
     let t_down = lap();
-    let mut log_s = solve_log_shading(&coarse, options);
+    let mut log_s = solve_log_shading(coarse.as_ref().unwrap_or(&linear), options);
     let peak = log_s.data().iter().copied().fold(f32::NEG_INFINITY, f32::max);
     log_s.data_mut().iter_mut().for_each(|v| *v -= peak);
     let t_solve = lap();
@@ -163,7 +154,7 @@ pub fn decompose_timed(rgb: &Rgb32FImage, options: &IntrinsicOptions) -> (Intrin
     let shading: Vec<f32> = log_s.into_data().into_iter().map(|v| v.exp().clamp(DARK, 1.0)).collect();
     let mut albedo = Rgb32FImage::new(w, h);
     for (i, (a, s)) in albedo.pixels_mut().zip(&shading).enumerate() {
-        a.0 = [0, 1, 2].map(|c| linear.0[c][i] / s);
+        a.0 = linear.each_ref().map(|plane| plane.data()[i] / s);
     }
     let t_up = lap();
     let times = [
@@ -175,28 +166,17 @@ pub fn decompose_timed(rgb: &Rgb32FImage, options: &IntrinsicOptions) -> (Intrin
     (Intrinsic { albedo, shading: Field::new(w, h, shading) }, times)
 }
 
-/// Linear R, G and B planes.
-struct LinearPlanes([Vec<f32>; 3], u32, u32);
-
-impl LinearPlanes {
-    fn from_encoded(rgb: &Rgb32FImage) -> Self {
-        let lut = DecodeLut::new();
-        let n = rgb.width() as usize * rgb.height() as usize;
-        let mut planes = [Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n)];
-        for p in rgb.pixels() {
-            for (plane, &v) in planes.iter_mut().zip(&p.0) {
-                plane.push(lut.decode(v));
-            }
+/// The linear R, G and B planes of sRGB-encoded RGB.
+fn linear_planes(rgb: &Rgb32FImage) -> [Field; 3] {
+    let lut = DecodeLut::new();
+    let n = rgb.width() as usize * rgb.height() as usize;
+    let mut planes = [Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n)];
+    for p in rgb.pixels() {
+        for (plane, &v) in planes.iter_mut().zip(&p.0) {
+            plane.push(lut.decode(v));
         }
-        LinearPlanes(planes, rgb.width(), rgb.height())
     }
-
-    fn downsample(&self, w: u32, h: u32) -> [Field; 3] {
-        self.0.clone().map(|plane| {
-            let field = Field::new(self.1, self.2, plane);
-            if (w, h) == (self.1, self.2) { field } else { area_downsample(&field, w, h) }
-        })
-    }
+    planes.map(|plane| Field::new(rgb.width(), rgb.height(), plane))
 }
 
 /// The sRGB decoding curve tabulated at 4096 intervals with linear

@@ -1,9 +1,77 @@
 //! A photo resident on the GPU, ready to be composed for its task.
+//!
+//! Both tasks compose in two passes: the detail map (eq. 7) on the generated
+//! field, shared here as [`DetailStage`], then the task's recombination into
+//! RGB.
 
 use super::{ComposeParams, Compositor, FieldTexture, GpuContext, RgbaTarget, upload_field, upload_linear_rgb};
 use crate::fields::Field;
 use crate::fields::hsv::HsvFields;
 use crate::fields::intrinsic::Intrinsic;
+
+/// The detail map pass both scenes share:
+/// `detailed = clamp(generated + strength·(source − reference))`.
+struct DetailStage {
+    /// The full-resolution field whose fine detail is added back.
+    source: FieldTexture,
+    generated: FieldTexture,
+    /// `source` as the network sees it, upsampled; `source` itself until a
+    /// variant is applied, so the detail is zero.
+    reference: FieldTexture,
+    detailed: FieldTexture,
+}
+
+impl DetailStage {
+    fn new(ctx: &GpuContext, source: &Field, generated: &Field, label: &str) -> Self {
+        DetailStage {
+            source: upload_field(ctx, source, &format!("{label}: detail source")),
+            generated: upload_field(ctx, generated, &format!("{label}: generated")),
+            reference: upload_field(ctx, source, &format!("{label}: detail reference")),
+            detailed: FieldTexture::new(ctx, source.width(), source.height(), &format!("{label}: after detail map")),
+        }
+    }
+
+    fn size(&self) -> (u32, u32) {
+        (self.source.width(), self.source.height())
+    }
+
+    fn set_generated(&mut self, ctx: &GpuContext, generated: &Field, reference: &Field) {
+        self.generated = upload_field(ctx, generated, "generated");
+        self.reference = upload_field(ctx, reference, "detail reference");
+    }
+
+    fn encode(&self, ctx: &GpuContext, compositor: &Compositor, encoder: &mut wgpu::CommandEncoder, strength: f32) {
+        compositor.encode_detail(
+            ctx,
+            encoder,
+            &self.generated.view,
+            &self.source.view,
+            &self.reference.view,
+            &self.detailed.view,
+            strength,
+            self.size(),
+        );
+    }
+}
+
+/// Composing a scene into its RGB target.
+pub trait Compose {
+    /// Records the composition into `encoder`.
+    fn encode(
+        &self,
+        ctx: &GpuContext,
+        compositor: &Compositor,
+        encoder: &mut wgpu::CommandEncoder,
+        params: ComposeParams,
+    );
+
+    /// Composes now and waits (CLI, tests).
+    fn compose_blocking(&self, ctx: &GpuContext, compositor: &Compositor, params: ComposeParams) {
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        self.encode(ctx, compositor, &mut encoder, params);
+        ctx.queue.submit([encoder.finish()]);
+    }
+}
 
 /// The full-resolution fields of one photo on the GPU and the composed result.
 ///
@@ -13,10 +81,8 @@ use crate::fields::intrinsic::Intrinsic;
 /// the photo composes to itself.
 pub struct ResaturateScene {
     hue: FieldTexture,
-    value: FieldTexture,
-    generated: FieldTexture,
-    recon_c: FieldTexture,
-    detailed: FieldTexture,
+    /// Source V, generated S.
+    detail: DetailStage,
     pub rgb: RgbaTarget,
 }
 
@@ -25,61 +91,42 @@ impl ResaturateScene {
         let (w, h) = (fields.h.width(), fields.h.height());
         ResaturateScene {
             hue: upload_field(ctx, &fields.h, "hue"),
-            value: upload_field(ctx, &fields.v, "value"),
-            generated: upload_field(ctx, &fields.s, "generated S"),
-            recon_c: upload_field(ctx, &fields.v, "recon V"),
-            detailed: FieldTexture::new(ctx, w, h, "S after detail map"),
+            detail: DetailStage::new(ctx, &fields.v, &fields.s, "S"),
             rgb: RgbaTarget::new(ctx, w, h, "composed"),
         }
     }
 
     pub fn size(&self) -> (u32, u32) {
-        (self.hue.width(), self.hue.height())
+        self.detail.size()
     }
 
     /// Replaces the generated field and the condition's reconstruction (both
     /// already upsampled to the scene's size), e.g. to apply a sampled variant.
     pub fn set_generated(&mut self, ctx: &GpuContext, generated: &Field, recon_c: &Field) {
-        self.generated = upload_field(ctx, generated, "generated S");
-        self.recon_c = upload_field(ctx, recon_c, "recon V");
+        self.detail.set_generated(ctx, generated, recon_c);
     }
+}
 
-    /// Records the composition into `encoder`; the result lands in [`Self::rgb`].
-    pub fn encode(
+impl Compose for ResaturateScene {
+    /// The result lands in [`Self::rgb`].
+    fn encode(
         &self,
         ctx: &GpuContext,
         compositor: &Compositor,
         encoder: &mut wgpu::CommandEncoder,
         params: ComposeParams,
     ) {
-        let size = self.size();
-        compositor.encode_detail(
-            ctx,
-            encoder,
-            &self.generated.view,
-            &self.value.view,
-            &self.recon_c.view,
-            &self.detailed.view,
-            params.detail_strength,
-            size,
-        );
+        self.detail.encode(ctx, compositor, encoder, params.detail_strength);
         compositor.encode_hsv(
             ctx,
             encoder,
             &self.hue.view,
-            &self.detailed.view,
-            &self.value.view,
+            &self.detail.detailed.view,
+            &self.detail.source.view,
             &self.rgb.view,
             params.gain,
-            size,
+            self.size(),
         );
-    }
-
-    /// Composes now and waits (CLI, tests).
-    pub fn compose_blocking(&self, ctx: &GpuContext, compositor: &Compositor, params: ComposeParams) {
-        let mut encoder = ctx.device.create_command_encoder(&Default::default());
-        self.encode(ctx, compositor, &mut encoder, params);
-        ctx.queue.submit([encoder.finish()]);
     }
 }
 
@@ -95,10 +142,8 @@ impl ResaturateScene {
 /// the shading itself, so the photo composes to itself.
 pub struct RelightScene {
     albedo: (wgpu::Texture, wgpu::TextureView),
-    shading: FieldTexture,
-    generated: FieldTexture,
-    coarse_shading: FieldTexture,
-    detailed: FieldTexture,
+    /// Source and generated: the shading.
+    detail: DetailStage,
     pub rgb: RgbaTarget,
 }
 
@@ -107,51 +152,33 @@ impl RelightScene {
         let (w, h) = (intrinsic.shading.width(), intrinsic.shading.height());
         RelightScene {
             albedo: upload_linear_rgb(ctx, &intrinsic.albedo, "albedo"),
-            shading: upload_field(ctx, &intrinsic.shading, "shading"),
-            generated: upload_field(ctx, &intrinsic.shading, "generated shading"),
-            coarse_shading: upload_field(ctx, &intrinsic.shading, "coarse shading"),
-            detailed: FieldTexture::new(ctx, w, h, "shading after detail map"),
+            detail: DetailStage::new(ctx, &intrinsic.shading, &intrinsic.shading, "shading"),
             rgb: RgbaTarget::new(ctx, w, h, "composed"),
         }
     }
 
     pub fn size(&self) -> (u32, u32) {
-        (self.shading.width(), self.shading.height())
+        self.detail.size()
     }
 
     /// Replaces the generated shading and the photo's coarse shading (both
     /// upsampled to the scene's size), e.g. to apply a sampled variant.
     pub fn set_generated(&mut self, ctx: &GpuContext, generated: &Field, coarse_shading: &Field) {
-        self.generated = upload_field(ctx, generated, "generated shading");
-        self.coarse_shading = upload_field(ctx, coarse_shading, "coarse shading");
+        self.detail.set_generated(ctx, generated, coarse_shading);
     }
+}
 
-    /// Records the composition into `encoder`; the result lands in [`Self::rgb`].
-    pub fn encode(
+impl Compose for RelightScene {
+    /// The result lands in [`Self::rgb`].
+    fn encode(
         &self,
         ctx: &GpuContext,
         compositor: &Compositor,
         encoder: &mut wgpu::CommandEncoder,
         params: ComposeParams,
     ) {
-        let size = self.size();
-        compositor.encode_detail(
-            ctx,
-            encoder,
-            &self.generated.view,
-            &self.shading.view,
-            &self.coarse_shading.view,
-            &self.detailed.view,
-            params.detail_strength,
-            size,
-        );
-        compositor.encode_relight(ctx, encoder, &self.albedo.1, &self.detailed.view, &self.rgb.view, params.gain, size);
-    }
-
-    /// Composes now and waits (CLI, tests).
-    pub fn compose_blocking(&self, ctx: &GpuContext, compositor: &Compositor, params: ComposeParams) {
-        let mut encoder = ctx.device.create_command_encoder(&Default::default());
-        self.encode(ctx, compositor, &mut encoder, params);
-        ctx.queue.submit([encoder.finish()]);
+        self.detail.encode(ctx, compositor, encoder, params.detail_strength);
+        let detailed = &self.detail.detailed.view;
+        compositor.encode_relight(ctx, encoder, &self.albedo.1, detailed, &self.rgb.view, params.gain, self.size());
     }
 }

@@ -5,7 +5,7 @@
 
 use egui_wgpu::{CallbackResources, CallbackTrait, RenderState, ScreenDescriptor};
 
-use super::{ComposeParams, Compositor, GpuContext, ResaturateScene, shaders};
+use super::{Compose, ComposeParams, Compositor, GpuContext, ResaturateScene, shaders};
 
 /// Everything the viewer keeps on the GPU between frames.
 pub struct ViewerResources {

@@ -1,4 +1,4 @@
-// Detail map, paper eq. 7:  field' = clamp(field + strength · (x_c − recon_c), 0, 1)
+// Detail map, paper eq. 7:  field' = clamp(field + strength · (source − reference), 0, 1)
 // CPU reference: src/compose/detail.rs. One thread per pixel, full resolution.
 
 struct Params {
@@ -9,8 +9,8 @@ struct Params {
 }
 
 @group(0) @binding(0) var field_in: texture_2d<f32>;
-@group(0) @binding(1) var x_c: texture_2d<f32>;
-@group(0) @binding(2) var recon_c: texture_2d<f32>;
+@group(0) @binding(1) var source: texture_2d<f32>;
+@group(0) @binding(2) var reference: texture_2d<f32>;
 @group(0) @binding(3) var field_out: texture_storage_2d<r32float, write>;
 @group(0) @binding(4) var<uniform> params: Params;
 
@@ -22,8 +22,8 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     let p = vec2<i32>(id.xy);
     let f = textureLoad(field_in, p, 0).r;
-    let c = textureLoad(x_c, p, 0).r;
-    let r = textureLoad(recon_c, p, 0).r;
+    let c = textureLoad(source, p, 0).r;
+    let r = textureLoad(reference, p, 0).r;
     let out = clamp(f + params.strength * (c - r), 0.0, 1.0);
     textureStore(field_out, p, vec4<f32>(out, 0.0, 0.0, 1.0));
 }

@@ -13,6 +13,7 @@ pub mod app;
 pub mod cli;
 pub mod compose;
 pub mod embedding;
+pub mod eval;
 pub mod fields;
 pub mod gpu;
 pub mod io;

@@ -17,7 +17,7 @@ fn split_then_recombine_reproduces_the_sample_photo() {
     let photo = load_photo(&polyshade::sample_photo_path()).unwrap();
     assert_eq!((photo.width(), photo.height()), (2560, 1600));
     let fields = hsv::split(&photo.rgb);
-    let back = hsv_recombine(&fields.h, &fields.s, &fields.v, 1.0);
+    let back = hsv_recombine(&fields.h, &fields.s, &fields.s, &fields.v, 1.0);
     let err = max_abs_diff(back.as_raw(), photo.rgb.as_raw());
     assert!(err < 1.0 / 255.0, "round trip error {err}");
     // The fields are what HSV says they are: V = max channel, S = chroma / V.
@@ -34,7 +34,7 @@ fn split_then_recombine_reproduces_the_sample_photo() {
 fn saturation_gain_zero_gives_grey_with_the_same_value() {
     let photo = load_photo(&polyshade::sample_photo_path()).unwrap();
     let fields = hsv::split(&photo.rgb);
-    let grey = hsv_recombine(&fields.h, &fields.s, &fields.v, 0.0);
+    let grey = hsv_recombine(&fields.h, &fields.s, &fields.s, &fields.v, 0.0);
     for (p, &v) in grey.pixels().zip(fields.v.data()).step_by(101) {
         assert!((p[0] - v).abs() < 1e-6 && (p[1] - v).abs() < 1e-6 && (p[2] - v).abs() < 1e-6);
     }
@@ -148,4 +148,35 @@ fn bad_files_are_clear_errors() {
     limits.max_image_width = Some(1000);
     let err = load_photo_with_limits(&polyshade::sample_photo_path(), limits).unwrap_err();
     assert!(matches!(err, LoadError::TooLarge { .. }), "{err}");
+}
+
+#[test]
+fn resaturating_never_paints_colour_into_grey_pixels() {
+    // Left: an off-white wall with 8-bit noise (its hue is noise, often 0 =
+    // red). Right: a clear blue. Every variant asks for saturation 0.8.
+    let photo = image::RgbImage::from_fn(64, 32, |x, y| {
+        if x < 32 {
+            let n = |k: u32| ((x * 7 + y * 13 + k * 5) % 3) as u8; // 0..=2 levels of noise
+            Rgb([200 + n(0), 200 + n(1), 200 + n(2)])
+        } else {
+            Rgb([60, 90, 200])
+        }
+    });
+    let rgb = DynamicImage::ImageRgb8(photo).into_rgb32f();
+    let fields = hsv::split(&rgb);
+    let vivid = Field::filled(64, 32, 0.8);
+    let out = hsv_recombine(&fields.h, &vivid, &fields.s, &fields.v, 1.0);
+    let chroma = |p: &Rgb<f32>| p[0].max(p[1]).max(p[2]) - p[0].min(p[1]).min(p[2]);
+    for (x, y, p) in out.enumerate_pixels() {
+        let before = chroma(rgb.get_pixel(x, y));
+        if x < 32 {
+            assert!(chroma(p) <= before + 1e-6, "grey pixel ({x}, {y}) coloured: chroma {before} → {}", chroma(p));
+        } else {
+            let s = chroma(p) / p[0].max(p[1]).max(p[2]);
+            assert!((s - 0.8).abs() < 1e-5, "blue pixel ({x}, {y}) got saturation {s}, not 0.8");
+        }
+    }
+    // Lowering saturation is always allowed, grey pixels included.
+    let flat = hsv_recombine(&fields.h, &Field::filled(64, 32, 0.0), &fields.s, &fields.v, 1.0);
+    assert!(flat.pixels().all(|p| chroma(p) < 1e-6));
 }

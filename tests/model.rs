@@ -129,7 +129,15 @@ fn one_adam_step_lowers_the_loss_on_a_fixed_batch() {
     let device = Device::flex().autodiff();
     let config = tiny();
     let model = config.init(&device);
-    let weights = LossWeights { recon: 1.0, kl: 1.0, w_mdn: 1.0, lambda_embed: 1.0, weight_decay: 1e-4 };
+    let weights = LossWeights {
+        recon: 1.0,
+        kl: 1.0,
+        w_mdn: 1.0,
+        lambda_embed: 1.0,
+        weight_decay: 1e-4,
+        free_bits: 0.0,
+        top_recon: 0.0,
+    };
     let noise = || LadderNoise::zeros(8, &config.ladder, &device);
     let loss = model.loss(fixed_batch(&device), noise(), noise(), weights);
     let before = loss.total.clone().into_scalar::<f32>();

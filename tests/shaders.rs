@@ -81,13 +81,14 @@ fn hsv_recombine_matches_cpu_reference() {
     let compositor = Compositor::new(&ctx.device);
     let (th, ts, tv) =
         (upload_field(&ctx, &fields.h, "h"), upload_field(&ctx, &ramp, "s"), upload_field(&ctx, &fields.v, "v"));
+    let own = upload_field(&ctx, &fields.s, "own s");
     for gain in [1.0, 0.0, 1.6] {
         let out = RgbaTarget::new(&ctx, w, h, "out");
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
-        compositor.encode_hsv(&ctx, &mut encoder, &th.view, &ts.view, &tv.view, &out.view, gain, (w, h));
+        compositor.encode_hsv(&ctx, &mut encoder, &th.view, &ts.view, &own.view, &tv.view, &out.view, gain, (w, h));
         ctx.queue.submit([encoder.finish()]);
         let got = out.read(&ctx).unwrap();
-        let want = compose::hsv_recombine(&fields.h, &ramp, &fields.v, gain);
+        let want = compose::hsv_recombine(&fields.h, &ramp, &fields.s, &fields.v, gain);
         let err = max_level_error(&got, &want);
         assert!(err <= 1.0, "gain {gain}: hsv_recombine differs from palette by {err} levels");
     }
@@ -135,17 +136,20 @@ fn resaturate_scene_composes_like_the_cpu_chain() {
     // Untouched, the scene is the photo itself, whatever the detail strength.
     scene.compose_blocking(&ctx, &compositor, ComposeParams::default());
     let got = scene.rgb.read(&ctx).unwrap();
-    let photo_again = compose::hsv_recombine(&fields.h, &fields.s, &fields.v, 1.0);
+    let photo_again = compose::hsv_recombine(&fields.h, &fields.s, &fields.s, &fields.v, 1.0);
     assert!(max_level_error(&got, &photo_again) <= 1.0);
 
     // With a coarse variant applied: detail map then recombination.
-    let generated = bilinear_upsample(&area_downsample(&fields.s, NET_SIZE, NET_SIZE), w, h);
-    let recon = bilinear_upsample(&area_downsample(&fields.v, NET_SIZE, NET_SIZE), w, h);
-    scene.set_generated(&ctx, &generated, &recon);
+    // A variant unlike the photo (a diagonal ramp at 32×32) and the photo's
+    // own coarse S as the detail reference.
+    let ramp = Field::from_fn(NET_SIZE, NET_SIZE, |x, y| (x + y) as f32 / (2 * NET_SIZE - 2) as f32);
+    let generated = bilinear_upsample(&ramp, w, h);
+    let coarse_s = bilinear_upsample(&area_downsample(&fields.s, NET_SIZE, NET_SIZE), w, h);
+    scene.set_generated(&ctx, &generated, &coarse_s);
     let params = ComposeParams { gain: 1.3, detail_strength: 0.8 };
     scene.compose_blocking(&ctx, &compositor, params);
     let got = scene.rgb.read(&ctx).unwrap();
-    let want = compose::resaturate(&fields, &generated, &recon, params);
+    let want = compose::resaturate(&fields, &generated, &coarse_s, params);
     let err = max_level_error(&got, &want);
     assert!(err <= 1.0, "scene differs from the CPU chain by {err} levels");
 }

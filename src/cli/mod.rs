@@ -3,6 +3,7 @@
 
 mod bench;
 mod decompose;
+mod eval;
 mod fields;
 mod output;
 mod sample;
@@ -33,6 +34,9 @@ pub enum Commands {
     Train(train::TrainArgs),
     /// Write N variants of a photo sampled from a trained model.
     Sample(sample::SampleArgs),
+    /// Score models on held-out photos (error of best of n, variance) with
+    /// diagnostics of how much of its codes each uses.
+    Eval(eval::EvalArgs),
     /// Measure training throughput and sampling latency of the Table 1 model.
     Bench(bench::BenchArgs),
 }
@@ -62,6 +66,7 @@ pub fn run(command: Commands) -> anyhow::Result<()> {
         Commands::Decompose(args) => decompose::run(&args),
         Commands::Train(args) => train::run(&args),
         Commands::Sample(args) => sample::run(&args),
+        Commands::Eval(args) => eval::run(&args),
         Commands::Bench(args) => bench::run(&args),
     }
 }

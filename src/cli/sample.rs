@@ -69,12 +69,9 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     outputs.push(sheet_path.clone());
     ensure_free(&outputs, args.overwrite)?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
-    // The detail map's coarse reference: the decoder's reconstruction of V
-    // (resaturate) or the photo's own 32×32 shading (relight; see RelightScene).
-    let coarse_up = match &scene {
-        Scene::Resaturate(_) => bilinear_upsample(&samples.recon_c, w, h),
-        Scene::Relight(parts) => bilinear_upsample(&area_downsample(&parts.shading, NET_SIZE, NET_SIZE), w, h),
-    };
+    // The detail map's coarse reference: the photo's own generated field
+    // (S or shading) at 32×32, upsampled (see compose::detail).
+    let coarse_up = bilinear_upsample(&area_downsample(scene.generated(), NET_SIZE, NET_SIZE), w, h);
     let params = ComposeParams { gain: 1.0, detail_strength: args.detail };
     let mut sheet = Vec::with_capacity(args.n);
     for (i, field) in samples.fields.iter().enumerate() {
@@ -107,6 +104,14 @@ impl Scene {
         match self {
             Scene::Resaturate(fields) => std::borrow::Cow::Borrowed(&fields.v),
             Scene::Relight(parts) => std::borrow::Cow::Owned(parts.albedo_luma()),
+        }
+    }
+
+    /// The full-resolution field the model replaces, x_g.
+    fn generated(&self) -> &Field {
+        match self {
+            Scene::Resaturate(fields) => &fields.s,
+            Scene::Relight(parts) => &parts.shading,
         }
     }
 }

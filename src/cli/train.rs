@@ -37,6 +37,12 @@ pub struct TrainArgs {
     /// Train without embedding guidance (the paper's "CDVAE noemb").
     #[arg(long)]
     pub no_embedding: bool,
+    /// Free bits per top-code unit in nats (0 = off).
+    #[arg(long, default_value_t = Schedule::default().free_bits)]
+    pub free_bits: f64,
+    /// Weight of the generative DVAE's top-down reconstruction (0 = off).
+    #[arg(long, default_value_t = Schedule::default().top_recon)]
+    pub top_recon: f64,
     #[arg(long, value_enum, default_value = "cpu")]
     pub device: DeviceChoice,
     /// The model file to write (checkpointed after every epoch).
@@ -66,18 +72,20 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         epochs: args.epochs,
         batch: args.batch,
         lr: args.lr,
-        schedule: Schedule::default(),
+        schedule: Schedule { free_bits: args.free_bits, top_recon: args.top_recon, ..Schedule::default() },
         seed: args.seed,
         out: args.out.clone(),
         resume: args.resume,
         notes: format!(
-            "polyshade train --task {:?} --photos {} --epochs {} --k {} --batch {} --lr {}{}",
+            "polyshade train --task {:?} --photos {} --epochs {} --k {} --batch {} --lr {} --free-bits {} --top-recon {}{}",
             args.task,
             args.photos.display(),
             args.epochs,
             args.k,
             args.batch,
             args.lr,
+            args.free_bits,
+            args.top_recon,
             if args.no_embedding { " --no-embedding" } else { "" }
         ),
     };

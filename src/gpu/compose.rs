@@ -150,7 +150,7 @@ impl Compositor {
                 device,
                 "hsv_recombine",
                 shaders::HSV_RECOMBINE,
-                &[Input, Input, Input, Output(rgba8), Uniform],
+                &[Input, Input, Input, Input, Output(rgba8), Uniform],
             ),
             relight: ComputePass::new(
                 device,
@@ -161,7 +161,7 @@ impl Compositor {
         }
     }
 
-    /// Detail map: `out = clamp(field + strength·(x_c − recon_c), 0, 1)`.
+    /// Detail map: `out = clamp(field + strength·(source − reference), 0, 1)`.
     /// All textures share `size`.
     #[allow(clippy::too_many_arguments)]
     pub fn encode_detail(
@@ -169,16 +169,18 @@ impl Compositor {
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
         field: &wgpu::TextureView,
-        x_c: &wgpu::TextureView,
-        recon_c: &wgpu::TextureView,
+        source: &wgpu::TextureView,
+        reference: &wgpu::TextureView,
         out: &wgpu::TextureView,
         strength: f32,
         size: (u32, u32),
     ) {
-        self.detail.encode(ctx, encoder, &[field, x_c, recon_c, out], [strength, 0.0, 0.0, 0.0], size);
+        self.detail.encode(ctx, encoder, &[field, source, reference, out], [strength, 0.0, 0.0, 0.0], size);
     }
 
-    /// Resaturate: `out = rgb(H, clamp(S'·gain), V)`, sRGB-encoded.
+    /// Resaturate: `out = rgb(H, S'', V)`, sRGB-encoded, where `S''` is
+    /// `clamp(S'·gain)` with increases over the photo's own saturation scaled
+    /// by the hue's trust ([`crate::compose::recombine::resaturated`]).
     #[allow(clippy::too_many_arguments)]
     pub fn encode_hsv(
         &self,
@@ -186,12 +188,14 @@ impl Compositor {
         encoder: &mut wgpu::CommandEncoder,
         hue: &wgpu::TextureView,
         saturation: &wgpu::TextureView,
+        own_saturation: &wgpu::TextureView,
         value: &wgpu::TextureView,
         out: &wgpu::TextureView,
         gain: f32,
         size: (u32, u32),
     ) {
-        self.hsv.encode(ctx, encoder, &[hue, saturation, value, out], [gain, 0.0, 0.0, 0.0], size);
+        let (lo, hi) = crate::compose::recombine::HUE_TRUST;
+        self.hsv.encode(ctx, encoder, &[hue, saturation, own_saturation, value, out], [gain, lo, hi, 0.0], size);
     }
 
     /// Relight: `out = srgb(clamp(albedo · shading · gain))`.

@@ -75,13 +75,15 @@ pub trait Compose {
 
 /// The full-resolution fields of one photo on the GPU and the composed result.
 ///
-/// Composition is detail map (eq. 7) then HSV recombination:
-/// `S' = clamp(S_g + strength·(V − recon_V))`, `rgb = hsv(H, clamp(S'·gain), V)`.
-/// With no variant applied, `S_g` is the photo's own S and `recon_V` is V, so
-/// the photo composes to itself.
+/// Composition is detail map (eq. 7, with S's own detail) then HSV
+/// recombination: `S' = clamp(S_g + strength·(S − S_coarse))`,
+/// `rgb = hsv(H, resaturated(S', S, V, gain), V)` (see
+/// [`crate::compose::recombine::resaturated`]). With no variant applied,
+/// `S_g` and `S_coarse` are the photo's own S, so the photo composes to itself.
 pub struct ResaturateScene {
     hue: FieldTexture,
-    /// Source V, generated S.
+    value: FieldTexture,
+    /// Source S (the photo's own), generated S.
     detail: DetailStage,
     pub rgb: RgbaTarget,
 }
@@ -91,7 +93,8 @@ impl ResaturateScene {
         let (w, h) = (fields.h.width(), fields.h.height());
         ResaturateScene {
             hue: upload_field(ctx, &fields.h, "hue"),
-            detail: DetailStage::new(ctx, &fields.v, &fields.s, "S"),
+            value: upload_field(ctx, &fields.v, "value"),
+            detail: DetailStage::new(ctx, &fields.s, &fields.s, "S"),
             rgb: RgbaTarget::new(ctx, w, h, "composed"),
         }
     }
@@ -100,10 +103,11 @@ impl ResaturateScene {
         self.detail.size()
     }
 
-    /// Replaces the generated field and the condition's reconstruction (both
-    /// already upsampled to the scene's size), e.g. to apply a sampled variant.
-    pub fn set_generated(&mut self, ctx: &GpuContext, generated: &Field, recon_c: &Field) {
-        self.detail.set_generated(ctx, generated, recon_c);
+    /// Replaces the generated saturation and the photo's coarse saturation
+    /// (its 32×32 field; both already upsampled to the scene's size), e.g. to
+    /// apply a sampled variant.
+    pub fn set_generated(&mut self, ctx: &GpuContext, generated: &Field, coarse_s: &Field) {
+        self.detail.set_generated(ctx, generated, coarse_s);
     }
 }
 
@@ -123,6 +127,7 @@ impl Compose for ResaturateScene {
             &self.hue.view,
             &self.detail.detailed.view,
             &self.detail.source.view,
+            &self.value.view,
             &self.rgb.view,
             params.gain,
             self.size(),

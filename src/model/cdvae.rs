@@ -13,7 +13,7 @@ use burn::config::Config;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
-use super::{Ladder, LadderConfig, LadderNoise, Mdn, MdnConfig};
+use super::{Ladder, LadderConfig, LadderNoise, LadderPass, Mdn, MdnConfig};
 
 #[derive(Config, Debug)]
 pub struct CdvaeConfig {
@@ -51,6 +51,12 @@ pub struct LossWeights {
     pub lambda_embed: f64,
     /// L2 weight decay on the MDN's weights only.
     pub weight_decay: f64,
+    /// Free bits per top-code unit (nats, averaged over the batch): the
+    /// KL(q(z₂) ‖ N(0, I)) of a unit below this costs nothing. 0 = off.
+    pub free_bits: f64,
+    /// Weight of the generative DVAE's top-down reconstruction
+    /// ([`Ladder::top_down_nll`]): trains the path sampling uses. 0 = off.
+    pub top_recon: f64,
 }
 
 /// The total loss and each term (batch means), all `[1]`.
@@ -78,9 +84,16 @@ impl Cdvae {
     pub fn loss(&self, batch: Batch, noise_c: LadderNoise, noise_g: LadderNoise, w: LossWeights) -> CdvaeLoss {
         let pass_c = self.dvae_c.forward(batch.x_c.clone(), noise_c);
         let pass_g = self.dvae_g.forward(batch.x_g.clone(), noise_g);
-        let dvae = |(recon, kl2, kl1): (Tensor<2>, Tensor<2>, Tensor<2>)| (recon * w.recon + (kl2 + kl1) * w.kl).mean();
-        let dvae_c = dvae(pass_c.loss_terms(batch.x_c));
-        let dvae_g = dvae(pass_g.loss_terms(batch.x_g));
+        let dvae = |pass: &LadderPass, x: Tensor<2>| {
+            let (recon, _, kl1) = pass.loss_terms(x);
+            let kl2 = pass.kl2_free_bits(w.free_bits).sum();
+            recon.mean() * w.recon + (kl2 + kl1.mean()) * w.kl
+        };
+        let dvae_c = dvae(&pass_c, batch.x_c);
+        let mut dvae_g = dvae(&pass_g, batch.x_g.clone());
+        if w.top_recon > 0.0 {
+            dvae_g = dvae_g + self.dvae_g.top_down_nll(&pass_g, batch.x_g).mean() * w.top_recon;
+        }
         let mixture = self.mdn.forward(pass_c.mu_z2.clone());
         // The MDN's target is detached: its gradient would otherwise pull the
         // generative codes together (a collapsed z_g is the easiest to

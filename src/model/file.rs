@@ -54,15 +54,23 @@ pub fn save_model(path: &Path, model: &Cdvae, header: &ModelHeader) -> Result<()
     let json = serde_json::to_vec_pretty(header).expect("a model header always serialises");
     let weights =
         model.clone().into_record().into_bytes().map_err(|e| write_err(std::io::Error::other(e.to_string())))?;
-    let tmp = path.with_extension("tmp");
-    let mut file = std::fs::File::create(&tmp).map_err(write_err)?;
-    file.write_all(MAGIC).map_err(write_err)?;
-    file.write_all(&(json.len() as u64).to_le_bytes()).map_err(write_err)?;
-    file.write_all(&json).map_err(write_err)?;
-    file.write_all(&weights).map_err(write_err)?;
-    file.sync_all().map_err(write_err)?;
+    write_atomically(path, &[MAGIC, &(json.len() as u64).to_le_bytes(), &json, &weights]).map_err(write_err)
+}
+
+/// Writes `parts` one after another to a temporary file beside `path`,
+/// syncs it and renames it into place: readers see the old file or the
+/// whole new one, never a truncated one.
+pub(crate) fn write_atomically(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
+    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
+    tmp_name.push(".tmp");
+    let tmp = path.with_file_name(tmp_name);
+    let mut file = std::fs::File::create(&tmp)?;
+    for part in parts {
+        file.write_all(part)?;
+    }
+    file.sync_all()?;
     drop(file);
-    std::fs::rename(&tmp, path).map_err(write_err)
+    std::fs::rename(&tmp, path)
 }
 
 /// Reads a model file and splits it into its header and its weight bytes.

@@ -22,7 +22,12 @@ pub fn kl(mu_q: Tensor<2>, var_q: Tensor<2>, mu_p: Tensor<2>, var_p: Tensor<2>) 
 
 /// `KL(N(μ, σ²) ‖ N(0, I))` summed over dimensions.
 pub fn kl_standard(mu: Tensor<2>, var: Tensor<2>) -> Tensor<2> {
-    (var.clone() + mu.square() - var.log() - 1.0).sum_dim(1) * 0.5
+    kl_standard_per_unit(mu, var).sum_dim(1)
+}
+
+/// `KL(N(μ, σ²) ‖ N(0, I))` of each unit, `[batch, dim]` (for free bits).
+pub fn kl_standard_per_unit(mu: Tensor<2>, var: Tensor<2>) -> Tensor<2> {
+    (var.clone() + mu.square() - var.log() - 1.0) * 0.5
 }
 
 /// The ladder VAE's posterior (paper eqs. 22–23): the precision-weighted

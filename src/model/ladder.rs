@@ -160,6 +160,14 @@ impl LadderPass {
         let kl1 = gaussian::kl(self.mu_z1.clone(), self.var_z1.clone(), self.mu_p1.clone(), self.var_p1.clone());
         (recon, kl2, kl1)
     }
+
+    /// KL(q(z₂) ‖ N(0, I)) of each top unit averaged over the batch, `[1, d_z2]`,
+    /// floored at `free_bits` nats (Kingma et al. 2016): below the floor a
+    /// unit's KL has no gradient, so the prior cannot switch it off.
+    pub fn kl2_free_bits(&self, free_bits: f64) -> Tensor<2> {
+        let per_unit = gaussian::kl_standard_per_unit(self.mu_z2.clone(), self.var_z2.clone()).mean_dim(0);
+        if free_bits > 0.0 { per_unit.clamp_min(free_bits) } else { per_unit }
+    }
 }
 
 fn sample(mu: Tensor<2>, var: Tensor<2>, eps: Tensor<2>) -> Tensor<2> {
@@ -225,11 +233,26 @@ impl Ladder {
         self.likelihood(mu_p1).0
     }
 
+    /// The deterministic pass: [`forward`](Self::forward) with zero noise,
+    /// posterior means at every layer.
+    pub fn mean_pass(&self, x: Tensor<2>) -> LadderPass {
+        let device = x.device();
+        let noise = LadderNoise::filled(x.dims()[0], self.d_z1, self.d_z2, |shape| Tensor::zeros(shape, &device));
+        self.forward(x, noise)
+    }
+
+    /// `−log N(x | p(x | μ_p1(z₂)))` per example, `[batch, 1]`: the field as the
+    /// sampler generates it, from the pass's top code through the *mean* of
+    /// the top-down prior (what [`decode_mean`](Self::decode_mean) does),
+    /// without the bottom-up z₁.
+    pub fn top_down_nll(&self, pass: &LadderPass, x: Tensor<2>) -> Tensor<2> {
+        let (mu, var) = self.likelihood(pass.mu_p1.clone());
+        gaussian::nll(x, mu, var)
+    }
+
     /// Deterministic reconstruction of `x` through the whole ladder (means
     /// everywhere): what the detail map subtracts. `[batch, 1024]` → same.
     pub fn reconstruct(&self, x: Tensor<2>) -> Tensor<2> {
-        let device = x.device();
-        let noise = LadderNoise::filled(x.dims()[0], self.d_z1, self.d_z2, |shape| Tensor::zeros(shape, &device));
-        self.forward(x, noise).mu_x
+        self.mean_pass(x).mu_x
     }
 }

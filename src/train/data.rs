@@ -79,6 +79,11 @@ impl Dataset {
         Field::new(NET_SIZE, NET_SIZE, self.x_c[i * FIELD_LEN..(i + 1) * FIELD_LEN].to_vec())
     }
 
+    /// The generated field of example `i`.
+    pub fn x_g_field(&self, i: usize) -> Field {
+        Field::new(NET_SIZE, NET_SIZE, self.x_g[i * FIELD_LEN..(i + 1) * FIELD_LEN].to_vec())
+    }
+
     /// Computes the embedding guidance `p` with LPP over features of `x_c`.
     pub fn compute_embedding(&mut self, dims: usize) -> Result<(), DatasetError> {
         let feats: Vec<Vec<f32>> = (0..self.len()).map(|i| features(&self.x_c_field(i))).collect();

@@ -30,6 +30,10 @@ pub struct Schedule {
     pub w_mdn_low: f64,
     pub w_mdn_high: f64,
     pub weight_decay: f64,
+    /// Free bits per top-code unit, throughout (see [`LossWeights::free_bits`]).
+    pub free_bits: f64,
+    /// Weight of the top-down reconstruction, throughout (see [`LossWeights::top_recon`]).
+    pub top_recon: f64,
 }
 
 impl Default for Schedule {
@@ -44,6 +48,8 @@ impl Default for Schedule {
             w_mdn_low: 0.1,
             w_mdn_high: 1.0,
             weight_decay: 1e-4,
+            free_bits: 0.0,
+            top_recon: 0.0,
         }
     }
 }
@@ -59,6 +65,8 @@ impl Schedule {
             lambda_embed: self.lambda_high + (self.lambda_low - self.lambda_high) * t,
             w_mdn: self.w_mdn_low + (self.w_mdn_high - self.w_mdn_low) * t,
             weight_decay: self.weight_decay,
+            free_bits: self.free_bits,
+            top_recon: self.top_recon,
         }
     }
 }

@@ -4,17 +4,21 @@
 //! written atomically) after every epoch, so a killed run resumes with
 //! `resume` from its last finished epoch.
 //!
-//! Resuming restores the weights and the epoch count; Adam's moment
-//! estimates start afresh (a short warm-up, not a restart of the run).
+//! Adam's state (moment estimates and step counts) goes beside the model as
+//! `MODEL.adam` (burnpack, written atomically before the model), so a
+//! resumed run continues exactly where the killed one stopped: with the
+//! per-epoch seeds below, resuming gives the very weights an uninterrupted
+//! run gives. A state file from another step than the model (a crash
+//! between the two renames) is ignored with a warning and Adam restarts.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use burn::module::Module;
 use burn::optim::grad_clipping::GradientClippingConfig;
-use burn::optim::{AdamConfig, GradientsParams};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Bytes, Device, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
@@ -22,6 +26,7 @@ use rand::{RngExt, SeedableRng};
 use super::data::FIELD_LEN;
 use super::{Dataset, LossReport, Schedule, TrainEvent};
 use crate::fields::Task;
+use crate::model::file::write_atomically;
 use crate::model::{
     Batch, Cdvae, CdvaeConfig, CdvaeLoss, LadderNoise, ModelFileError, ModelHeader, load_model, save_model,
 };
@@ -89,6 +94,9 @@ pub fn train(
     // moments and a relight run never recovered (measured: loss −2000 → 2e7
     // at epoch 19 of 60, still +100 at epoch 51).
     let mut optim = AdamConfig::new().with_grad_clipping(Some(GradientClippingConfig::Norm(1.0))).init();
+    if epochs_done > 0 {
+        optim = load_optimizer(&optimizer_path(&options.out), steps_done, optim);
+    }
     let mut order: Vec<usize> = (0..n).collect();
     let mut last_report = Instant::now();
     let mut window = (Instant::now(), 0usize);
@@ -97,6 +105,9 @@ pub fn train(
         // uninterrupted run would have drawn.
         let epoch_seed = options.seed ^ (epochs_done as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let mut rng = StdRng::seed_from_u64(epoch_seed);
+        // Shuffled from the identity, not from the last epoch's order, so
+        // the order depends on the epoch alone.
+        order.sort_unstable();
         order.shuffle(&mut rng);
         device.seed(rng.random());
         let mut epoch_loss = LossReport::default();
@@ -132,11 +143,54 @@ pub fn train(
         epochs_done += 1;
         on_event(TrainEvent::EpochDone { epoch: epochs_done - 1, loss: epoch_loss });
         let header = header(options, epochs_done, steps_done);
+        save_optimizer(&optimizer_path(&options.out), steps_done, &optim)?;
         save_model(&options.out, &model.valid(), &header)?;
         on_event(TrainEvent::Checkpoint { path: options.out.clone(), epochs_done });
     }
     on_event(TrainEvent::Finished { path: options.out.clone() });
     Ok(model.valid())
+}
+
+/// Where Adam's state for the model file `out` lives: `out` + `.adam`.
+pub fn optimizer_path(out: &Path) -> PathBuf {
+    let mut name = out.file_name().unwrap_or_default().to_os_string();
+    name.push(".adam");
+    out.with_file_name(name)
+}
+
+const OPTIM_MAGIC: &[u8; 16] = b"POLYSHADE-ADAM-1";
+
+/// Layout: magic, the `u64` step count it belongs to, burnpack bytes.
+fn save_optimizer(path: &Path, steps_done: u64, optim: &ModuleOptimizer) -> Result<(), TrainError> {
+    let write_err = |cause| ModelFileError::Write { path: path.to_path_buf(), cause };
+    let bytes = optim.into_bytes().map_err(|e| write_err(std::io::Error::other(e.to_string())))?;
+    write_atomically(path, &[OPTIM_MAGIC, &steps_done.to_le_bytes(), &bytes]).map_err(write_err)?;
+    Ok(())
+}
+
+/// Adam's state saved at `steps_done`, or `fresh` (with a warning) when the
+/// file is missing, damaged or from another step.
+fn load_optimizer(path: &Path, steps_done: u64, fresh: ModuleOptimizer) -> ModuleOptimizer {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            tracing::warn!("no optimiser state at {} ({e}); Adam's moments restart", path.display());
+            return fresh;
+        }
+    };
+    let saved_at = (bytes.len() >= 24 && &bytes[..16] == OPTIM_MAGIC)
+        .then(|| u64::from_le_bytes(bytes[16..24].try_into().expect("8 bytes")));
+    if saved_at != Some(steps_done) {
+        tracing::warn!("{} does not belong to step {steps_done} of the model; Adam's moments restart", path.display());
+        return fresh;
+    }
+    match fresh.clone().from_bytes(Bytes::from_bytes_vec(bytes[24..].to_vec())) {
+        Ok(optim) => optim,
+        Err(e) => {
+            tracing::warn!("cannot read {} ({e}); Adam's moments restart", path.display());
+            fresh
+        }
+    }
 }
 
 fn header(options: &TrainOptions, epochs_done: usize, steps_done: u64) -> ModelHeader {

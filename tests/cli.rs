@@ -164,6 +164,9 @@ fn bench_prints_one_json_line() {
     assert_eq!(v["k"], 4);
     assert!(v["train_examples_per_s"].as_f64().unwrap() > 0.0);
     assert!(v["sample100_ms"].as_f64().unwrap() > 0.0);
+    for phase in ["forward", "backward", "optimizer"] {
+        assert!(v["step_ms"][phase].as_f64().unwrap() > 0.0, "no {phase} time in {v}");
+    }
 }
 
 #[test]

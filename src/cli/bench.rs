@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::GradientsParams;
 use burn::tensor::{Distribution, Tensor};
 
 use super::DeviceChoice;
@@ -43,7 +43,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     // steps after 3 warm-up steps.
     let train_device = device.clone().autodiff();
     let mut model = config.init(&train_device);
-    let mut optim = AdamConfig::new().init();
+    let mut optim = crate::train::optimizer();
     let weights = Schedule::default().weights(0.5);
     let uniform = |dims: [usize; 2]| Tensor::<2>::random(dims, Distribution::Uniform(0.0, 1.0), &train_device);
     let batch = Batch {
@@ -51,25 +51,39 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         x_g: uniform([args.batch, d]),
         p: Some(uniform([args.batch, config.ladder.d_z1])),
     };
-    let mut step = |model: crate::model::Cdvae| {
+    // One training step as the trainer takes it, timed phase by phase
+    // (forward + loss, backward, Adam with gradient clipping).
+    let mut step = |model: crate::model::Cdvae, phases: &mut [f64; 3]| {
+        let t0 = Instant::now();
         let noise = || LadderNoise::standard_normal(args.batch, &config.ladder, &train_device);
         let loss = model.loss(batch.clone(), noise(), noise(), weights);
+        let t1 = Instant::now();
         let grads = GradientsParams::from_grads(loss.total.backward(), &model);
-        optim.step(5e-5, model, grads)
+        let t2 = Instant::now();
+        let model = optim.step(5e-5, model, grads);
+        sync(&model);
+        let t3 = Instant::now();
+        for (p, (a, b)) in phases.iter_mut().zip([(t0, t1), (t1, t2), (t2, t3)]) {
+            *p += (b - a).as_secs_f64() * 1e3;
+        }
+        model
     };
+    let mut phases = [0.0; 3];
     for _ in 0..3 {
-        model = step(model);
+        model = step(model, &mut phases);
     }
     sync(&model);
     let mut rates = Vec::new();
+    phases = [0.0; 3];
     for _ in 0..5 {
         let start = Instant::now();
         for _ in 0..10 {
-            model = step(model);
+            model = step(model, &mut phases);
         }
         sync(&model);
         rates.push((10 * args.batch) as f64 / start.elapsed().as_secs_f64());
     }
+    let phases_ms = phases.map(|p| p / 50.0);
     let train_examples_per_s = median(rates);
 
     // Sampling 100 variants of one photo (encode, MDN, decode; plus the
@@ -89,12 +103,16 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let device_name = format!("{:?}", args.device).to_lowercase();
     if args.json {
         println!(
-            "{{\"device\": \"{device_name}\", \"batch\": {}, \"k\": {}, \"train_examples_per_s\": {train_examples_per_s:.1}, \"sample100_ms\": {sample100_ms:.2}}}",
-            args.batch, args.k
+            "{{\"device\": \"{device_name}\", \"batch\": {}, \"k\": {}, \"train_examples_per_s\": {train_examples_per_s:.1}, \"sample100_ms\": {sample100_ms:.2}, \"step_ms\": {{\"forward\": {:.2}, \"backward\": {:.2}, \"optimizer\": {:.2}}}}}",
+            args.batch, args.k, phases_ms[0], phases_ms[1], phases_ms[2]
         );
     } else {
         println!("device {device_name}, batch {}, K = {}", args.batch, args.k);
         println!("training: {train_examples_per_s:.0} examples/s (median of 5 × 10 steps)");
+        println!(
+            "  per step (mean): forward + loss {:.1} ms, backward {:.1} ms, Adam with clipping {:.1} ms",
+            phases_ms[0], phases_ms[1], phases_ms[2]
+        );
         println!("sampling 100 variants: {sample100_ms:.2} ms (median of 10)");
     }
     Ok(())

@@ -11,4 +11,4 @@ pub mod trainer;
 pub use data::{CropOptions, Dataset, DatasetError};
 pub use events::{LossReport, TrainEvent};
 pub use schedule::Schedule;
-pub use trainer::{TrainError, TrainOptions, optimizer_path, train};
+pub use trainer::{TrainError, TrainOptions, optimizer, optimizer_path, train};

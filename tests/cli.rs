@@ -138,6 +138,27 @@ fn train_then_sample_writes_reproducible_variants() {
     let full = image::open(a.join("variant_00.png")).unwrap();
     assert_eq!((full.width(), full.height()), (2560, 1600));
 
+    // eval on the same folder (as held-out photos): one row for the mean
+    // field and one for the model; error of best of n cannot grow with n.
+    let eval = polyshade()
+        .env("XDG_CACHE_HOME", &cache)
+        .args(["eval", "--json", "-n", "30", "--model"])
+        .arg(&model)
+        .arg("--photos")
+        .arg(&photos)
+        .output()
+        .unwrap();
+    assert!(eval.status.success(), "{}", String::from_utf8_lossy(&eval.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{v}");
+    let best: Vec<f64> = rows[1]["best_of"].as_array().unwrap().iter().map(|p| p[1].as_f64().unwrap()).collect();
+    assert_eq!(best.len(), 3, "n = 3, 10, 30: {v}");
+    assert!(best.windows(2).all(|w| w[1] <= w[0]), "best of n grew with n: {best:?}");
+    assert!(rows[1]["variance"].as_f64().unwrap() > 0.0);
+    let usage = &rows[1]["code_usage"];
+    assert!(usage["active_z2"].as_u64().unwrap() <= 32 && usage["top_round_trip_mse"].as_f64().unwrap() > 0.0);
+
     // A resaturate model is not a relight model.
     let wrong = polyshade()
         .args(["sample", "--task", "relight", "--model"])

@@ -40,8 +40,6 @@ pub struct Samples {
     pub components: Vec<usize>,
     /// Mixture weights π_k for this photo.
     pub pi: Vec<f32>,
-    /// The conditional DVAE's reconstruction of `x_c` (for the detail map).
-    pub recon_c: Field,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,7 +64,7 @@ pub fn sample(model: &Cdvae, x_c: &Field, request: SampleRequest) -> Result<Samp
     let device = model.mdn.fc_a.weight.val().device();
     let d = (NET_SIZE * NET_SIZE) as usize;
     let x = Tensor::<2>::from_data(TensorData::new(x_c.data().to_vec(), [1, d]), &device);
-    let z_c = model.dvae_c.encode_mean(x.clone()); // [1, 32]
+    let z_c = model.dvae_c.encode_mean(x); // [1, 32]
     let mixture = model.mdn.forward(z_c);
     let (k, d_z) = (model.mdn.k, model.mdn.d_z);
     let means = to_vec(mixture.means.reshape([k, d_z])); // K × d_z
@@ -99,8 +97,7 @@ pub fn sample(model: &Cdvae, x_c: &Field, request: SampleRequest) -> Result<Samp
         .chunks_exact(d)
         .map(|c| Field::new(NET_SIZE, NET_SIZE, c.iter().map(|v| v.clamp(0.0, 1.0)).collect()))
         .collect();
-    let recon = to_vec(model.dvae_c.reconstruct(x)).into_iter().map(|v| v.clamp(0.0, 1.0)).collect();
-    Ok(Samples { fields, components, pi, recon_c: Field::new(NET_SIZE, NET_SIZE, recon) })
+    Ok(Samples { fields, components, pi })
 }
 
 fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {

@@ -8,6 +8,7 @@
 use std::sync::atomic::AtomicBool;
 
 use burn::tensor::Device;
+use polyshade::eval::mse;
 use polyshade::fields::{Field, NET_SIZE, Task};
 use polyshade::model::{CdvaeConfig, LadderConfig, MdnConfig};
 use polyshade::sampling::{Component, SampleRequest, sample};
@@ -28,10 +29,6 @@ fn mode(which: bool) -> Field {
         let ramp = (x as f32 + y as f32) / 62.0;
         if which { 0.1 + 0.8 * ramp } else { 0.9 - 0.8 * ramp }
     })
-}
-
-fn mse(a: &Field, b: &Field) -> f32 {
-    a.data().iter().zip(b.data()).map(|(x, y)| (x - y).powi(2)).sum::<f32>() / a.data().len() as f32
 }
 
 #[test]
@@ -83,8 +80,8 @@ fn cdvae_samples_both_modes_of_scattered_data() {
         let samples =
             sample(&model, &x_c, SampleRequest { n: 100, seed: held_out, component: Component::All }).unwrap();
         let near_a = samples.fields.iter().filter(|f| mse(f, &a) < mse(f, &b)).count();
-        let best_a = samples.fields.iter().map(|f| mse(f, &a)).fold(f32::MAX, f32::min);
-        let best_b = samples.fields.iter().map(|f| mse(f, &b)).fold(f32::MAX, f32::min);
+        let best_a = samples.fields.iter().map(|f| mse(f, &a)).fold(f64::MAX, f64::min);
+        let best_b = samples.fields.iter().map(|f| mse(f, &b)).fold(f64::MAX, f64::min);
         let mean_err = mse(&mean_field, &a);
         eprintln!(
             "held-out {held_out}: {near_a}/100 near A, best error {best_a:.4} / {best_b:.4}, mean-field error {mean_err:.4}, π {:?}",

@@ -86,8 +86,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let phases_ms = phases.map(|p| p / 50.0);
     let train_examples_per_s = median(rates);
 
-    // Sampling 100 variants of one photo (encode, MDN, decode; plus the
-    // reconstruction of x_c that the detail map needs).
+    // Sampling 100 variants of one photo (encode, MDN, decode).
     let model = config.init(&device);
     let x_c = Field::from_fn(NET_SIZE, NET_SIZE, |x, y| ((x * 7 + y * 3) % 32) as f32 / 31.0);
     let request = SampleRequest { n: 100, seed: 0, component: Component::All };

@@ -22,10 +22,11 @@ struct DetailStage {
 }
 
 impl DetailStage {
-    fn new(ctx: &GpuContext, source: &Field, generated: &Field, label: &str) -> Self {
+    /// Until a variant is applied, the generated field is `source` itself.
+    fn new(ctx: &GpuContext, source: &Field, label: &str) -> Self {
         DetailStage {
             source: upload_field(ctx, source, &format!("{label}: detail source")),
-            generated: upload_field(ctx, generated, &format!("{label}: generated")),
+            generated: upload_field(ctx, source, &format!("{label}: generated")),
             reference: upload_field(ctx, source, &format!("{label}: detail reference")),
             detailed: FieldTexture::new(ctx, source.width(), source.height(), &format!("{label}: after detail map")),
         }
@@ -94,7 +95,7 @@ impl ResaturateScene {
         ResaturateScene {
             hue: upload_field(ctx, &fields.h, "hue"),
             value: upload_field(ctx, &fields.v, "value"),
-            detail: DetailStage::new(ctx, &fields.s, &fields.s, "S"),
+            detail: DetailStage::new(ctx, &fields.s, "S"),
             rgb: RgbaTarget::new(ctx, w, h, "composed"),
         }
     }
@@ -157,7 +158,7 @@ impl RelightScene {
         let (w, h) = (intrinsic.shading.width(), intrinsic.shading.height());
         RelightScene {
             albedo: upload_linear_rgb(ctx, &intrinsic.albedo, "albedo"),
-            detail: DetailStage::new(ctx, &intrinsic.shading, &intrinsic.shading, "shading"),
+            detail: DetailStage::new(ctx, &intrinsic.shading, "shading"),
             rgb: RgbaTarget::new(ctx, w, h, "composed"),
         }
     }

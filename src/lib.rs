@@ -20,6 +20,7 @@ pub mod io;
 pub mod model;
 pub mod sampling;
 pub mod train;
+pub mod variants;
 
 /// Path of the photo bundled with the app (a GPL-2+ photograph from Debian's
 /// `mate-backgrounds`, see `assets/README.md`).

@@ -1,7 +1,8 @@
 //! Test-time sampling (paper Fig. 3, right): encode `x_c` with the
 //! conditional DVAE (means), run the MDN, draw `z_g` from the whole mixture
 //! or from one chosen component, decode with the generative DVAE's top-down
-//! path and output its means μ₀.
+//! path and output its means μ₀. The CVAE baseline draws its code from
+//! N(0, I) and decodes it with the condition (one "component").
 //!
 //! All randomness comes from one seeded CPU generator, so the same photo,
 //! model, seed and component give the same variants on any device.
@@ -12,7 +13,7 @@ use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal, weighted::WeightedIndex};
 
 use crate::fields::{Field, NET_SIZE};
-use crate::model::Cdvae;
+use crate::model::{Cdvae, Cvae, Network};
 
 /// Which part of the mixture to draw from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -50,25 +51,40 @@ pub enum SampleError {
     NoSuchComponent { k: usize, count: usize },
     #[error("asked for no samples")]
     NoSamples,
+    #[error("the model computes non-finite values (NaN or infinity): its weights are broken")]
+    NonFinite,
 }
 
 /// Draws `request.n` variants of `x_g` for the condition field `x_c`
 /// (32×32, in [0, 1]).
-pub fn sample(model: &Cdvae, x_c: &Field, request: SampleRequest) -> Result<Samples, SampleError> {
+pub fn sample(model: &Network, x_c: &Field, request: SampleRequest) -> Result<Samples, SampleError> {
     if x_c.width() != NET_SIZE || x_c.height() != NET_SIZE {
         return Err(SampleError::WrongSize(x_c.width(), x_c.height()));
     }
     if request.n == 0 {
         return Err(SampleError::NoSamples);
     }
-    let device = model.mdn.fc_a.weight.val().device();
+    match model {
+        Network::Cdvae(model) => sample_cdvae(model, x_c, request),
+        Network::Cvae(model) => sample_cvae(model, x_c, request),
+    }
+}
+
+fn condition(x_c: &Field, device: &burn::tensor::Device) -> Tensor<2> {
     let d = (NET_SIZE * NET_SIZE) as usize;
-    let x = Tensor::<2>::from_data(TensorData::new(x_c.data().to_vec(), [1, d]), &device);
-    let z_c = model.dvae_c.encode_mean(x); // [1, 32]
+    Tensor::<2>::from_data(TensorData::new(x_c.data().to_vec(), [1, d]), device)
+}
+
+fn sample_cdvae(model: &Cdvae, x_c: &Field, request: SampleRequest) -> Result<Samples, SampleError> {
+    let device = model.mdn.fc_a.weight.val().device();
+    let z_c = model.dvae_c.encode_mean(condition(x_c, &device)); // [1, 32]
     let mixture = model.mdn.forward(z_c);
     let (k, d_z) = (model.mdn.k, model.mdn.d_z);
     let means = to_vec(mixture.means.reshape([k, d_z])); // K × d_z
     let pi: Vec<f32> = to_vec(mixture.log_pi).iter().map(|l| l.exp()).collect();
+    if !means.iter().chain(&pi).all(|v| v.is_finite()) {
+        return Err(SampleError::NonFinite);
+    }
     if let Component::Only(chosen) = request.component
         && chosen >= k
     {
@@ -92,12 +108,36 @@ pub fn sample(model: &Cdvae, x_c: &Field, request: SampleRequest) -> Result<Samp
         }
     }
     let z_g = Tensor::<2>::from_data(TensorData::new(z_g, [request.n, d_z]), &device);
-    let decoded = to_vec(model.dvae_g.decode_mean(z_g)); // n × 1024
-    let fields = decoded
+    let fields = to_fields(model.dvae_g.decode_mean(z_g))?; // n × 1024
+    Ok(Samples { fields, components, pi })
+}
+
+fn sample_cvae(model: &Cvae, x_c: &Field, request: SampleRequest) -> Result<Samples, SampleError> {
+    if let Component::Only(k) = request.component
+        && k > 0
+    {
+        return Err(SampleError::NoSuchComponent { k, count: 1 });
+    }
+    let device = model.d5.weight.val().device();
+    let mut rng = StdRng::seed_from_u64(request.seed);
+    let z: Vec<f32> = (0..request.n * model.d_z).map(|_| StandardNormal.sample(&mut rng)).collect();
+    let z = Tensor::<2>::from_data(TensorData::new(z, [request.n, model.d_z]), &device);
+    let x = condition(x_c, &device).repeat_dim(0, request.n); // [n, 1024]
+    let fields = to_fields(model.decode(x, z))?;
+    Ok(Samples { fields, components: vec![0; request.n], pi: vec![1.0] })
+}
+
+/// `[n, 1024]` network output → n fields clamped to [0, 1].
+fn to_fields(decoded: Tensor<2>) -> Result<Vec<Field>, SampleError> {
+    let d = (NET_SIZE * NET_SIZE) as usize;
+    let values = to_vec(decoded);
+    if !values.iter().all(|v| v.is_finite()) {
+        return Err(SampleError::NonFinite);
+    }
+    Ok(values
         .chunks_exact(d)
         .map(|c| Field::new(NET_SIZE, NET_SIZE, c.iter().map(|v| v.clamp(0.0, 1.0)).collect()))
-        .collect();
-    Ok(Samples { fields, components, pi })
+        .collect())
 }
 
 fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {

@@ -138,26 +138,60 @@ fn train_then_sample_writes_reproducible_variants() {
     let full = image::open(a.join("variant_00.png")).unwrap();
     assert_eq!((full.width(), full.height()), (2560, 1600));
 
-    // eval on the same folder (as held-out photos): one row for the mean
-    // field and one for the model; error of best of n cannot grow with n.
+    // eval on the same folder (as held-out and as training photos): the
+    // mean field, the nearest neighbour and the model, by the names its
+    // header gives; error of best of n cannot grow with n.
+    let (json, plot) = (dir.path().join("eval.json"), dir.path().join("fig5.png"));
     let eval = polyshade()
         .env("XDG_CACHE_HOME", &cache)
-        .args(["eval", "--json", "-n", "30", "--model"])
+        .args(["eval", "-n", "30", "--model"])
         .arg(&model)
         .arg("--photos")
         .arg(&photos)
+        .arg("--train-photos")
+        .arg(&photos)
+        .arg("--json")
+        .arg(&json)
+        .arg("--plot")
+        .arg(&plot)
         .output()
         .unwrap();
     assert!(eval.status.success(), "{}", String::from_utf8_lossy(&eval.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
-    let rows = v["rows"].as_array().unwrap();
-    assert_eq!(rows.len(), 2, "{v}");
-    let best: Vec<f64> = rows[1]["best_of"].as_array().unwrap().iter().map(|p| p[1].as_f64().unwrap()).collect();
-    assert_eq!(best.len(), 3, "n = 3, 10, 30: {v}");
-    assert!(best.windows(2).all(|w| w[1] <= w[0]), "best of n grew with n: {best:?}");
-    assert!(rows[1]["variance"].as_f64().unwrap() > 0.0);
-    let usage = &rows[1]["code_usage"];
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!((v["task"].as_str(), v["n"].as_u64(), v["examples"].as_u64()), (Some("resaturate"), Some(30), Some(6)));
+    let methods = v["methods"].as_object().unwrap();
+    assert_eq!(methods.keys().collect::<Vec<_>>(), ["cdvae_k4", "mean_field", "nn"], "{v}");
+    for (name, m) in methods {
+        for metric in ["best_of_mse", "best_of_mae"] {
+            let best: Vec<f64> = ["3", "10", "30"].iter().map(|n| m[metric][n].as_f64().unwrap()).collect();
+            assert!(best.windows(2).all(|w| w[1] <= w[0]), "{name}: {metric} grew with n: {best:?}");
+            assert!(m[metric].get("60").is_none(), "only n ≤ 30 drawn");
+        }
+    }
+    assert!(methods["cdvae_k4"]["variance"].as_f64().unwrap() > 0.0);
+    assert_eq!(methods["mean_field"]["variance"].as_f64(), Some(0.0));
+    assert!(methods["nn"]["code_usage"].is_null());
+    let usage = &methods["cdvae_k4"]["code_usage"];
     assert!(usage["active_z2"].as_u64().unwrap() <= 32 && usage["top_round_trip_mse"].as_f64().unwrap() > 0.0);
+    // The held-out photos are the training photos here: the nearest
+    // neighbour finds each crop itself (smoothed), far closer than the mean.
+    let best = |name: &str| methods[name]["best_of_mse"]["3"].as_f64().unwrap();
+    assert!(best("nn") < best("mean_field") / 4.0, "{v}");
+    let fig = image::open(&plot).unwrap();
+    assert_eq!((fig.width(), fig.height()), (720, 540));
+    // The outputs are not replaced without --overwrite.
+    let again = polyshade()
+        .env("XDG_CACHE_HOME", &cache)
+        .args(["eval", "-n", "3", "--model"])
+        .arg(&model)
+        .arg("--photos")
+        .arg(&photos)
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--overwrite"));
 
     // A resaturate model is not a relight model.
     let wrong = polyshade()
@@ -170,6 +204,93 @@ fn train_then_sample_writes_reproducible_variants() {
         .unwrap();
     assert_eq!(wrong.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("is a Resaturate model"));
+
+    export_matches_sample_and_keeps_metadata(&model, dir.path());
+}
+
+/// `export` gives variant i of `sample`'s pixels at full resolution, with the
+/// fixture's ICC profile and EXIF (orientation reset: pixels are upright),
+/// and never replaces a file unasked.
+fn export_matches_sample_and_keeps_metadata(model: &std::path::Path, dir: &std::path::Path) {
+    use image::ImageDecoder;
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exif_icc.jpg");
+    let pick = ["-n", "4", "--seed", "9", "--component", "1"];
+    let sampled = dir.join("fixture_variants");
+    let o = polyshade()
+        .arg("sample")
+        .args(pick)
+        .arg("--model")
+        .arg(model)
+        .arg(&fixture)
+        .arg("--out")
+        .arg(&sampled)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let export = |out: &std::path::Path, extra: &[&str]| {
+        polyshade()
+            .arg("export")
+            .args(pick)
+            .args(["--variant", "2", "--model"])
+            .arg(model)
+            .arg(&fixture)
+            .arg("--out")
+            .arg(out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let png = dir.join("export.png");
+    let o = export(&png, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let exported = image::open(&png).unwrap().to_rgb8();
+    let from_sample = image::open(sampled.join("variant_02.png")).unwrap().to_rgb8();
+    assert_eq!((exported.width(), exported.height()), (120, 160), "upright, full size");
+    assert!(exported == from_sample, "export and sample give the same pixels");
+    let original = image::open(&fixture).unwrap().to_rgb8();
+    assert!(exported != original, "the variant differs from the photo");
+
+    let jpeg = dir.join("export.jpg");
+    let o = export(&jpeg, &["--quality", "90"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success() && stdout.contains("ICC profile and EXIF"), "{stdout}");
+    let metadata = |path: &std::path::Path| {
+        let mut decoder =
+            image::ImageReader::open(path).unwrap().with_guessed_format().unwrap().into_decoder().unwrap();
+        (decoder.icc_profile().unwrap(), decoder.exif_metadata().unwrap(), decoder.orientation().unwrap())
+    };
+    let (icc, exif, orientation) = metadata(&jpeg);
+    let (fixture_icc, fixture_exif, fixture_orientation) = metadata(&fixture);
+    assert_eq!(fixture_orientation, image::metadata::Orientation::Rotate90);
+    assert_eq!(orientation, image::metadata::Orientation::NoTransforms);
+    assert!(icc.is_some() && icc == fixture_icc, "ICC profile carried over");
+    let (exif, fixture_exif) = (exif.unwrap(), fixture_exif.unwrap());
+    assert_eq!(exif.len(), fixture_exif.len());
+    assert!(exif.windows(20).any(|w| w == b"Polyshade developers"), "the Artist tag survives");
+    let decoded = image::open(&jpeg).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (120, 160));
+
+    // Never over an existing file or the original, unless asked.
+    let bytes = std::fs::read(&jpeg).unwrap();
+    let again = export(&jpeg, &[]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    assert_eq!(std::fs::read(&jpeg).unwrap(), bytes);
+    let over_original = export(&fixture, &[]);
+    assert!(String::from_utf8_lossy(&over_original.stderr).contains("is the original photo"));
+    let bad = export(&dir.join("export.bmp"), &[]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown file type"));
+    let missing = polyshade()
+        .arg("export")
+        .args(pick)
+        .args(["--variant", "4", "--model"])
+        .arg(model)
+        .arg(&fixture)
+        .arg("--out")
+        .arg(dir.join("x.png"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("--variant 4 does not exist"));
 }
 
 #[test]

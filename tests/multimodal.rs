@@ -10,7 +10,7 @@ use std::sync::atomic::AtomicBool;
 use burn::tensor::Device;
 use polyshade::eval::mse;
 use polyshade::fields::{Field, NET_SIZE, Task};
-use polyshade::model::{CdvaeConfig, LadderConfig, MdnConfig};
+use polyshade::model::{CdvaeConfig, LadderConfig, MdnConfig, Network, NetworkConfig};
 use polyshade::sampling::{Component, SampleRequest, sample};
 use polyshade::train::{Dataset, Schedule, TrainOptions, train};
 use rand::rngs::StdRng;
@@ -45,7 +45,7 @@ fn cdvae_samples_both_modes_of_scattered_data() {
     let dir = tempfile::tempdir().unwrap();
     let options = TrainOptions {
         task: Task::Resaturate,
-        config,
+        network: NetworkConfig::Cdvae(config),
         epochs: 100,
         batch: 32,
         lr: 5e-4,
@@ -63,6 +63,7 @@ fn cdvae_samples_both_modes_of_scattered_data() {
     let mut last = None;
     let model = train(&data, &options, &Device::flex(), |e| last = Some(e), &AtomicBool::new(false)).unwrap();
     eprintln!("last event: {last:?}");
+    let Network::Cdvae(cdvae) = &model else { panic!("trained a CDVAE") };
 
     let (a, b) = (mode(true), mode(false));
     // The generative DVAE's top code carries the mode: decoding each mode's
@@ -70,7 +71,7 @@ fn cdvae_samples_both_modes_of_scattered_data() {
     for m in [&a, &b] {
         use burn::tensor::{Tensor, TensorData};
         let x = Tensor::<2>::from_data(TensorData::new(m.data().to_vec(), [1, 1024]), &Device::flex());
-        let decoded = model.dvae_g.decode_mean(model.dvae_g.encode_mean(x)).into_data().try_into_vec::<f32>().unwrap();
+        let decoded = cdvae.dvae_g.decode_mean(cdvae.dvae_g.encode_mean(x)).into_data().try_into_vec::<f32>().unwrap();
         let err = decoded.iter().zip(m.data()).map(|(p, q)| (p - q).powi(2)).sum::<f32>() / 1024.0;
         assert!(err < 0.005, "top-down reconstruction error {err}");
     }

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use burn::tensor::Device;
 use polyshade::fields::{Field, NET_SIZE, Task};
-use polyshade::model::{CdvaeConfig, LadderConfig, MdnConfig, load_model};
+use polyshade::model::{CdvaeConfig, LadderConfig, MdnConfig, NetworkConfig, load_model};
 use polyshade::sampling::{Component, SampleRequest, sample};
 use polyshade::train::{Dataset, Schedule, TrainEvent, TrainOptions, optimizer_path, train};
 
@@ -26,9 +26,11 @@ fn dataset() -> Dataset {
 fn options(out: &Path, epochs: usize, resume: bool) -> TrainOptions {
     TrainOptions {
         task: Task::Resaturate,
-        config: CdvaeConfig::new()
-            .with_ladder(LadderConfig::new().with_d_hidden1(64).with_d_z1(8).with_d_hidden2(32).with_d_z2(4))
-            .with_mdn(MdnConfig::new().with_k(2).with_d_z(4)),
+        network: NetworkConfig::Cdvae(
+            CdvaeConfig::new()
+                .with_ladder(LadderConfig::new().with_d_hidden1(64).with_d_z1(8).with_d_hidden2(32).with_d_z2(4))
+                .with_mdn(MdnConfig::new().with_k(2).with_d_z(4)),
+        ),
         epochs,
         batch: 16,
         lr: 1e-3,

@@ -7,10 +7,10 @@ use std::time::Instant;
 use burn::optim::GradientsParams;
 use burn::tensor::{Distribution, Tensor};
 
-use super::DeviceChoice;
+use super::{DeviceChoice, NetworkKind};
 use crate::fields::intrinsic::{IntrinsicOptions, StageTimes, decompose_timed};
 use crate::fields::{Field, NET_SIZE, synthetic};
-use crate::model::{Batch, CdvaeConfig, LadderNoise, MdnConfig};
+use crate::model::{Batch, CdvaeConfig, CvaeConfig, MdnConfig, Network, NetworkConfig};
 use crate::sampling::{Component, SampleRequest, sample};
 use crate::train::Schedule;
 
@@ -18,10 +18,13 @@ use crate::train::Schedule;
 pub struct BenchArgs {
     #[arg(long, value_enum, default_value = "cpu")]
     pub device: DeviceChoice,
-    #[arg(long, default_value_t = 64)]
-    pub batch: usize,
-    #[arg(long, default_value_t = 12)]
-    pub k: usize,
+    /// The network to time.
+    #[arg(long, value_enum, default_value = "cdvae")]
+    pub network: NetworkKind,
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub batch: u32,
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub k: u32,
     /// Print one JSON line instead of prose.
     #[arg(long)]
     pub json: bool,
@@ -36,7 +39,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         return bench_decompose(megapixels, args.json);
     }
     let device = args.device.device();
-    let config = CdvaeConfig::new().with_mdn(MdnConfig::new().with_k(args.k));
+    let (batch_size, k) = (args.batch as usize, args.k as usize);
+    let config = match args.network {
+        NetworkKind::Cdvae => NetworkConfig::Cdvae(CdvaeConfig::new().with_mdn(MdnConfig::new().with_k(k))),
+        NetworkKind::Cvae => NetworkConfig::Cvae(CvaeConfig::new()),
+    };
     let d = (NET_SIZE * NET_SIZE) as usize;
 
     // Training: Adam steps on a fixed random batch; median of 5 rounds of 10
@@ -47,16 +54,15 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let weights = Schedule::default().weights(0.5);
     let uniform = |dims: [usize; 2]| Tensor::<2>::random(dims, Distribution::Uniform(0.0, 1.0), &train_device);
     let batch = Batch {
-        x_c: uniform([args.batch, d]),
-        x_g: uniform([args.batch, d]),
-        p: Some(uniform([args.batch, config.ladder.d_z1])),
+        x_c: uniform([batch_size, d]),
+        x_g: uniform([batch_size, d]),
+        p: config.takes_embedding().then(|| uniform([batch_size, config.embedding_dims()])),
     };
     // One training step as the trainer takes it, timed phase by phase
     // (forward + loss, backward, Adam with gradient clipping).
-    let mut step = |model: crate::model::Cdvae, phases: &mut [f64; 3]| {
+    let mut step = |model: Network, phases: &mut [f64; 3]| {
         let t0 = Instant::now();
-        let noise = || LadderNoise::standard_normal(args.batch, &config.ladder, &train_device);
-        let loss = model.loss(batch.clone(), noise(), noise(), weights);
+        let loss = model.loss(batch.clone(), weights);
         let t1 = Instant::now();
         let grads = GradientsParams::from_grads(loss.total.backward(), &model);
         let t2 = Instant::now();
@@ -81,7 +87,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             model = step(model, &mut phases);
         }
         sync(&model);
-        rates.push((10 * args.batch) as f64 / start.elapsed().as_secs_f64());
+        rates.push((10 * batch_size) as f64 / start.elapsed().as_secs_f64());
     }
     let phases_ms = phases.map(|p| p / 50.0);
     let train_examples_per_s = median(rates);
@@ -102,11 +108,14 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let device_name = format!("{:?}", args.device).to_lowercase();
     if args.json {
         println!(
-            "{{\"device\": \"{device_name}\", \"batch\": {}, \"k\": {}, \"train_examples_per_s\": {train_examples_per_s:.1}, \"sample100_ms\": {sample100_ms:.2}, \"step_ms\": {{\"forward\": {:.2}, \"backward\": {:.2}, \"optimizer\": {:.2}}}}}",
-            args.batch, args.k, phases_ms[0], phases_ms[1], phases_ms[2]
+            "{{\"device\": \"{device_name}\", \"network\": \"{}\", \"batch\": {batch_size}, \"k\": {k}, \"train_examples_per_s\": {train_examples_per_s:.1}, \"sample100_ms\": {sample100_ms:.2}, \"step_ms\": {{\"forward\": {:.2}, \"backward\": {:.2}, \"optimizer\": {:.2}}}}}",
+            config.kind(),
+            phases_ms[0],
+            phases_ms[1],
+            phases_ms[2]
         );
     } else {
-        println!("device {device_name}, batch {}, K = {}", args.batch, args.k);
+        println!("device {device_name}, {}, batch {batch_size}, K = {k}", config.kind());
         println!("training: {train_examples_per_s:.0} examples/s (median of 5 × 10 steps)");
         println!(
             "  per step (mean): forward + loss {:.1} ms, backward {:.1} ms, Adam with clipping {:.1} ms",
@@ -153,9 +162,11 @@ fn bench_decompose(megapixels: f64, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Waits for queued device work by reading one parameter back.
-fn sync(model: &crate::model::Cdvae) {
-    let _ = model.mdn.fc_a.bias.as_ref().map(|b| b.val().into_data());
+/// Waits for queued device work.
+fn sync(model: &Network) {
+    if let Err(e) = model.device().sync() {
+        tracing::warn!("device sync failed: {e:?}");
+    }
 }
 
 fn median(mut values: Vec<f64>) -> f64 {

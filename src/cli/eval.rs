@@ -1,98 +1,112 @@
-//! `polyshade eval --model MODEL.psm [--model …] --photos HELD_OUT_DIR`:
+//! `polyshade eval [--model MODEL.psm …] --photos HELD_OUT [--train-photos TRAIN]`:
 //! the paper's section 5.2 protocol (error of best of n, variance) on
-//! held-out photos, with the code-usage diagnostics of each model's
-//! generative DVAE. See [`crate::eval`].
+//! held-out photos, for the given models (default: the bundled one) and the
+//! baselines, with the code-usage diagnostics of each CDVAE. See
+//! [`crate::eval`].
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use burn::tensor::Device;
 
-use crate::eval::{self, CodeUsage, Scores};
+use super::output::ensure_free;
+use crate::eval::baselines::{MeanField, NN_SMOOTHING_SIGMA, NearestNeighbour};
+use crate::eval::{Method, Report, Trained, evaluate};
 use crate::fields::{Field, Task};
-use crate::model::load_model;
+use crate::model::{bundled, load_model};
 use crate::train::{CropOptions, Dataset};
 
 #[derive(Debug, clap::Args)]
 pub struct EvalArgs {
-    /// Model files to compare (each written by `polyshade train`).
-    #[arg(long = "model", required = true)]
+    /// Model files to compare (each written by `polyshade train`); default:
+    /// the model bundled with Polyshade for the task.
+    #[arg(long = "model")]
     pub models: Vec<PathBuf>,
     /// Held-out photos (not used in training), searched recursively.
     #[arg(long)]
     pub photos: PathBuf,
+    /// The training photos: adds the nearest-neighbour baseline, and the
+    /// mean field becomes the training set's (without it, the held-out
+    /// set's own, a yardstick rather than a method).
+    #[arg(long)]
+    pub train_photos: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "resaturate")]
     pub task: Task,
     /// Samples per example.
-    #[arg(short = 'n', long, default_value_t = 100)]
-    pub n: usize,
+    #[arg(short = 'n', long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub n: u32,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Print one JSON object instead of a table.
+    /// Write the scores as JSON to this file (`-` for standard output).
+    #[arg(long, value_name = "OUT.json")]
+    pub json: Option<PathBuf>,
+    /// Draw the paper's Fig. 5 (error of best of n against variance) to this PNG.
+    #[arg(long, value_name = "OUT.png")]
+    pub plot: Option<PathBuf>,
+    /// Replace the JSON or plot file if it exists.
     #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, serde::Serialize)]
-struct Row {
-    method: String,
-    #[serde(flatten)]
-    scores: Scores,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    code_usage: Option<CodeUsage>,
+    pub overwrite: bool,
 }
 
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
-    if args.n == 0 {
-        anyhow::bail!("-n must be at least 1");
-    }
+    let n = args.n as usize;
+    let outputs: Vec<PathBuf> = args.json.iter().filter(|p| p.as_os_str() != "-").chain(&args.plot).cloned().collect();
+    ensure_free(&outputs, args.overwrite)?;
+    let skipped = |path: &std::path::Path, why: &str| eprintln!("skipping {}: {why}", path.display());
+
     // Whole photos, not training crops: the full square at three positions
     // along the long side, unmirrored.
     let crops = CropOptions { scales: vec![100], grid: 1, flips: false, ..CropOptions::default() };
-    let held_out = Dataset::from_folder(&args.photos, args.task, &crops, |path, why| {
-        eprintln!("skipping {}: {why}", path.display());
-    })?;
+    let held_out = Dataset::from_folder(&args.photos, args.task, &crops, skipped)?;
     let examples: Vec<(Field, Field)> =
         (0..held_out.len()).map(|i| (held_out.x_c_field(i), held_out.x_g_field(i))).collect();
-    let truths: Vec<Field> = examples.iter().map(|(_, g)| g.clone()).collect();
 
-    let mut rows = Vec::new();
-    // The yardstick: one sample, the held-out set's own mean field.
-    let mean = eval::mean_field(&truths);
-    let err = truths.iter().map(|t| eval::mse(t, &mean)).sum::<f64>() / truths.len() as f64;
-    let mean_scores = Scores {
-        best_of: eval::BEST_OF.iter().filter(|&&n| n <= args.n).map(|&n| (n, err)).collect(),
-        variance: 0.0,
-        examples: truths.len(),
-    };
-    rows.push(Row { method: "mean field (held-out set's own)".into(), scores: mean_scores, code_usage: None });
-
+    let mut methods: Vec<Box<dyn Method>> = Vec::new();
+    match &args.train_photos {
+        Some(dir) => {
+            // The very crops the models were trained on.
+            let train = Dataset::from_folder(dir, args.task, &CropOptions::default(), skipped)
+                .with_context(|| format!("reading the training photos in {}", dir.display()))?;
+            let fields: Vec<Field> = (0..train.len()).map(|i| train.x_g_field(i)).collect();
+            methods.push(Box::new(MeanField::new(&fields)));
+            let pairs = (0..train.len()).map(|i| (train.x_c_field(i), train.x_g_field(i)));
+            methods.push(Box::new(NearestNeighbour::new(pairs, NN_SMOOTHING_SIGMA)));
+        }
+        None => {
+            eprintln!("no --train-photos: the mean field is the held-out set's own, and there is no nearest neighbour");
+            methods.push(Box::new(MeanField::new(&examples.iter().map(|(_, g)| g.clone()).collect::<Vec<_>>())));
+        }
+    }
+    let device = Device::flex();
+    if args.models.is_empty() {
+        let (network, header) = bundled::load(args.task, &device)?;
+        methods.push(Box::new(Trained { network, header }));
+    }
     for path in &args.models {
-        let (model, header) = load_model(path, Some(args.task), &Device::flex())?;
-        let scores = eval::score_cdvae(&model, &examples, args.n, args.seed)?;
-        let usage = eval::code_usage(&model.dvae_g, &truths);
-        let method = format!("{} (K={}, {} epochs)", path.display(), header.config.mdn.k, header.epochs_done);
-        rows.push(Row { method, scores, code_usage: Some(usage) });
+        let (network, header) = load_model(path, Some(args.task), &device)?;
+        methods.push(Box::new(Trained { network, header }));
     }
 
-    if args.json {
-        println!("{}", serde_json::json!({ "task": args.task, "examples": examples.len(), "n": args.n, "rows": rows }));
-        return Ok(());
+    let mut report = Report { task: args.task, examples: examples.len(), n, methods: Vec::new() };
+    for method in &methods {
+        report.push(evaluate(method.as_ref(), &examples, n, args.seed)?);
     }
-    println!("{} held-out examples from {}, {} samples each", examples.len(), args.photos.display(), args.n);
-    let ns: Vec<usize> = eval::BEST_OF.iter().copied().filter(|&n| n <= args.n).collect();
-    let header: String = ns.iter().map(|n| format!("{:>9}", format!("best{n}"))).collect();
-    println!("{header}  variance  active z1/z2  top-trip  full-trip  method");
-    for row in &rows {
-        let best: String = row.scores.best_of.iter().map(|(_, e)| format!("{e:>9.5}")).collect();
-        let usage = row.code_usage.as_ref().map_or(format!("{:>12}  {:>8}  {:>9}", "", "", ""), |u| {
-            format!(
-                "{:>12}  {:>8.5}  {:>9.5}",
-                format!("{}/{} {}/{}", u.active_z1, u.d_z1, u.active_z2, u.d_z2),
-                u.top_round_trip_mse,
-                u.full_round_trip_mse
-            )
-        });
-        println!("{best}  {:>8.5}  {usage}  {}", row.scores.variance, row.method);
+
+    println!("{} held-out examples from {}, {n} samples each", examples.len(), args.photos.display());
+    print!("{}", report.table());
+    if let Some(path) = &args.json {
+        let json = serde_json::to_string_pretty(&report.to_json()).expect("scores serialise");
+        if path.as_os_str() == "-" {
+            println!("{json}");
+        } else {
+            crate::io::write_atomically(path, &[json.as_bytes(), b"\n"])
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            println!("wrote {}", path.display());
+        }
+    }
+    if let Some(path) = &args.plot {
+        report.plot(path)?;
+        println!("wrote {}", path.display());
     }
     Ok(())
 }

@@ -4,7 +4,9 @@
 mod bench;
 mod decompose;
 mod eval;
+mod export;
 mod fields;
+mod model;
 mod output;
 mod sample;
 mod train;
@@ -34,11 +36,37 @@ pub enum Commands {
     Train(train::TrainArgs),
     /// Write N variants of a photo sampled from a trained model.
     Sample(sample::SampleArgs),
+    /// Write one variant at the photo's full resolution (JPEG, PNG, TIFF), with its EXIF and ICC profile.
+    Export(export::ExportArgs),
     /// Score models on held-out photos (error of best of n, variance) with
     /// diagnostics of how much of its codes each uses.
     Eval(eval::EvalArgs),
     /// Measure training throughput and sampling latency of the Table 1 model.
     Bench(bench::BenchArgs),
+    /// Describe a model file (default: the bundled one) or copy it at another precision.
+    Model(model::ModelArgs),
+}
+
+/// Which network `train` trains.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum NetworkKind {
+    /// Polyshade's CDVAE (two ladder VAEs and an MDN).
+    Cdvae,
+    /// The paper's conditional VAE baseline (section 5.3).
+    Cvae,
+}
+
+/// A clap parser for a finite number in `[lo, hi]`: NaN, infinities and
+/// values out of range are refused before anything runs.
+pub fn number_in(lo: f64, hi: f64) -> impl Fn(&str) -> Result<f64, String> + Clone + Send + Sync + 'static {
+    move |text: &str| {
+        let value: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number"))?;
+        if value.is_finite() && (lo..=hi).contains(&value) {
+            Ok(value)
+        } else {
+            Err(format!("{text} is outside {lo}…{hi}"))
+        }
+    }
 }
 
 /// Where the model runs.
@@ -66,7 +94,9 @@ pub fn run(command: Commands) -> anyhow::Result<()> {
         Commands::Decompose(args) => decompose::run(&args),
         Commands::Train(args) => train::run(&args),
         Commands::Sample(args) => sample::run(&args),
+        Commands::Export(args) => export::run(&args),
         Commands::Eval(args) => eval::run(&args),
         Commands::Bench(args) => bench::run(&args),
+        Commands::Model(args) => model::run(&args),
     }
 }

@@ -28,9 +28,5 @@ pub fn save_image_atomically(path: &Path, image: &image::DynamicImage) -> anyhow
 }
 
 fn save_atomically(path: &Path, image: &image::DynamicImage, format: image::ImageFormat) -> anyhow::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    image.save_with_format(&tmp, format).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot move {} into place", tmp.display()))
+    crate::io::write_image_atomically(path, image, format).with_context(|| format!("cannot write {}", path.display()))
 }

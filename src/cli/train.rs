@@ -6,10 +6,10 @@ use std::sync::atomic::AtomicBool;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::DeviceChoice;
+use super::{DeviceChoice, NetworkKind, number_in};
 use crate::fields::Task;
-use crate::model::{CdvaeConfig, MdnConfig};
-use crate::train::{CropOptions, Dataset, Schedule, TrainEvent, TrainOptions, train};
+use crate::model::{CdvaeConfig, CvaeConfig, MdnConfig, NetworkConfig};
+use crate::train::{CropOptions, Dataset, LossReport, Schedule, TrainEvent, TrainOptions, train};
 
 #[derive(Debug, clap::Args)]
 pub struct TrainArgs {
@@ -19,15 +19,18 @@ pub struct TrainArgs {
     /// Folder of photos (searched recursively).
     #[arg(long)]
     pub photos: PathBuf,
-    #[arg(long, default_value_t = 20)]
-    pub epochs: usize,
+    /// The network: Polyshade's CDVAE, or the paper's CVAE baseline.
+    #[arg(long, value_enum, default_value = "cdvae")]
+    pub network: NetworkKind,
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub epochs: u32,
     /// Mixture components of the MDN (paper: 4 or 12).
-    #[arg(long, default_value_t = 12)]
-    pub k: usize,
-    #[arg(long, default_value_t = 64)]
-    pub batch: usize,
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub k: u32,
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub batch: u32,
     /// Adam learning rate (paper: 5e-5).
-    #[arg(long, default_value_t = 5e-4)]
+    #[arg(long, default_value_t = 5e-4, value_parser = number_in(1e-9, 1.0))]
     pub lr: f64,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -38,10 +41,10 @@ pub struct TrainArgs {
     #[arg(long)]
     pub no_embedding: bool,
     /// Free bits per top-code unit in nats (0 = off).
-    #[arg(long, default_value_t = Schedule::default().free_bits)]
+    #[arg(long, default_value_t = Schedule::default().free_bits, value_parser = number_in(0.0, 100.0))]
     pub free_bits: f64,
     /// Weight of the generative DVAE's top-down reconstruction (0 = off).
-    #[arg(long, default_value_t = Schedule::default().top_recon)]
+    #[arg(long, default_value_t = Schedule::default().top_recon, value_parser = number_in(0.0, 1000.0))]
     pub top_recon: f64,
     #[arg(long, value_enum, default_value = "cpu")]
     pub device: DeviceChoice,
@@ -61,23 +64,29 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let mut dataset = Dataset::from_folder(&args.photos, args.task, &CropOptions::default(), |path, why| {
         eprintln!("skipping {}: {why}", path.display());
     })?;
-    let config = CdvaeConfig::new().with_mdn(MdnConfig::new().with_k(args.k));
-    if !args.no_embedding {
-        dataset.compute_embedding(config.ladder.d_z1).context("computing the embedding guidance")?;
+    let network = match args.network {
+        NetworkKind::Cdvae => {
+            NetworkConfig::Cdvae(CdvaeConfig::new().with_mdn(MdnConfig::new().with_k(args.k as usize)))
+        }
+        NetworkKind::Cvae => NetworkConfig::Cvae(CvaeConfig::new()),
+    };
+    if network.takes_embedding() && !args.no_embedding {
+        dataset.compute_embedding(network.embedding_dims()).context("computing the embedding guidance")?;
     }
     eprintln!("{} examples from {} in {:.1} s", dataset.len(), args.photos.display(), started.elapsed().as_secs_f64());
     let options = TrainOptions {
         task: args.task,
-        config,
-        epochs: args.epochs,
-        batch: args.batch,
+        network,
+        epochs: args.epochs as usize,
+        batch: args.batch as usize,
         lr: args.lr,
         schedule: Schedule { free_bits: args.free_bits, top_recon: args.top_recon, ..Schedule::default() },
         seed: args.seed,
         out: args.out.clone(),
         resume: args.resume,
         notes: format!(
-            "polyshade train --task {:?} --photos {} --epochs {} --k {} --batch {} --lr {} --free-bits {} --top-recon {}{}",
+            "polyshade train --network {:?} --task {:?} --photos {} --epochs {} --k {} --batch {} --lr {} --free-bits {} --top-recon {}{}",
+            args.network,
             args.task,
             args.photos.display(),
             args.epochs,
@@ -102,19 +111,9 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         }
         TrainEvent::Progress { epoch, step, loss, examples_per_s, .. } => {
             bar.set_position(step);
-            bar.set_message(format!(
-                "epoch {} loss {:.1} (c {:.1} g {:.1} mdn {:.2} emb {:.2}) {examples_per_s:.0} ex/s",
-                epoch + 1,
-                loss.total,
-                loss.dvae_c,
-                loss.dvae_g,
-                loss.mdn,
-                loss.embed
-            ));
+            bar.set_message(format!("epoch {} {} {examples_per_s:.0} ex/s", epoch + 1, describe(&loss)));
         }
-        TrainEvent::EpochDone { epoch, loss } => {
-            say(&bar, format!("epoch {} done: loss {:.1} (mdn {:.2})", epoch + 1, loss.total, loss.mdn))
-        }
+        TrainEvent::EpochDone { epoch, loss } => say(&bar, format!("epoch {} done: {}", epoch + 1, describe(&loss))),
         TrainEvent::Checkpoint { path, epochs_done } => {
             say(&bar, format!("checkpoint after epoch {epochs_done}: {}", path.display()))
         }
@@ -124,6 +123,12 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     train(&dataset, &options, &args.device.device(), on_event, &AtomicBool::new(false))?;
     bar.finish_and_clear();
     Ok(())
+}
+
+/// `loss 12.3 (dvae_c 4.1, dvae_g 8.0, mdn 0.21, embed 0.02)`.
+fn describe(loss: &LossReport) -> String {
+    let terms: Vec<String> = loss.terms.iter().map(|(name, v)| format!("{name} {v:.3}")).collect();
+    format!("loss {:.2} ({})", loss.total, terms.join(", "))
 }
 
 /// A line above the progress bar, or on stderr when there is no terminal.

@@ -5,6 +5,8 @@
 //! - resaturate: HSV, `x_c` = V, `x_g` = S ([`hsv`]);
 //! - relight: intrinsic decomposition, `x_c` = albedo luma, `x_g` = shading.
 //!
+//! [`crate::variants::PhotoSplit`] does the split.
+//!
 //! Fields are full resolution for composition and [`NET_SIZE`]² for the network.
 
 mod field;
@@ -29,19 +31,11 @@ pub enum Task {
 }
 
 impl Task {
-    /// The full-resolution condition and generated fields `(x_c, x_g)` of
-    /// sRGB-encoded RGB: (V, S) for resaturate, (albedo luma, shading) for
-    /// relight.
-    pub fn split(self, rgb: &image::Rgb32FImage) -> (Field, Field) {
+    /// The lowercase name the command line and file names use.
+    pub fn name(self) -> &'static str {
         match self {
-            Task::Resaturate => {
-                let hsv = hsv::split(rgb);
-                (hsv.v, hsv.s)
-            }
-            Task::Relight => {
-                let parts = intrinsic::decompose(rgb, &intrinsic::IntrinsicOptions::default());
-                (parts.albedo_luma(), parts.shading)
-            }
+            Task::Resaturate => "resaturate",
+            Task::Relight => "relight",
         }
     }
 

@@ -71,3 +71,30 @@ pub fn bilinear_upsample(field: &Field, width: u32, height: u32) -> Field {
     }
     Field::new(width, height, out)
 }
+
+/// Gaussian blur with standard deviation `sigma` pixels (separable, taps
+/// out to 3σ, edges clamped); `sigma` ≤ 0 returns the field unchanged.
+pub fn gaussian_blur(field: &Field, sigma: f32) -> Field {
+    if sigma <= 0.0 {
+        return field.clone();
+    }
+    let radius = (3.0 * sigma).ceil() as i64;
+    let taps: Vec<f32> = (-radius..=radius).map(|d| (-(d * d) as f32 / (2.0 * sigma * sigma)).exp()).collect();
+    let norm: f32 = taps.iter().sum();
+    let (w, h) = (i64::from(field.width()), i64::from(field.height()));
+    let pass = |src: &Field, horizontal: bool| {
+        Field::from_fn(field.width(), field.height(), |x, y| {
+            let (x, y) = (i64::from(x), i64::from(y));
+            let sum: f32 = taps
+                .iter()
+                .zip(-radius..=radius)
+                .map(|(&t, d)| {
+                    let (sx, sy) = if horizontal { ((x + d).clamp(0, w - 1), y) } else { (x, (y + d).clamp(0, h - 1)) };
+                    t * src.get(sx as u32, sy as u32)
+                })
+                .sum();
+            sum / norm
+        })
+    };
+    pass(&pass(field, true), false)
+}

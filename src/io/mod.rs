@@ -1,5 +1,9 @@
-//! Reading photos from disk (and, later, writing edited ones back).
+//! Reading photos from disk and writing files back, atomically.
 
+pub mod export;
 mod load;
+mod write;
 
+pub use export::{ExportError, ExportFormat, ExportReport, export};
 pub use load::{LoadError, Photo, PhotoInfo, load_photo, load_photo_with_limits, photo_limits};
+pub use write::{write_atomically, write_image_atomically};

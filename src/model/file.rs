@@ -1,28 +1,36 @@
 //! Model files: one file that carries the weights *and* what they are, so a
-//! relight model cannot be loaded as a resaturate one by mistake.
+//! relight model cannot be loaded as a resaturate one by mistake, and a
+//! damaged file is refused instead of sampling white pictures.
 //!
-//! Layout: the 16-byte magic `POLYSHADE-MODEL1`, a little-endian `u64`
-//! header length, the JSON [`ModelHeader`], then the weights as burnpack
-//! bytes. Files are written to a temporary name and renamed into place, so a
-//! crash never leaves a truncated model under the final name.
+//! Layout: the 16-byte magic `POLYSHADE-MODEL2`; the CRC-32 (little-endian
+//! `u32`) of everything after it; a little-endian `u64` header length; the
+//! JSON [`ModelHeader`]; then the weights as burnpack bytes (f32, or f16 for
+//! the bundled models: [`Precision`]). Files are written to a temporary name
+//! and renamed into place, so a crash never leaves a truncated model under
+//! the final name.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use burn::module::Module;
+use burn::module::{Module, ModuleMapper, Param};
 use burn::store::ModuleRecord;
-use burn::tensor::{Bytes, Device};
+use burn::tensor::{Bytes, Device, FloatDType, Tensor};
 
-use super::{Cdvae, CdvaeConfig};
+use super::{Network, NetworkConfig};
 use crate::fields::Task;
+use crate::io::write_atomically;
 
-const MAGIC: &[u8; 16] = b"POLYSHADE-MODEL1";
+const MAGIC: &[u8; 16] = b"POLYSHADE-MODEL2";
+/// The first format (no checksum, CDVAE only), recognised to say so.
+const MAGIC_V1: &[u8; 16] = b"POLYSHADE-MODEL1";
 
 /// What a model file says about its weights.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ModelHeader {
     pub task: Task,
-    pub config: CdvaeConfig,
+    /// The network's kind and configuration.
+    pub network: NetworkConfig,
+    /// Whether training used the embedding guidance (the CDVAE's λ > 0).
+    pub embedding_guidance: bool,
     /// Epochs trained so far (a checkpoint mid-run has fewer than planned).
     pub epochs_done: usize,
     /// Optimiser steps taken so far.
@@ -30,6 +38,28 @@ pub struct ModelHeader {
     /// Free-form provenance: corpus, command line, date.
     #[serde(default)]
     pub notes: String,
+}
+
+impl ModelHeader {
+    /// The method's name in `polyshade eval`'s report, from what the model
+    /// *is*, never from its file name: `cvae`, `cdvae_k12`, `cdvae_k4_noemb`…
+    pub fn method_name(&self) -> String {
+        match &self.network {
+            NetworkConfig::Cvae(_) => "cvae".into(),
+            NetworkConfig::Cdvae(config) => {
+                format!("cdvae_k{}{}", config.mdn.k, if self.embedding_guidance { "" } else { "_noemb" })
+            }
+        }
+    }
+}
+
+/// How the weights are stored. Loading accepts either and gives f32.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Precision {
+    #[default]
+    F32,
+    /// Half the size; for shipping (see `assets/models/README.md` for what it costs).
+    F16,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,51 +70,85 @@ pub enum ModelFileError {
     Write { path: PathBuf, cause: std::io::Error },
     #[error("{path} is not a Polyshade model file")]
     NotAModel { path: PathBuf },
+    #[error("{path} is a model file of an older Polyshade; train it again with this version")]
+    OldFormat { path: PathBuf },
+    #[error("{path} is damaged (truncated or altered: its checksum does not match)")]
+    Damaged { path: PathBuf },
     #[error("{path} has a damaged header: {reason}")]
     Header { path: PathBuf, reason: String },
     #[error("{path} is a {found:?} model, but the {expected:?} task was asked for")]
     WrongTask { path: PathBuf, found: Task, expected: Task },
-    #[error("{path} has weights that do not fit its config: {reason}")]
+    #[error("{path} has weights that do not fit its network: {reason}")]
     Weights { path: PathBuf, reason: String },
 }
 
-/// Writes `model` with `header` to `path` atomically.
-pub fn save_model(path: &Path, model: &Cdvae, header: &ModelHeader) -> Result<(), ModelFileError> {
+/// Writes `model` with `header` to `path` atomically, in f32.
+pub fn save_model(path: &Path, model: &Network, header: &ModelHeader) -> Result<(), ModelFileError> {
+    save_model_as(path, model, header, Precision::F32)
+}
+
+/// Writes `model` with `header` to `path` atomically, at `precision`.
+pub fn save_model_as(
+    path: &Path,
+    model: &Network,
+    header: &ModelHeader,
+    precision: Precision,
+) -> Result<(), ModelFileError> {
     let write_err = |cause| ModelFileError::Write { path: path.to_path_buf(), cause };
+    let model = match precision {
+        Precision::F32 => model.clone(),
+        Precision::F16 => model.clone().map(&mut CastTo(FloatDType::F16)),
+    };
     let json = serde_json::to_vec_pretty(header).expect("a model header always serialises");
-    let weights =
-        model.clone().into_record().into_bytes().map_err(|e| write_err(std::io::Error::other(e.to_string())))?;
-    write_atomically(path, &[MAGIC, &(json.len() as u64).to_le_bytes(), &json, &weights]).map_err(write_err)
+    let weights = model.into_record().into_bytes().map_err(|e| write_err(std::io::Error::other(e.to_string())))?;
+    let len = (json.len() as u64).to_le_bytes();
+    let mut crc = crc32fast::Hasher::new();
+    for part in [&len[..], &json, &weights] {
+        crc.update(part);
+    }
+    let crc = crc.finalize().to_le_bytes();
+    write_atomically(path, &[MAGIC, &crc, &len, &json, &weights]).map_err(write_err)
 }
 
-/// Writes `parts` one after another to a temporary file beside `path`,
-/// syncs it and renames it into place: readers see the old file or the
-/// whole new one, never a truncated one.
-pub(crate) fn write_atomically(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
-    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(".tmp");
-    let tmp = path.with_file_name(tmp_name);
-    let mut file = std::fs::File::create(&tmp)?;
-    for part in parts {
-        file.write_all(part)?;
+/// Casts every float parameter to one dtype.
+struct CastTo(FloatDType);
+
+impl ModuleMapper for CastTo {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let dtype = self.0;
+        param.map(|t| t.cast(dtype))
     }
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&tmp, path)
 }
 
-/// Reads a model file and splits it into its header and its weight bytes.
-fn read_parts(path: &Path) -> Result<(ModelHeader, Vec<u8>), ModelFileError> {
-    let mut bytes = std::fs::read(path).map_err(|cause| ModelFileError::Read { path: path.to_path_buf(), cause })?;
-    let not_a_model = || ModelFileError::NotAModel { path: path.to_path_buf() };
-    if bytes.len() < 24 || &bytes[..16] != MAGIC {
-        return Err(not_a_model());
+/// Splits a model file's bytes into its header and its weight bytes,
+/// checking magic and checksum. `origin` names the file in errors.
+fn read_parts(mut bytes: Vec<u8>, origin: &Path) -> Result<(ModelHeader, Vec<u8>), ModelFileError> {
+    let path = || origin.to_path_buf();
+    if bytes.len() >= 16 && &bytes[..16] == MAGIC_V1 {
+        return Err(ModelFileError::OldFormat { path: path() });
     }
-    let len = u64::from_le_bytes(bytes[16..24].try_into().expect("8 bytes")) as usize;
-    let end = 24usize.checked_add(len).filter(|&end| end <= bytes.len()).ok_or_else(not_a_model)?;
-    let header: ModelHeader = serde_json::from_slice(&bytes[24..end])
-        .map_err(|e| ModelFileError::Header { path: path.to_path_buf(), reason: e.to_string() })?;
+    if bytes.len() < 28 || &bytes[..16] != MAGIC {
+        return Err(ModelFileError::NotAModel { path: path() });
+    }
+    let crc = u32::from_le_bytes(bytes[16..20].try_into().expect("4 bytes"));
+    if crc32fast::hash(&bytes[20..]) != crc {
+        return Err(ModelFileError::Damaged { path: path() });
+    }
+    let len = u64::from_le_bytes(bytes[20..28].try_into().expect("8 bytes"));
+    let end = usize::try_from(len)
+        .ok()
+        .and_then(|len| 28usize.checked_add(len))
+        .filter(|&end| end <= bytes.len())
+        .ok_or(ModelFileError::Damaged { path: path() })?;
+    let header: ModelHeader = serde_json::from_slice(&bytes[28..end])
+        .map_err(|e| ModelFileError::Header { path: path(), reason: e.to_string() })?;
     Ok((header, bytes.split_off(end)))
+}
+
+/// Reads only the header of a model file (checksum included).
+pub fn read_header(path: &Path) -> Result<ModelHeader, ModelFileError> {
+    let bytes = std::fs::read(path).map_err(|cause| ModelFileError::Read { path: path.to_path_buf(), cause })?;
+    Ok(read_parts(bytes, path)?.0)
 }
 
 /// Loads a model onto `device`, checking its task when `expected` is given.
@@ -92,15 +156,28 @@ pub fn load_model(
     path: &Path,
     expected: Option<Task>,
     device: &Device,
-) -> Result<(Cdvae, ModelHeader), ModelFileError> {
-    let (header, weights) = read_parts(path)?;
+) -> Result<(Network, ModelHeader), ModelFileError> {
+    let bytes = std::fs::read(path).map_err(|cause| ModelFileError::Read { path: path.to_path_buf(), cause })?;
+    load_model_bytes(bytes, path, expected, device)
+}
+
+/// [`load_model`] from bytes in memory; `origin` names them in errors.
+pub fn load_model_bytes(
+    bytes: Vec<u8>,
+    origin: &Path,
+    expected: Option<Task>,
+    device: &Device,
+) -> Result<(Network, ModelHeader), ModelFileError> {
+    let (header, weights) = read_parts(bytes, origin)?;
     if let Some(expected) = expected
         && expected != header.task
     {
-        return Err(ModelFileError::WrongTask { path: path.to_path_buf(), found: header.task, expected });
+        return Err(ModelFileError::WrongTask { path: origin.to_path_buf(), found: header.task, expected });
     }
-    let weights_err = |reason: String| ModelFileError::Weights { path: path.to_path_buf(), reason };
-    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(weights)).map_err(|e| weights_err(e.to_string()))?;
-    let model = header.config.init(device).try_load_record(record).map_err(|e| weights_err(e.to_string()))?;
+    let weights_err = |reason: String| ModelFileError::Weights { path: origin.to_path_buf(), reason };
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(weights))
+        .map_err(|e| weights_err(e.to_string()))?
+        .cast_to_module_dtype();
+    let model = header.network.init(device).try_load_record(record).map_err(|e| weights_err(e.to_string()))?;
     Ok((model, header))
 }

@@ -233,6 +233,14 @@ impl Ladder {
         self.likelihood(mu_p1).0
     }
 
+    /// Fresh standard-normal noise for a training pass of `batch` examples,
+    /// from the device's generator.
+    pub fn noise(&self, batch: usize, device: &Device) -> LadderNoise {
+        LadderNoise::filled(batch, self.d_z1, self.d_z2, |shape| {
+            Tensor::random(shape, Distribution::Normal(0.0, 1.0), device)
+        })
+    }
+
     /// The deterministic pass: [`forward`](Self::forward) with zero noise,
     /// posterior means at every layer.
     pub fn mean_pass(&self, x: Tensor<2>) -> LadderPass {

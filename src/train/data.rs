@@ -74,6 +74,11 @@ impl Dataset {
         self.x_g.extend_from_slice(x_g.data());
     }
 
+    /// Dimensions of the embedding guidance per example (0 without one).
+    pub fn embedding_dims(&self) -> usize {
+        self.p.as_ref().map_or(0, |p| p.len() / self.len().max(1))
+    }
+
     /// The condition field of example `i`.
     pub fn x_c_field(&self, i: usize) -> Field {
         Field::new(NET_SIZE, NET_SIZE, self.x_c[i * FIELD_LEN..(i + 1) * FIELD_LEN].to_vec())
@@ -163,10 +168,8 @@ fn crops_cached(photo: &Path, task: Task, options: &CropOptions) -> Result<Datas
     if let Some(cache) = cache {
         // Best effort: a read-only cache only costs time.
         let bytes: Vec<u8> = crops.x_c.iter().chain(&crops.x_g).flat_map(|v| v.to_le_bytes()).collect();
-        let tmp = cache.with_extension("tmp");
         let written = cache.parent().map(std::fs::create_dir_all).transpose().is_ok()
-            && std::fs::write(&tmp, bytes).is_ok()
-            && std::fs::rename(&tmp, &cache).is_ok();
+            && crate::io::write_atomically(&cache, &[&bytes]).is_ok();
         if !written {
             tracing::debug!("could not cache crops of {}", photo.display());
         }
@@ -182,7 +185,8 @@ fn crops_of(photo: &Path, task: Task, options: &CropOptions) -> Result<Dataset, 
         return Err(format!("smaller than {NET_SIZE}×{NET_SIZE} pixels"));
     }
     photo.shrink_to_fit(options.max_side, NET_SIZE);
-    let (x_c_full, x_g_full) = task.split(&photo.rgb);
+    let split = crate::variants::PhotoSplit::new(task, &photo.rgb);
+    let (x_c_full, x_g_full) = (split.condition(), split.generated());
     let (w, h) = (x_c_full.width(), x_c_full.height());
     let mut out = Dataset::default();
     for &percent in &options.scales {

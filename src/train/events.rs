@@ -3,14 +3,19 @@
 
 use std::path::PathBuf;
 
-/// The loss terms of one step (batch means).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+/// The loss of one step and its terms (batch means), named by the network
+/// (`dvae_c`, `dvae_g`, `mdn`, `embed` for the CDVAE; `l2`, `kl` for the CVAE).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LossReport {
     pub total: f32,
-    pub dvae_c: f32,
-    pub dvae_g: f32,
-    pub mdn: f32,
-    pub embed: f32,
+    pub terms: Vec<(&'static str, f32)>,
+}
+
+impl LossReport {
+    /// The value of the term `name`, if the network has it.
+    pub fn term(&self, name: &str) -> Option<f32> {
+        self.terms.iter().find(|(n, _)| *n == name).map(|&(_, v)| v)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

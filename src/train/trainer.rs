@@ -26,15 +26,14 @@ use rand::{RngExt, SeedableRng};
 use super::data::FIELD_LEN;
 use super::{Dataset, LossReport, Schedule, TrainEvent};
 use crate::fields::Task;
-use crate::model::file::write_atomically;
-use crate::model::{
-    Batch, Cdvae, CdvaeConfig, CdvaeLoss, LadderNoise, ModelFileError, ModelHeader, load_model, save_model,
-};
+use crate::io::write_atomically;
+use crate::model::{Batch, ModelFileError, ModelHeader, Network, NetworkConfig, NetworkLoss, load_model, save_model};
 
 #[derive(Clone, Debug)]
 pub struct TrainOptions {
     pub task: Task,
-    pub config: CdvaeConfig,
+    /// The network to train (CDVAE or the CVAE baseline) and its configuration.
+    pub network: NetworkConfig,
     pub epochs: usize,
     pub batch: usize,
     pub lr: f64,
@@ -58,24 +57,39 @@ pub enum TrainError {
     EmptyDataset,
     #[error("the batch size must be at least 1")]
     ZeroBatch,
+    #[error(
+        "the loss became {value} at step {step} (epoch {epoch}): training diverged; {kept} (try a lower --lr)",
+        kept = match .kept { Some(epochs) => format!("the checkpoint after epoch {epochs} is kept"), None => "no checkpoint was written".into() }
+    )]
+    Diverged { value: f32, step: u64, epoch: usize, kept: Option<usize> },
+    #[error("the embedding guidance has {found} dimensions per example, the network needs {expected}")]
+    EmbeddingSize { found: usize, expected: usize },
     #[error("{path} already finished all {epochs} epochs")]
     AlreadyDone { path: PathBuf, epochs: usize },
 }
 
-/// Trains and returns the model (without autodiff).
+/// Trains and returns the model (without autodiff). The CDVAE is trained
+/// with the embedding guidance when the dataset has one.
 pub fn train(
     dataset: &Dataset,
     options: &TrainOptions,
     device: &Device,
     mut on_event: impl FnMut(TrainEvent),
     cancel: &AtomicBool,
-) -> Result<Cdvae, TrainError> {
+) -> Result<Network, TrainError> {
     let n = dataset.len();
     if n == 0 {
         return Err(TrainError::EmptyDataset);
     }
     if options.batch == 0 {
         return Err(TrainError::ZeroBatch);
+    }
+    let guidance = options.network.takes_embedding() && dataset.p.is_some();
+    if guidance {
+        let (found, expected) = (dataset.embedding_dims(), options.network.embedding_dims());
+        if found != expected {
+            return Err(TrainError::EmbeddingSize { found, expected });
+        }
     }
     let device = device.clone().autodiff();
     // Burn's random ops (weight init, the ladders' noise) draw from the
@@ -114,10 +128,14 @@ pub fn train(
             }
             let progress = steps_done as f64 / total_steps as f64;
             let weights = options.schedule.weights(progress);
-            let noise = || LadderNoise::standard_normal(chunk.len(), &options.config.ladder, &device);
-            let loss = model.loss(batch(dataset, chunk, &device), noise(), noise(), weights);
+            let loss = model.loss(batch(dataset, chunk, guidance, &device), weights);
+            let total = loss.total.clone().into_scalar::<f32>();
+            if !total.is_finite() {
+                let kept = (epochs_done > 0).then_some(epochs_done);
+                return Err(TrainError::Diverged { value: total, step: steps_done, epoch: epochs_done + 1, kept });
+            }
             let report_now = last_report.elapsed().as_secs_f64() > 0.5 || i + 1 == steps_per_epoch;
-            let report = report_now.then(|| report(&loss));
+            let report = report_now.then(|| report(&loss, total));
             let grads = GradientsParams::from_grads(loss.total.backward(), &model);
             model = optim.step(options.lr, model, grads);
             steps_done += 1;
@@ -128,7 +146,7 @@ pub fn train(
                     epoch: epochs_done,
                     step: steps_done,
                     total_steps,
-                    loss,
+                    loss: loss.clone(),
                     examples_per_s: window.1 as f64 / elapsed,
                 });
                 window = (Instant::now(), 0);
@@ -138,7 +156,7 @@ pub fn train(
         }
         epochs_done += 1;
         on_event(TrainEvent::EpochDone { epoch: epochs_done - 1, loss: epoch_loss });
-        let header = header(options, epochs_done, steps_done);
+        let header = header(options, guidance, epochs_done, steps_done);
         save_optimizer(&optimizer_path(&options.out), steps_done, &optim)?;
         save_model(&options.out, &model.valid(), &header)?;
         on_event(TrainEvent::Checkpoint { path: options.out.clone(), epochs_done });
@@ -197,10 +215,11 @@ fn load_optimizer(path: &Path, steps_done: u64, fresh: ModuleOptimizer) -> Modul
     }
 }
 
-fn header(options: &TrainOptions, epochs_done: usize, steps_done: u64) -> ModelHeader {
+fn header(options: &TrainOptions, embedding_guidance: bool, epochs_done: usize, steps_done: u64) -> ModelHeader {
     ModelHeader {
         task: options.task,
-        config: options.config.clone(),
+        network: options.network.clone(),
+        embedding_guidance,
         epochs_done,
         steps_done,
         notes: options.notes.clone(),
@@ -208,41 +227,31 @@ fn header(options: &TrainOptions, epochs_done: usize, steps_done: u64) -> ModelH
 }
 
 /// A fresh model, or the checkpoint at `out` when resuming.
-fn start(options: &TrainOptions, device: &Device) -> Result<(Cdvae, usize, u64), TrainError> {
+fn start(options: &TrainOptions, device: &Device) -> Result<(Network, usize, u64), TrainError> {
     if options.resume && options.out.exists() {
         let (model, header) = load_model(&options.out, Some(options.task), device)?;
-        if !same_config(&header.config, &options.config) {
+        if !same_config(&header.network, &options.network) {
             return Err(TrainError::ConfigMismatch { path: options.out.clone() });
         }
         tracing::info!("resuming {} after epoch {}", options.out.display(), header.epochs_done);
         return Ok((model, header.epochs_done, header.steps_done));
     }
-    Ok((options.config.init(device), 0, 0))
+    Ok((options.network.init(device), 0, 0))
 }
 
-fn same_config(a: &CdvaeConfig, b: &CdvaeConfig) -> bool {
+fn same_config(a: &NetworkConfig, b: &NetworkConfig) -> bool {
     serde_json::to_value(a).ok() == serde_json::to_value(b).ok()
 }
 
-fn batch(dataset: &Dataset, indices: &[usize], device: &Device) -> Batch {
+fn batch(dataset: &Dataset, indices: &[usize], guidance: bool, device: &Device) -> Batch {
     let gather = |src: &[f32], width: usize| {
         let data: Vec<f32> = indices.iter().flat_map(|&i| src[i * width..(i + 1) * width].iter().copied()).collect();
         Tensor::<2>::from_data(TensorData::new(data, [indices.len(), width]), device)
     };
-    let p = dataset.p.as_ref().map(|p| {
-        let dims = p.len() / dataset.len();
-        gather(p, dims)
-    });
+    let p = dataset.p.as_ref().filter(|_| guidance).map(|p| gather(p, dataset.embedding_dims()));
     Batch { x_c: gather(&dataset.x_c, FIELD_LEN), x_g: gather(&dataset.x_g, FIELD_LEN), p }
 }
 
-fn report(loss: &CdvaeLoss) -> LossReport {
-    let scalar = |t: &Tensor<1>| t.clone().into_scalar::<f32>();
-    LossReport {
-        total: scalar(&loss.total),
-        dvae_c: scalar(&loss.dvae_c),
-        dvae_g: scalar(&loss.dvae_g),
-        mdn: scalar(&loss.mdn),
-        embed: scalar(&loss.embed),
-    }
+fn report(loss: &NetworkLoss, total: f32) -> LossReport {
+    LossReport { total, terms: loss.terms.iter().map(|(name, t)| (*name, t.clone().into_scalar::<f32>())).collect() }
 }

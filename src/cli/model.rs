@@ -1,0 +1,76 @@
+//! `polyshade model [MODEL.psm] [--out COPY.psm --precision f16]`: what a
+//! model file holds (task, network, epochs, provenance), and a copy of it at
+//! another precision — how the bundled f16 models are made.
+
+use std::path::PathBuf;
+
+use burn::tensor::Device;
+
+use super::output::ensure_free;
+use crate::fields::Task;
+use crate::model::file::save_model_as;
+use crate::model::{NetworkConfig, Precision, bundled, load_model};
+
+#[derive(Debug, clap::Args)]
+pub struct ModelArgs {
+    /// A model file (default: the bundled model of --task).
+    pub model: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "resaturate")]
+    pub task: Task,
+    /// Write a copy of the model here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Precision of the copy's weights.
+    #[arg(long, value_enum, default_value = "f32", requires = "out")]
+    pub precision: PrecisionArg,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum PrecisionArg {
+    F32,
+    F16,
+}
+
+pub fn run(args: &ModelArgs) -> anyhow::Result<()> {
+    let device = Device::flex();
+    let (network, header, origin) = match &args.model {
+        Some(path) => {
+            let (network, header) = load_model(path, None, &device)?;
+            (network, header, path.clone())
+        }
+        None => {
+            let (network, header) = bundled::load(args.task, &device)?;
+            (network, header, bundled::origin(args.task))
+        }
+    };
+    println!("{}", origin.display());
+    println!("  method:     {} ({} task)", header.method_name(), header.task.name());
+    match &header.network {
+        NetworkConfig::Cdvae(c) => println!(
+            "  network:    CDVAE, K = {}, z₁ {} / z₂ {}, MDN σ = {}{}",
+            c.mdn.k,
+            c.ladder.d_z1,
+            c.ladder.d_z2,
+            c.mdn.sigma,
+            if c.mdn.bounded_means { ", bounded means" } else { "" }
+        ),
+        NetworkConfig::Cvae(c) => println!("  network:    CVAE, code {}, width {}", c.d_z, c.width),
+    }
+    println!("  trained:    {} epochs, {} steps", header.epochs_done, header.steps_done);
+    if !header.notes.is_empty() {
+        println!("  notes:      {}", header.notes);
+    }
+    if let Some(out) = &args.out {
+        ensure_free(std::slice::from_ref(out), args.overwrite)?;
+        let precision = match args.precision {
+            PrecisionArg::F32 => Precision::F32,
+            PrecisionArg::F16 => Precision::F16,
+        };
+        save_model_as(out, &network, &header, precision)?;
+        println!("wrote {} ({:?})", out.display(), precision);
+    }
+    Ok(())
+}

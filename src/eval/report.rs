@@ -1,0 +1,179 @@
+//! What `polyshade eval` reports: a table shaped like the paper's Tables
+//! 2–3, a JSON document for tools, and the paper's Fig. 5 (error of the best
+//! of 100 against variance, one labelled point per method) as a PNG.
+//!
+//! The JSON is stable; tools read it:
+//! `{"task", "examples", "n", "methods": {NAME: {"best_of_mse": {"3": …,
+//! "100": …}, "best_of_mae": {…}, "variance": …, "code_usage": {…} | null}}}`.
+
+use std::path::Path;
+
+use plotters::prelude::*;
+
+use super::{CodeUsage, Scores};
+use crate::fields::Task;
+
+/// One method's scores.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MethodResult {
+    pub name: String,
+    pub scores: Scores,
+    pub code_usage: Option<CodeUsage>,
+}
+
+/// The scores of several methods on one held-out set.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub task: Task,
+    pub examples: usize,
+    /// Samples drawn per example.
+    pub n: usize,
+    pub methods: Vec<MethodResult>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot draw the plot: {0}")]
+    Draw(String),
+    #[error("cannot write {path}: {cause}")]
+    Write { path: std::path::PathBuf, cause: std::io::Error },
+}
+
+impl Report {
+    /// Adds a method, renaming it `NAME_2`, `NAME_3`… when the name is taken
+    /// (two models of the same kind compared side by side).
+    pub fn push(&mut self, mut result: MethodResult) {
+        let base = result.name.clone();
+        let mut i = 1;
+        while self.methods.iter().any(|m| m.name == result.name) {
+            i += 1;
+            result.name = format!("{base}_{i}");
+        }
+        self.methods.push(result);
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        let by_n = |pairs: &[(usize, f64)]| -> serde_json::Map<String, serde_json::Value> {
+            pairs.iter().map(|&(n, e)| (n.to_string(), serde_json::json!(e))).collect()
+        };
+        let methods: serde_json::Map<String, serde_json::Value> = self
+            .methods
+            .iter()
+            .map(|m| {
+                let value = serde_json::json!({
+                    "best_of_mse": by_n(&m.scores.best_of_mse),
+                    "best_of_mae": by_n(&m.scores.best_of_mae),
+                    "variance": m.scores.variance,
+                    "code_usage": m.code_usage,
+                });
+                (m.name.clone(), value)
+            })
+            .collect();
+        serde_json::json!({ "task": self.task, "examples": self.examples, "n": self.n, "methods": methods })
+    }
+
+    /// The table: error of best of n (MSE, then MAE) and variance per
+    /// method, with the code-usage diagnostics where a method has them.
+    pub fn table(&self) -> String {
+        let ns: Vec<usize> =
+            self.methods.first().map_or(vec![], |m| m.scores.best_of_mse.iter().map(|p| p.0).collect());
+        let mut out = String::new();
+        let head: String = ns.iter().map(|n| format!("{:>9}", format!("best{n}"))).collect();
+        let width = self.methods.iter().map(|m| m.name.len()).max().unwrap_or(6).max(6);
+        out += &format!("{:width$}  {head}  variance  active z1/z2  top-trip  full-trip   (error: MSE)\n", "method");
+        for m in &self.methods {
+            let best: String = m.scores.best_of_mse.iter().map(|(_, e)| format!("{e:>9.5}")).collect();
+            let usage = m.code_usage.as_ref().map_or(String::new(), |u| {
+                format!(
+                    "{:>12}  {:>8.5}  {:>9.5}",
+                    format!("{}/{} {}/{}", u.active_z1, u.d_z1, u.active_z2, u.d_z2),
+                    u.top_round_trip_mse,
+                    u.full_round_trip_mse
+                )
+            });
+            out += &format!("{:width$}  {best}  {:>8.5}  {usage}\n", m.name, m.scores.variance);
+        }
+        out += &format!("{:width$}  {head}   (error: MAE)\n", "");
+        for m in &self.methods {
+            let best: String = m.scores.best_of_mae.iter().map(|(_, e)| format!("{e:>9.5}")).collect();
+            out += &format!("{:width$}  {best}\n", m.name);
+        }
+        out
+    }
+
+    /// Draws Fig. 5 for this task to `path` (PNG): the error of the best of
+    /// the most samples drawn (vertical) against the variance (horizontal),
+    /// one labelled point per method; bottom right is better.
+    pub fn plot(&self, path: &Path) -> Result<(), ReportError> {
+        const SIZE: (u32, u32) = (720, 540);
+        let draw_err = |e: &dyn std::fmt::Display| ReportError::Draw(e.to_string());
+        register_font();
+        let points: Vec<(f64, f64, &str)> =
+            self.methods.iter().map(|m| (m.scores.variance, m.scores.best_mse(), m.name.as_str())).collect();
+        let (x_max, y_min, y_max) = points
+            .iter()
+            .fold((0.0f64, f64::INFINITY, 0.0f64), |(x, lo, hi), p| (x.max(p.0), lo.min(p.1), hi.max(p.1)));
+        let x_range = 0.0..(x_max * 1.25).max(1e-4);
+        let pad = ((y_max - y_min) * 0.15).max(y_max * 0.05).max(1e-5);
+        let y_range = (y_min - pad).max(0.0)..(y_max + pad);
+        let n = self.methods.first().and_then(|m| m.scores.best_of_mse.last()).map_or(self.n, |p| p.0);
+        let title = match self.task {
+            Task::Relight => "Photo relighting",
+            Task::Resaturate => "Image resaturation",
+        };
+
+        let mut pixels = vec![0u8; (SIZE.0 * SIZE.1 * 3) as usize];
+        {
+            let root = BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area();
+            root.fill(&WHITE).map_err(|e| draw_err(&e))?;
+            let mut chart = ChartBuilder::on(&root)
+                .caption(format!("{title}: {} held-out examples", self.examples), ("sans-serif", 22))
+                .margin(18)
+                .x_label_area_size(52)
+                .y_label_area_size(78)
+                .build_cartesian_2d(x_range, y_range)
+                .map_err(|e| draw_err(&e))?;
+            chart
+                .configure_mesh()
+                .x_desc(format!("variance of {} samples (4×4 grid)", self.n))
+                .y_desc(format!("error of best of {n} (MSE)"))
+                .axis_desc_style(("sans-serif", 16))
+                .label_style(("sans-serif", 13))
+                .x_label_formatter(&|v| format!("{v:.3}"))
+                .y_label_formatter(&|v| format!("{v:.4}"))
+                .draw()
+                .map_err(|e| draw_err(&e))?;
+            let colour =
+                |name: &str| if name.starts_with("cdvae") { RGBColor(200, 60, 30) } else { RGBColor(40, 80, 160) };
+            chart
+                .draw_series(points.iter().map(|&(x, y, name)| {
+                    EmptyElement::at((x, y))
+                        + Circle::new((0, 0), 6, colour(name).filled())
+                        + Text::new(name.to_string(), (9, -18), ("sans-serif", 15).into_font().color(&BLACK))
+                }))
+                .map_err(|e| draw_err(&e))?;
+            root.draw(&Text::new(
+                "better: ↘ (low error, high variance)",
+                (SIZE.0 as i32 - 300, SIZE.1 as i32 - 22),
+                ("sans-serif", 13),
+            ))
+            .map_err(|e| draw_err(&e))?;
+            root.present().map_err(|e| draw_err(&e))?;
+        }
+        let image = image::RgbImage::from_raw(SIZE.0, SIZE.1, pixels).expect("the buffer has the plot's size");
+        crate::io::write_image_atomically(path, &image::DynamicImage::ImageRgb8(image), image::ImageFormat::Png)
+            .map_err(|cause| ReportError::Write { path: path.to_path_buf(), cause })
+    }
+}
+
+/// Gives plotters its one font (egui's own Ubuntu Light, already in the
+/// binary), once per process.
+fn register_font() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if plotters::style::register_font("sans-serif", FontStyle::Normal, epaint_default_fonts::UBUNTU_LIGHT).is_err()
+        {
+            tracing::warn!("could not register the plot font");
+        }
+    });
+}

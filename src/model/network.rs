@@ -1,0 +1,122 @@
+//! The networks a model file can hold, behind one type: the trainer,
+//! checkpoints, resume, progress events, sampling and evaluation take a
+//! [`Network`] and never ask which kind it is, so a baseline reuses all of
+//! it.
+//!
+//! - [`Cdvae`]: Polyshade's model (paper section 3, Table 1);
+//! - [`Cvae`]: the conditional VAE baseline (paper section 5.3).
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+
+use super::{Batch, Cdvae, CdvaeConfig, Cvae, CvaeConfig, LossWeights};
+
+/// What kind of network, with its configuration: the part of a model file's
+/// header that says how to build the network its weights fit.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum NetworkConfig {
+    Cdvae(CdvaeConfig),
+    Cvae(CvaeConfig),
+}
+
+impl NetworkConfig {
+    pub fn init(&self, device: &Device) -> Network {
+        match self {
+            NetworkConfig::Cdvae(config) => Network::Cdvae(config.init(device)),
+            NetworkConfig::Cvae(config) => Network::Cvae(config.init(device)),
+        }
+    }
+
+    /// `"cdvae"` or `"cvae"`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            NetworkConfig::Cdvae(_) => "cdvae",
+            NetworkConfig::Cvae(_) => "cvae",
+        }
+    }
+
+    /// Mixture components (1 for a network without a mixture).
+    pub fn components(&self) -> usize {
+        match self {
+            NetworkConfig::Cdvae(config) => config.mdn.k,
+            NetworkConfig::Cvae(_) => 1,
+        }
+    }
+
+    /// Whether training uses the embedding guidance `p` (only the CDVAE has it).
+    pub fn takes_embedding(&self) -> bool {
+        matches!(self, NetworkConfig::Cdvae(_))
+    }
+
+    /// The size of the embedding guidance the network is trained towards.
+    pub fn embedding_dims(&self) -> usize {
+        match self {
+            NetworkConfig::Cdvae(config) => config.ladder.d_z1,
+            NetworkConfig::Cvae(_) => 0,
+        }
+    }
+}
+
+#[derive(Module, Debug)]
+pub enum Network {
+    Cdvae(Cdvae),
+    Cvae(Cvae),
+}
+
+/// A training loss: the total to minimise and its terms (batch means, each
+/// `[1]`), named for progress reports and loss curves.
+#[derive(Clone, Debug)]
+pub struct NetworkLoss {
+    pub total: Tensor<1>,
+    pub terms: Vec<(&'static str, Tensor<1>)>,
+}
+
+impl Network {
+    /// The training loss on `batch` with the schedule's weights `w`, with
+    /// fresh noise from the device's (seeded) generator.
+    pub fn loss(&self, batch: Batch, w: LossWeights) -> NetworkLoss {
+        let device = batch.x_c.device();
+        let size = batch.x_c.dims()[0];
+        match self {
+            Network::Cdvae(model) => {
+                let noise = || model.dvae_c.noise(size, &device);
+                let loss = model.loss(batch, noise(), noise(), w);
+                NetworkLoss {
+                    total: loss.total,
+                    terms: vec![
+                        ("dvae_c", loss.dvae_c),
+                        ("dvae_g", loss.dvae_g),
+                        ("mdn", loss.mdn),
+                        ("embed", loss.embed),
+                    ],
+                }
+            }
+            Network::Cvae(model) => {
+                let pass = model.forward(batch.x_c, batch.x_g.clone(), model.noise(size, &device));
+                let (l2, kl) = model.loss_terms(&pass, batch.x_g);
+                let (l2, kl) = (l2.mean(), kl.mean());
+                NetworkLoss { total: l2.clone() * w.recon + kl.clone() * w.kl, terms: vec![("l2", l2), ("kl", kl)] }
+            }
+        }
+    }
+
+    pub fn device(&self) -> Device {
+        match self {
+            Network::Cdvae(model) => model.mdn.fc_a.weight.val().device(),
+            Network::Cvae(model) => model.d5.weight.val().device(),
+        }
+    }
+}
+
+impl From<Cdvae> for Network {
+    fn from(model: Cdvae) -> Self {
+        Network::Cdvae(model)
+    }
+}
+
+impl From<Cvae> for Network {
+    fn from(model: Cvae) -> Self {
+        Network::Cvae(model)
+    }
+}

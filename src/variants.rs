@@ -1,0 +1,208 @@
+//! The variant pipeline, shared by `polyshade sample`, export and the app's
+//! gallery: split the photo by task → its condition field at 32×32 → draw
+//! many fields from the model and keep the most different → upsample each to
+//! full resolution → compose.
+//!
+//! [`PhotoSplit`] is the photo's split, done once; [`draw_distinct`] the
+//! sampling with farthest-point selection; [`PhotoSplit::compose`] the CPU
+//! composition (the GPU scenes in [`crate::gpu`] run the same passes).
+
+use std::borrow::Cow;
+
+use image::Rgb32FImage;
+
+use crate::compose;
+use crate::fields::hsv::{self, HsvFields};
+use crate::fields::intrinsic::{self, Intrinsic, IntrinsicOptions};
+use crate::fields::resample::{area_downsample, bilinear_upsample};
+use crate::fields::{Field, NET_SIZE, Task};
+use crate::gpu::ComposeParams;
+use crate::model::Network;
+use crate::sampling::{SampleError, SampleRequest, Samples, sample};
+
+/// How many fields [`draw_distinct`] draws to keep its `n` (at least `n`):
+/// cheap at 32×32 (one batched decoder pass), and enough that every mode
+/// the mixture puts weight on is seen.
+pub const DRAWS: usize = 100;
+
+/// A photo split for its task: HSV for resaturation, albedo × shading for
+/// relighting.
+#[derive(Clone, Debug)]
+pub enum PhotoSplit {
+    Resaturate(HsvFields),
+    Relight(Intrinsic),
+}
+
+impl PhotoSplit {
+    /// Splits sRGB-encoded RGB (the intrinsic decomposition takes ~0.5 s at
+    /// 12 MP on one core; HSV is a few tens of ms).
+    pub fn new(task: Task, rgb: &Rgb32FImage) -> Self {
+        match task {
+            Task::Resaturate => PhotoSplit::Resaturate(hsv::split(rgb)),
+            Task::Relight => PhotoSplit::Relight(intrinsic::decompose(rgb, &IntrinsicOptions::default())),
+        }
+    }
+
+    pub fn task(&self) -> Task {
+        match self {
+            PhotoSplit::Resaturate(_) => Task::Resaturate,
+            PhotoSplit::Relight(_) => Task::Relight,
+        }
+    }
+
+    /// Full-resolution size.
+    pub fn size(&self) -> (u32, u32) {
+        let g = self.generated();
+        (g.width(), g.height())
+    }
+
+    /// The full-resolution condition field `x_c`: V, or the albedo's luma.
+    pub fn condition(&self) -> Cow<'_, Field> {
+        match self {
+            PhotoSplit::Resaturate(fields) => Cow::Borrowed(&fields.v),
+            PhotoSplit::Relight(parts) => Cow::Owned(parts.albedo_luma()),
+        }
+    }
+
+    /// The full-resolution field the model replaces, `x_g`: S, or shading.
+    pub fn generated(&self) -> &Field {
+        match self {
+            PhotoSplit::Resaturate(fields) => &fields.s,
+            PhotoSplit::Relight(parts) => &parts.shading,
+        }
+    }
+
+    /// What the network sees: the condition area-downsampled to 32×32.
+    pub fn network_condition(&self) -> Field {
+        area_downsample(self.condition().as_ref(), NET_SIZE, NET_SIZE)
+    }
+
+    /// The detail map's coarse reference: the photo's own generated field as
+    /// the network would see it, upsampled back the way variants are (see
+    /// [`compose::detail`]).
+    pub fn coarse_generated(&self) -> Field {
+        let (w, h) = self.size();
+        bilinear_upsample(&area_downsample(self.generated(), NET_SIZE, NET_SIZE), w, h)
+    }
+
+    /// Composes one variant at full resolution on the CPU (sRGB-encoded):
+    /// `field` (32×32) is upsampled, given the photo's detail and recombined.
+    /// `coarse` is [`Self::coarse_generated`], computed once per photo.
+    pub fn compose(&self, field: &Field, coarse: &Field, params: ComposeParams) -> Rgb32FImage {
+        let (w, h) = self.size();
+        let generated = bilinear_upsample(field, w, h);
+        match self {
+            PhotoSplit::Resaturate(fields) => compose::resaturate(fields, &generated, coarse, params),
+            PhotoSplit::Relight(parts) => compose::relight(parts, &generated, coarse, params),
+        }
+    }
+}
+
+/// Draws `max(DRAWS, n)` fields for `x_c` and keeps the `n` most different
+/// (farthest-point selection, [`farthest_points`]), ordered by mixture
+/// component and, within one, by the order they were picked. Two draws from
+/// one component often decode to nearly the same field; a gallery of those
+/// would show the same picture twice.
+///
+/// Deterministic in (model, `x_c`, request): the same seed gives the same
+/// variants in the CLI, the gallery and export.
+pub fn draw_distinct(model: &Network, x_c: &Field, request: SampleRequest) -> Result<Samples, SampleError> {
+    let draws = sample(model, x_c, SampleRequest { n: request.n.max(DRAWS), ..request })?;
+    let mut keep = farthest_points(&draws.fields, request.n);
+    keep.sort_by_key(|&i| draws.components[i]);
+    Ok(Samples {
+        fields: keep.iter().map(|&i| draws.fields[i].clone()).collect(),
+        components: keep.iter().map(|&i| draws.components[i]).collect(),
+        pi: draws.pi,
+    })
+}
+
+/// A photo's variants: its split, the distinct fields drawn for it and
+/// what composing them needs. Variant `i` is the same picture in the CLI's
+/// `sample` and `export` and in the app, for one model, seed, component and
+/// count.
+#[derive(Clone, Debug)]
+pub struct VariantSet {
+    pub split: PhotoSplit,
+    pub samples: Samples,
+    /// [`PhotoSplit::coarse_generated`], once per photo.
+    coarse: Field,
+}
+
+impl VariantSet {
+    /// Draws `request.n` distinct variants ([`draw_distinct`]) of `split`.
+    pub fn draw(model: &Network, split: PhotoSplit, request: SampleRequest) -> Result<Self, SampleError> {
+        let samples = draw_distinct(model, &split.network_condition(), request)?;
+        let coarse = split.coarse_generated();
+        Ok(VariantSet { split, samples, coarse })
+    }
+
+    pub fn len(&self) -> usize {
+        self.samples.fields.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.samples.fields.is_empty()
+    }
+
+    /// Variant `i` at full resolution (sRGB-encoded), or `None` past the end.
+    pub fn compose(&self, i: usize, params: ComposeParams) -> Option<Rgb32FImage> {
+        let field = self.samples.fields.get(i)?;
+        Some(self.split.compose(field, &self.coarse, params))
+    }
+}
+
+/// Indices of `n` of `fields` (at most all of them) chosen greedily so that
+/// each is as far as possible (mean squared difference) from those already
+/// chosen, starting with the first. Ties keep the earlier index.
+pub fn farthest_points(fields: &[Field], n: usize) -> Vec<usize> {
+    let n = n.min(fields.len());
+    if n == 0 {
+        return Vec::new();
+    }
+    let distance = crate::eval::mse;
+    let mut chosen = vec![0];
+    let mut nearest: Vec<f64> = fields.iter().map(|f| distance(f, &fields[0])).collect();
+    while chosen.len() < n {
+        let (next, _) = nearest
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !chosen.contains(i))
+            .fold((usize::MAX, f64::NEG_INFINITY), |best, (i, &d)| if d > best.1 { (i, d) } else { best });
+        chosen.push(next);
+        for (i, f) in fields.iter().enumerate() {
+            nearest[i] = nearest[i].min(distance(f, &fields[next]));
+        }
+    }
+    chosen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flat(v: f32) -> Field {
+        Field::filled(4, 4, v)
+    }
+
+    #[test]
+    fn farthest_points_skips_near_duplicates() {
+        // Three clusters: 0.1 (three near-copies), 0.5 (two), 0.9 (one).
+        let fields: Vec<Field> = [0.1, 0.1001, 0.5, 0.1002, 0.5001, 0.9].into_iter().map(flat).collect();
+        let picked = farthest_points(&fields, 3);
+        // First the first field, then the farthest (0.9), then the middle.
+        assert_eq!(picked, vec![0, 5, 2]);
+        let values: Vec<f32> = picked.iter().map(|&i| fields[i].data()[0]).collect();
+        assert!(values.windows(2).all(|w| (w[0] - w[1]).abs() > 0.3), "{values:?}");
+    }
+
+    #[test]
+    fn farthest_points_handles_more_than_there_are() {
+        let fields: Vec<Field> = [0.2, 0.2, 0.7].into_iter().map(flat).collect();
+        let mut picked = farthest_points(&fields, 10);
+        picked.sort_unstable();
+        assert_eq!(picked, vec![0, 1, 2]);
+        assert!(farthest_points(&[], 4).is_empty());
+        assert!(farthest_points(&fields, 0).is_empty());
+    }
+}

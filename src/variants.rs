@@ -1,7 +1,7 @@
 //! The variant pipeline, shared by `polyshade sample`, export and the app's
 //! gallery: split the photo by task → its condition field at 32×32 → draw
 //! many fields from the model and keep the most different → upsample each to
-//! full resolution → compose.
+//! full resolution, edge-aware ([`Upsampling`]) → compose.
 //!
 //! [`PhotoSplit`] is the photo's split, done once; [`draw_distinct`] the
 //! sampling with farthest-point selection; [`PhotoSplit::compose`] the CPU
@@ -12,9 +12,10 @@ use std::borrow::Cow;
 use image::Rgb32FImage;
 
 use crate::compose;
+use crate::compose::GuidedUpsampler;
 use crate::fields::hsv::{self, HsvFields};
 use crate::fields::intrinsic::{self, Intrinsic, IntrinsicOptions};
-use crate::fields::resample::{area_downsample, bilinear_upsample};
+use crate::fields::resample::area_downsample;
 use crate::fields::{Field, NET_SIZE, Task};
 use crate::gpu::ComposeParams;
 use crate::model::Network;
@@ -77,24 +78,53 @@ impl PhotoSplit {
         area_downsample(self.condition().as_ref(), NET_SIZE, NET_SIZE)
     }
 
-    /// The detail map's coarse reference: the photo's own generated field as
-    /// the network would see it, upsampled back the way variants are (see
-    /// [`compose::detail`]).
-    pub fn coarse_generated(&self) -> Field {
-        let (w, h) = self.size();
-        bilinear_upsample(&area_downsample(self.generated(), NET_SIZE, NET_SIZE), w, h)
+    /// Prepares the upsampling of 32×32 fields to this photo's size
+    /// ([`Upsampling`]), once per photo.
+    pub fn upsampling(&self) -> Upsampling {
+        let guide = self.condition().into_owned();
+        let upsampler = GuidedUpsampler::new(&guide, NET_SIZE, NET_SIZE);
+        let coarse = upsampler.upsample(&area_downsample(self.generated(), NET_SIZE, NET_SIZE), &guide);
+        Upsampling { upsampler, guide, coarse }
     }
 
     /// Composes one variant at full resolution on the CPU (sRGB-encoded):
-    /// `field` (32×32) is upsampled, given the photo's detail and recombined.
-    /// `coarse` is [`Self::coarse_generated`], computed once per photo.
-    pub fn compose(&self, field: &Field, coarse: &Field, params: ComposeParams) -> Rgb32FImage {
-        let (w, h) = self.size();
-        let generated = bilinear_upsample(field, w, h);
+    /// `field` (32×32) is upsampled edge-aware, given the photo's own
+    /// detail and recombined.
+    pub fn compose(&self, field: &Field, upsampling: &Upsampling, params: ComposeParams) -> Rgb32FImage {
+        let generated = upsampling.upsample(field);
         match self {
-            PhotoSplit::Resaturate(fields) => compose::resaturate(fields, &generated, coarse, params),
-            PhotoSplit::Relight(parts) => compose::relight(parts, &generated, coarse, params),
+            PhotoSplit::Resaturate(fields) => compose::resaturate(fields, &generated, &upsampling.coarse, params),
+            PhotoSplit::Relight(parts) => compose::relight(parts, &generated, &upsampling.coarse, params),
         }
+    }
+}
+
+/// How a photo's 32×32 fields go back to full resolution: the guided
+/// upsampler of its condition field ([`GuidedUpsampler`]: edges follow the
+/// photo's, and downsampling gives the field back), and the detail map's
+/// coarse reference — the photo's own generated field as the network sees
+/// it, upsampled the same way, so the photo's own field composes to the
+/// photo (see [`compose::detail`]).
+#[derive(Clone, Debug)]
+pub struct Upsampling {
+    upsampler: GuidedUpsampler,
+    guide: Field,
+    coarse: Field,
+}
+
+impl Upsampling {
+    /// A 32×32 field at the photo's full resolution.
+    pub fn upsample(&self, field: &Field) -> Field {
+        self.upsampler.upsample(field, &self.guide)
+    }
+
+    pub fn upsampler(&self) -> &GuidedUpsampler {
+        &self.upsampler
+    }
+
+    /// The detail map's reference (full resolution).
+    pub fn coarse(&self) -> &Field {
+        &self.coarse
     }
 }
 
@@ -125,16 +155,15 @@ pub fn draw_distinct(model: &Network, x_c: &Field, request: SampleRequest) -> Re
 pub struct VariantSet {
     pub split: PhotoSplit,
     pub samples: Samples,
-    /// [`PhotoSplit::coarse_generated`], once per photo.
-    coarse: Field,
+    upsampling: Upsampling,
 }
 
 impl VariantSet {
     /// Draws `request.n` distinct variants ([`draw_distinct`]) of `split`.
     pub fn draw(model: &Network, split: PhotoSplit, request: SampleRequest) -> Result<Self, SampleError> {
         let samples = draw_distinct(model, &split.network_condition(), request)?;
-        let coarse = split.coarse_generated();
-        Ok(VariantSet { split, samples, coarse })
+        let upsampling = split.upsampling();
+        Ok(VariantSet { split, samples, upsampling })
     }
 
     pub fn len(&self) -> usize {
@@ -148,7 +177,7 @@ impl VariantSet {
     /// Variant `i` at full resolution (sRGB-encoded), or `None` past the end.
     pub fn compose(&self, i: usize, params: ComposeParams) -> Option<Rgb32FImage> {
         let field = self.samples.fields.get(i)?;
-        Some(self.split.compose(field, &self.coarse, params))
+        Some(self.split.compose(field, &self.upsampling, params))
     }
 }
 

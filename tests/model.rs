@@ -358,3 +358,36 @@ fn f16_model_files_load_as_f32_with_half_precision_error() {
     let err = values(x).iter().zip(values(y)).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max);
     assert!(err > 0.0 && err < 1e-2, "f16 weights change the output by {err}");
 }
+
+#[test]
+fn the_bundled_models_load_and_give_distinct_variants_for_both_tasks() {
+    use polyshade::fields::{Field, NET_SIZE, Task};
+    use polyshade::model::bundled;
+    use polyshade::sampling::{Component, SampleRequest};
+    use polyshade::variants::draw_distinct;
+    let device = Device::flex();
+    // A condition field with some structure: a soft diagonal ramp and a spot.
+    let x_c = Field::from_fn(NET_SIZE, NET_SIZE, |x, y| {
+        let (u, v) = (x as f32 / 31.0, y as f32 / 31.0);
+        (0.3 + 0.4 * (u + v) / 2.0 + 0.3 * (-((u - 0.6).powi(2) + (v - 0.4).powi(2)) * 20.0).exp()).min(1.0)
+    });
+    for task in [Task::Resaturate, Task::Relight] {
+        let (network, header) = bundled::load(task, &device).unwrap();
+        assert_eq!(header.task, task);
+        assert_eq!(header.method_name(), "cdvae_k12", "the default is the paper's K = 12 with guidance");
+        assert!(header.epochs_done >= 10, "a trained model, not an initialisation");
+        let request = SampleRequest { n: 12, seed: 3, component: Component::All };
+        let variants = draw_distinct(&network, &x_c, request).unwrap();
+        assert_eq!(variants.fields.len(), 12);
+        assert!((variants.pi.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+        // Components come in order, and no two variants are near-copies.
+        assert!(variants.components.windows(2).all(|w| w[0] <= w[1]), "{:?}", variants.components);
+        let mut closest = f64::INFINITY;
+        for (i, a) in variants.fields.iter().enumerate() {
+            for b in &variants.fields[i + 1..] {
+                closest = closest.min(polyshade::eval::mse(a, b));
+            }
+        }
+        assert!(closest > 1e-3, "{task:?}: two variants differ by an MSE of only {closest}");
+    }
+}

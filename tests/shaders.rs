@@ -71,6 +71,33 @@ fn detail_compose_matches_cpu_reference() {
 }
 
 #[test]
+fn guided_upsample_matches_cpu_reference() {
+    let ctx = gpu();
+    let fields = hsv::split(&photo());
+    let (w, h) = (fields.v.width(), fields.v.height());
+    // A variant's field: the photo's S at 32×32, raised; guided by V.
+    let low = area_downsample(&fields.s, NET_SIZE, NET_SIZE);
+    let low = Field::new(NET_SIZE, NET_SIZE, low.data().iter().map(|s| (s * 1.5).min(1.0)).collect());
+    let upsampler = compose::GuidedUpsampler::new(&fields.v, NET_SIZE, NET_SIZE);
+    let c = upsampler.coefficients(&low);
+    let want = upsampler.apply(&c, &fields.v);
+    let (tg, ta, tb) =
+        (upload_field(&ctx, &fields.v, "guide"), upload_field(&ctx, &c.a, "a"), upload_field(&ctx, &c.b, "b"));
+    let out = FieldTexture::new(&ctx, w, h, "out");
+    let compositor = Compositor::new(&ctx.device);
+    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    compositor.encode_guided_upsample(&ctx, &mut encoder, &tg.view, &ta.view, &tb.view, &out.view, (w, h));
+    ctx.queue.submit([encoder.finish()]);
+    let got = out.read(&ctx).unwrap();
+    let err = got.data().iter().zip(want.data()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+    // Well inside one 8-bit level (1/255 ≈ 0.0039).
+    assert!(err < 1e-4, "guided_upsample differs from the CPU by {err}");
+    let back = area_downsample(&got, NET_SIZE, NET_SIZE);
+    let reprojection = back.data().iter().zip(low.data()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+    assert!(reprojection < 2e-3, "GPU result re-projects with error {reprojection}");
+}
+
+#[test]
 fn hsv_recombine_matches_cpu_reference() {
     let ctx = gpu();
     let rgb = photo();

@@ -21,8 +21,8 @@
 //! photo), so `b` is corrected by a few dozen iterations on 32×32 numbers,
 //! without another full-resolution pass per variant.
 
-use crate::fields::resample::{area_downsample, bilinear_upsample};
 use crate::fields::Field;
+use crate::fields::resample::{area_downsample, bilinear_upsample};
 
 /// Regularisation of the local fits (guide values in [0, 1]): a guide
 /// contrast below about √ε = 0.03 is treated as flat.

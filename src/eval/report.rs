@@ -146,18 +146,29 @@ impl Report {
             let colour =
                 |name: &str| if name.starts_with("cdvae") { RGBColor(200, 60, 30) } else { RGBColor(40, 80, 160) };
             chart
-                .draw_series(points.iter().map(|&(x, y, name)| {
-                    EmptyElement::at((x, y))
-                        + Circle::new((0, 0), 6, colour(name).filled())
-                        + Text::new(name.to_string(), (9, -18), ("sans-serif", 15).into_font().color(&BLACK))
-                }))
+                .draw_series(points.iter().map(|&(x, y, name)| Circle::new((x, y), 6, colour(name).filled())))
                 .map_err(|e| draw_err(&e))?;
-            root.draw(&Text::new(
-                "better: ↘ (low error, high variance)",
-                (SIZE.0 as i32 - 300, SIZE.1 as i32 - 22),
-                ("sans-serif", 13),
-            ))
-            .map_err(|e| draw_err(&e))?;
+            // Labels beside their points, each where it overlaps no label
+            // placed before it (methods often score close together).
+            let label_font = ("sans-serif", 15).into_font().color(&BLACK);
+            let mut placed: Vec<(i32, i32, i32, i32)> = Vec::new();
+            for &(x, y, name) in &points {
+                let (px, py) = chart.backend_coord(&(x, y));
+                let (w, h) = (name.chars().count() as i32 * 8, 16);
+                let candidates = [(9, -20), (9, 4), (-w - 9, -20), (-w - 9, 4), (9, -38), (9, 22)];
+                let overlaps =
+                    |r: (i32, i32, i32, i32)| placed.iter().any(|q| r.0 < q.2 && q.0 < r.2 && r.1 < q.3 && q.1 < r.3);
+                let (dx, dy) = candidates
+                    .iter()
+                    .copied()
+                    .find(|&(dx, dy)| !overlaps((px + dx, py + dy, px + dx + w, py + dy + h)))
+                    .unwrap_or(candidates[0]);
+                placed.push((px + dx, py + dy, px + dx + w, py + dy + h));
+                root.draw(&Text::new(name.to_string(), (px + dx, py + dy), label_font.clone()))
+                    .map_err(|e| draw_err(&e))?;
+            }
+            let hint = "better: lower right (low error, high variance)";
+            root.draw(&Text::new(hint, (SIZE.0 as i32 - 330, 58), ("sans-serif", 13))).map_err(|e| draw_err(&e))?;
             root.present().map_err(|e| draw_err(&e))?;
         }
         let image = image::RgbImage::from_raw(SIZE.0, SIZE.1, pixels).expect("the buffer has the plot's size");

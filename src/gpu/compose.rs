@@ -130,6 +130,7 @@ impl ComputePass {
 /// The composition pipelines for one device.
 pub struct Compositor {
     detail: ComputePass,
+    guided: ComputePass,
     hsv: ComputePass,
     relight: ComputePass,
 }
@@ -144,6 +145,12 @@ impl Compositor {
                 device,
                 "detail_compose",
                 shaders::DETAIL_COMPOSE,
+                &[Input, Input, Input, Output(r32), Uniform],
+            ),
+            guided: ComputePass::new(
+                device,
+                "guided_upsample",
+                shaders::GUIDED_UPSAMPLE,
                 &[Input, Input, Input, Output(r32), Uniform],
             ),
             hsv: ComputePass::new(
@@ -176,6 +183,23 @@ impl Compositor {
         size: (u32, u32),
     ) {
         self.detail.encode(ctx, encoder, &[field, source, reference, out], [strength, 0.0, 0.0, 0.0], size);
+    }
+
+    /// Edge-aware upsampling: `out = a↑·guide + b↑` at the guide's size,
+    /// from the 32×32 coefficients of
+    /// [`GuidedUpsampler::coefficients`](crate::compose::GuidedUpsampler::coefficients).
+    #[allow(clippy::too_many_arguments)]
+    pub fn encode_guided_upsample(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        guide: &wgpu::TextureView,
+        a: &wgpu::TextureView,
+        b: &wgpu::TextureView,
+        out: &wgpu::TextureView,
+        size: (u32, u32),
+    ) {
+        self.guided.encode(ctx, encoder, &[guide, a, b, out], [0.0; 4], size);
     }
 
     /// Resaturate: `out = rgb(H, S'', V)`, sRGB-encoded, where `S''` is

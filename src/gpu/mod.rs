@@ -17,13 +17,15 @@ pub use textures::{FieldTexture, RgbaTarget, upload_field, upload_linear_rgb};
 /// one with naga before any pipeline is built.
 pub mod shaders {
     pub const DETAIL_COMPOSE: &str = include_str!("../../shaders/detail_compose.wgsl");
+    pub const GUIDED_UPSAMPLE: &str = include_str!("../../shaders/guided_upsample.wgsl");
     pub const HSV_RECOMBINE: &str = include_str!("../../shaders/hsv_recombine.wgsl");
     pub const RELIGHT_COMPOSE: &str = include_str!("../../shaders/relight_compose.wgsl");
     pub const VIEW: &str = include_str!("../../shaders/view.wgsl");
 
     /// Every shader with its file name.
-    pub const ALL: [(&str, &str); 4] = [
+    pub const ALL: [(&str, &str); 5] = [
         ("detail_compose.wgsl", DETAIL_COMPOSE),
+        ("guided_upsample.wgsl", GUIDED_UPSAMPLE),
         ("hsv_recombine.wgsl", HSV_RECOMBINE),
         ("relight_compose.wgsl", RELIGHT_COMPOSE),
         ("view.wgsl", VIEW),

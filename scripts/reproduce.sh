@@ -12,7 +12,7 @@
 # data/models to retrain); a killed run resumes where it stopped.
 #
 # Wall time on the 2-core development machine (dev-profile binary, whose
-# dependencies are optimised; see README "Results"): about 55 minutes.
+# dependencies are optimised; see README "Results"): 25 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -171,7 +171,7 @@ fn saved_and_reloaded_model_gives_identical_output() {
 #[test]
 fn sampling_is_seeded_and_survives_a_save_and_reload() {
     use polyshade::fields::{Field, NET_SIZE, Task};
-    use polyshade::model::{ModelHeader, load_model, save_model};
+    use polyshade::model::{load_model, save_model};
     use polyshade::sampling::{Component, SampleRequest, sample};
     let device = Device::flex();
     let config = CdvaeConfig::new().with_mdn(MdnConfig::new().with_k(4));
@@ -184,14 +184,7 @@ fn sampling_is_seeded_and_survives_a_save_and_reload() {
     assert!((first.pi.iter().sum::<f32>() - 1.0).abs() < 1e-5);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.psm");
-    let header = ModelHeader {
-        task: Task::Resaturate,
-        network: NetworkConfig::Cdvae(config),
-        embedding_guidance: true,
-        epochs_done: 0,
-        steps_done: 0,
-        notes: String::new(),
-    };
+    let header = untrained_header(config);
     save_model(&path, &model, &header).unwrap();
     let (reloaded, _) = load_model(&path, Some(Task::Resaturate), &device).unwrap();
     let again = sample(&reloaded, &x_c, request).unwrap();
@@ -326,23 +319,15 @@ fn damaged_model_files_are_refused_with_one_line() {
 
 #[test]
 fn f16_model_files_load_as_f32_with_half_precision_error() {
-    use polyshade::fields::Task;
     use polyshade::model::file::save_model_as;
-    use polyshade::model::{ModelHeader, Precision, load_model, save_model};
+    use polyshade::model::{Precision, load_model, save_model};
     let device = Device::flex();
     // The default size: in a tiny model the file's fixed overhead would hide
     // the halving.
     let config = CdvaeConfig::new();
     let d_z = config.ladder.d_z2;
     let model = Network::Cdvae(config.init(&device));
-    let header = ModelHeader {
-        task: Task::Resaturate,
-        network: NetworkConfig::Cdvae(config),
-        embedding_guidance: true,
-        epochs_done: 0,
-        steps_done: 0,
-        notes: String::new(),
-    };
+    let header = untrained_header(config);
     let dir = tempfile::tempdir().unwrap();
     let (full, half) = (dir.path().join("f32.psm"), dir.path().join("f16.psm"));
     save_model(&full, &model, &header).unwrap();
@@ -389,5 +374,17 @@ fn the_bundled_models_load_and_give_distinct_variants_for_both_tasks() {
             }
         }
         assert!(closest > 1e-3, "{task:?}: two variants differ by an MSE of only {closest}");
+    }
+}
+
+/// The header `train` would write for an untrained resaturate CDVAE.
+fn untrained_header(config: CdvaeConfig) -> polyshade::model::ModelHeader {
+    polyshade::model::ModelHeader {
+        task: polyshade::fields::Task::Resaturate,
+        network: NetworkConfig::Cdvae(config),
+        embedding_guidance: true,
+        epochs_done: 0,
+        steps_done: 0,
+        notes: String::new(),
     }
 }

@@ -100,7 +100,7 @@ pub struct Cvae {
 
 impl CvaeConfig {
     pub fn init(&self, device: &Device) -> Cvae {
-        assert!(self.side % 8 == 0 && self.side >= 8, "the CVAE's side must be a multiple of 8");
+        assert!(self.side.is_multiple_of(8) && self.side >= 8, "the CVAE's side must be a multiple of 8");
         let w = self.width;
         let coarse = self.side / 8;
         let up =

@@ -58,6 +58,9 @@ impl NetworkConfig {
     }
 }
 
+// Both variants are parameter handles of a few kilobytes, and a process
+// holds one or two networks: boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Network {
     Cdvae(Cdvae),

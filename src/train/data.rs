@@ -204,7 +204,7 @@ fn crops_of(photo: &Path, task: Task, options: &CropOptions) -> Result<Dataset, 
                 let crop = |f: &Field| {
                     area_downsample(&Field::from_fn(side, side, |x, y| f.get(x0 + x, y0 + y)), NET_SIZE, NET_SIZE)
                 };
-                let (x_c, x_g) = (crop(&x_c_full), crop(&x_g_full));
+                let (x_c, x_g) = (crop(&x_c_full), crop(x_g_full));
                 out.push(&x_c, &x_g);
                 if options.flips {
                     out.push(&mirror(&x_c), &mirror(&x_g));

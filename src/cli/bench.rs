@@ -30,13 +30,21 @@ pub struct BenchArgs {
     pub json: bool,
     /// Instead: time the intrinsic decomposition of a synthetic photo of
     /// this many megapixels (4:3) on the CPU.
-    #[arg(long, value_name = "MEGAPIXELS")]
+    #[arg(long, value_name = "MEGAPIXELS", conflicts_with = "upsample")]
     pub decompose: Option<f64>,
+    /// Instead: time the edge-aware upsampling of a 32×32 field to a
+    /// synthetic photo of this many megapixels (4:3), on the CPU and on the
+    /// default wgpu adapter.
+    #[arg(long, value_name = "MEGAPIXELS")]
+    pub upsample: Option<f64>,
 }
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     if let Some(megapixels) = args.decompose {
         return bench_decompose(megapixels, args.json);
+    }
+    if let Some(megapixels) = args.upsample {
+        return bench_upsample(megapixels, args.json);
     }
     let device = args.device.device();
     let (batch_size, k) = (args.batch as usize, args.k as usize);
@@ -126,13 +134,75 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A synthetic scene of `megapixels` (4:3).
+fn synthetic_photo(megapixels: f64, option: &str) -> anyhow::Result<synthetic::Scene> {
+    anyhow::ensure!(megapixels > 0.0 && megapixels <= 100.0, "--{option} takes 0–100 megapixels");
+    let width = (megapixels * 1e6 * 4.0 / 3.0).sqrt().round().max(1.0) as u32;
+    let height = (width * 3 / 4).max(1);
+    Ok(synthetic::scene(0, &synthetic::SceneOptions { width, height, ..Default::default() }))
+}
+
+/// Medians of 5 runs of each stage of guided upsampling: preparing the
+/// photo's guide (once per photo), a variant's coefficients, and applying
+/// them at full resolution on the CPU and in `guided_upsample.wgsl`.
+fn bench_upsample(megapixels: f64, json: bool) -> anyhow::Result<()> {
+    use crate::compose::GuidedUpsampler;
+    use crate::gpu::{Compositor, FieldTexture, GpuContext, upload_field};
+    let scene = synthetic_photo(megapixels, "upsample")?;
+    let guide = crate::fields::hsv::split(&scene.image).v;
+    let (width, height) = (guide.width(), guide.height());
+    let field = Field::from_fn(NET_SIZE, NET_SIZE, |x, y| 0.5 + 0.3 * ((x * 3 + y) as f32 * 0.21).sin());
+    let time = |f: &mut dyn FnMut()| {
+        median(
+            (0..5)
+                .map(|_| {
+                    let start = Instant::now();
+                    f();
+                    start.elapsed().as_secs_f64() * 1e3
+                })
+                .collect(),
+        )
+    };
+    let mut upsampler = None;
+    let prepare_ms = time(&mut || upsampler = Some(GuidedUpsampler::new(&guide, NET_SIZE, NET_SIZE)));
+    let upsampler = upsampler.expect("prepared");
+    let mut coefficients = None;
+    let coefficients_ms = time(&mut || coefficients = Some(upsampler.coefficients(&field)));
+    let c = coefficients.expect("computed");
+    let cpu_ms = time(&mut || drop(upsampler.apply(&c, &guide)));
+    let gpu = GpuContext::headless()?;
+    let compositor = Compositor::new(&gpu.device);
+    let (tg, ta, tb) =
+        (upload_field(&gpu, &guide, "guide"), upload_field(&gpu, &c.a, "a"), upload_field(&gpu, &c.b, "b"));
+    let out = FieldTexture::new(&gpu, width, height, "upsampled");
+    let gpu_ms = time(&mut || {
+        let mut encoder = gpu.device.create_command_encoder(&Default::default());
+        compositor.encode_guided_upsample(&gpu, &mut encoder, &tg.view, &ta.view, &tb.view, &out.view, (width, height));
+        gpu.queue.submit([encoder.finish()]);
+        let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
+    });
+    if json {
+        println!(
+            "{{\"width\": {width}, \"height\": {height}, \"prepare_ms\": {prepare_ms:.1}, \"coefficients_ms\": {coefficients_ms:.2}, \"apply_cpu_ms\": {cpu_ms:.1}, \"apply_gpu_ms\": {gpu_ms:.1}, \"gpu\": {:?}}}",
+            gpu.describe()
+        );
+    } else {
+        println!("guided upsampling of a 32×32 field to {width}×{height} (medians of 5):");
+        println!("  per photo, preparing the guide (CPU): {prepare_ms:.0} ms");
+        println!("  per variant, coefficients at 32×32 (CPU): {coefficients_ms:.1} ms");
+        println!(
+            "  per variant, applying at full resolution: CPU {cpu_ms:.0} ms, GPU {gpu_ms:.1} ms on {}",
+            gpu.describe()
+        );
+    }
+    Ok(())
+}
+
 /// Median of 5 decompositions of a synthetic scene, with the stages of the
 /// median run.
 fn bench_decompose(megapixels: f64, json: bool) -> anyhow::Result<()> {
-    anyhow::ensure!(megapixels > 0.0 && megapixels <= 100.0, "--decompose takes 0–100 megapixels");
-    let width = (megapixels * 1e6 * 4.0 / 3.0).sqrt().round().max(1.0) as u32;
-    let height = (width * 3 / 4).max(1);
-    let scene = synthetic::scene(0, &synthetic::SceneOptions { width, height, ..Default::default() });
+    let scene = synthetic_photo(megapixels, "decompose")?;
+    let (width, height) = scene.image.dimensions();
     let options = IntrinsicOptions::default();
     let mut runs: Vec<(f64, StageTimes)> = (0..5)
         .map(|_| {

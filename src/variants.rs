@@ -81,10 +81,7 @@ impl PhotoSplit {
     /// Prepares the upsampling of 32×32 fields to this photo's size
     /// ([`Upsampling`]), once per photo.
     pub fn upsampling(&self) -> Upsampling {
-        let guide = self.condition().into_owned();
-        let upsampler = GuidedUpsampler::new(&guide, NET_SIZE, NET_SIZE);
-        let coarse = upsampler.upsample(&area_downsample(self.generated(), NET_SIZE, NET_SIZE), &guide);
-        Upsampling { upsampler, guide, coarse }
+        Upsampling::new(self.condition().as_ref(), self.generated())
     }
 
     /// Composes one variant at full resolution on the CPU (sRGB-encoded):
@@ -113,6 +110,15 @@ pub struct Upsampling {
 }
 
 impl Upsampling {
+    /// Prepares upsampling guided by `guide` (the condition field, full
+    /// resolution), with `generated` (the photo's own field) as the detail
+    /// map's source.
+    pub fn new(guide: &Field, generated: &Field) -> Self {
+        let upsampler = GuidedUpsampler::new(guide, NET_SIZE, NET_SIZE);
+        let coarse = upsampler.upsample(&area_downsample(generated, NET_SIZE, NET_SIZE), guide);
+        Upsampling { upsampler, guide: guide.clone(), coarse }
+    }
+
     /// A 32×32 field at the photo's full resolution.
     pub fn upsample(&self, field: &Field) -> Field {
         self.upsampler.upsample(field, &self.guide)

@@ -24,6 +24,8 @@ fn new_harness(photos: Vec<PathBuf>) -> Harness<'static, PolyshadeApp> {
 
 /// Steps the app until its background jobs are done and the UI is still.
 fn settle(harness: &mut Harness<'static, PolyshadeApp>) {
+    // First let the UI take in pending input (a click starts its job).
+    harness.run_steps(2);
     let deadline = Instant::now() + Duration::from_secs(60);
     while harness.state().is_busy() || harness.state().library().photos().iter().any(|p| !p.is_loaded()) {
         assert!(Instant::now() < deadline, "photos did not load within a minute");
@@ -85,4 +87,48 @@ fn a_corrupt_file_shows_a_readable_error_and_the_app_goes_on() {
     harness.get_by_label("Dismiss").click();
     harness.run_steps(4);
     assert!(harness.state().errors().is_empty());
+}
+
+#[test]
+fn the_gallery_shows_distinct_variants_that_apply_to_the_viewer() {
+    use polyshade::sampling::Component;
+    let mut harness = new_harness(vec![polyshade::sample_photo_path()]);
+    assert!(harness.state().errors().is_empty(), "{:?}", harness.state().errors());
+    let variants = |h: &Harness<'static, PolyshadeApp>| {
+        let gallery = h.state().gallery().expect("a gallery for the selected photo");
+        let variants = gallery.variants().unwrap_or_else(|| panic!("the gallery is not ready"));
+        (variants.fields.clone(), variants.components.clone(), variants.pi.clone(), variants.thumbnails.len())
+    };
+    let (fields, _, pi, thumbnails) = variants(&harness);
+    assert_eq!((fields.len(), thumbnails), (12, 12));
+    for i in 1..=12 {
+        harness.get_by_label(&format!("Variant {i}"));
+    }
+    harness.snapshot("gallery");
+
+    // Clicking a variant composes it in the viewer; "Original" goes back.
+    let original = viewer_pixels(&harness.render().unwrap());
+    harness.get_by_label("Variant 1").click();
+    settle(&mut harness);
+    assert_eq!(harness.state().gallery().unwrap().applied, Some(0));
+    let applied = viewer_pixels(&harness.render().unwrap());
+    let change = original
+        .iter()
+        .zip(&applied)
+        .map(|(a, b)| (0..3).map(|k| (f32::from(a[k]) - f32::from(b[k])).abs()).sum::<f32>())
+        .sum::<f32>()
+        / original.len() as f32;
+    assert!(change > 6.0, "applying a variant changed the viewer by only {change} levels");
+    harness.get_by_label("Original").click();
+    settle(&mut harness);
+    assert_eq!(viewer_pixels(&harness.render().unwrap()), original, "back to the photo itself");
+
+    // The MDN slider at one component: every variant comes from it, and
+    // the gallery changes.
+    let k = pi.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+    harness.state_mut().handle(Command::SetComponent(Component::Only(k)));
+    settle(&mut harness);
+    let (only, components, _, _) = variants(&harness);
+    assert!(components.iter().all(|&c| c == k), "{components:?}");
+    assert_ne!(only, fields);
 }

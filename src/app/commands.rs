@@ -20,4 +20,12 @@ pub enum Command {
     FitView,
     /// Dismiss the error message with this index.
     DismissError(usize),
+    /// Draw the gallery again with this seed.
+    SetSeed(u64),
+    /// Draw the gallery from one mixture component, or from all.
+    SetComponent(crate::sampling::Component),
+    /// Compose the gallery's variant with this index in the viewer.
+    ApplyVariant(usize),
+    /// Compose the photo itself in the viewer.
+    ShowOriginal,
 }

@@ -9,18 +9,62 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use image::DynamicImage;
 
 use crate::fields::hsv::{self, HsvFields};
-use crate::gpu::{GpuContext, ResaturateScene};
+use crate::fields::resample::area_downsample;
+use crate::fields::{Field, NET_SIZE, Task};
+use crate::gpu::{ComposeParams, GpuContext, ResaturateScene};
 use crate::io::{PhotoInfo, load_photo};
+use crate::model::Network;
+use crate::sampling::SampleRequest;
+use crate::variants::{PhotoSplit, Upsampling, draw_distinct};
 
 /// Longest side of a library thumbnail, in pixels.
 pub const THUMBNAIL_SIDE: u32 = 160;
+/// Longest side of a gallery thumbnail, in pixels.
+pub const VARIANT_SIDE: u32 = 240;
 
 /// A job's report to the UI thread.
 pub enum JobResult {
     Loaded(Box<LoadedPhoto>),
-    LoadFailed { path: PathBuf, message: String },
-    Uploaded { id: u64, scene: Box<ResaturateScene> },
+    LoadFailed {
+        path: PathBuf,
+        message: String,
+    },
+    Uploaded {
+        id: u64,
+        scene: Box<ResaturateScene>,
+    },
     Picked(Vec<PathBuf>),
+    ModelLoaded {
+        task: Task,
+        result: Result<Box<Network>, String>,
+    },
+    Sampled(Box<SampledVariants>),
+    SampleFailed {
+        id: u64,
+        request: SampleRequest,
+        message: String,
+    },
+    /// A variant upsampled to the photo's preview size, ready to apply.
+    Upsampled {
+        id: u64,
+        request: SampleRequest,
+        index: usize,
+        generated: Field,
+        coarse: Arc<Field>,
+    },
+}
+
+/// The gallery of one photo: distinct variants and their thumbnails.
+pub struct SampledVariants {
+    pub id: u64,
+    pub request: SampleRequest,
+    /// The 32×32 fields, in gallery order.
+    pub fields: Vec<Field>,
+    pub components: Vec<usize>,
+    pub pi: Vec<f32>,
+    pub thumbnails: Vec<egui::ColorImage>,
+    /// How the fields go to the photo's preview size.
+    pub upsampling: Arc<Upsampling>,
 }
 
 /// A decoded photo, split into fields, with its thumbnail.
@@ -31,6 +75,9 @@ pub struct LoadedPhoto {
     pub full_size: (u32, u32),
     pub fields: Arc<HsvFields>,
     pub thumbnail: egui::ColorImage,
+    /// The photo at gallery-thumbnail size, split for resaturation: what
+    /// variant thumbnails are composed from.
+    pub small: Arc<PhotoSplit>,
     /// The scene on the GPU, if a GPU was given.
     pub scene: Option<ResaturateScene>,
 }
@@ -99,6 +146,62 @@ impl Jobs {
         });
     }
 
+    /// Loads the bundled model of `task`.
+    pub fn load_model(&self, task: Task) {
+        self.spawn(format!("load the {} model", task.name()), move || {
+            let result = crate::model::bundled::load(task, &burn::tensor::Device::flex())
+                .map(|(network, _)| Box::new(network))
+                .map_err(|e| e.to_string());
+            Some(JobResult::ModelLoaded { task, result })
+        });
+    }
+
+    /// Draws the gallery of photo `id`: `request.n` distinct variants of its
+    /// fields (the same pipeline as `polyshade sample`), composed small.
+    pub fn sample(
+        &self,
+        id: u64,
+        fields: Arc<HsvFields>,
+        small: Arc<PhotoSplit>,
+        network: Network,
+        request: SampleRequest,
+    ) {
+        self.spawn(format!("sample photo {id}"), move || {
+            let x_c = area_downsample(&fields.v, NET_SIZE, NET_SIZE);
+            Some(match draw_distinct(&network, &x_c, request) {
+                Ok(samples) => {
+                    let full = Arc::new(Upsampling::new(&fields.v, &fields.s));
+                    let upsampling = small.upsampling();
+                    let thumbnails = samples
+                        .fields
+                        .iter()
+                        .map(|field| to_color_image(small.compose(field, &upsampling, ComposeParams::default())))
+                        .collect();
+                    JobResult::Sampled(Box::new(SampledVariants {
+                        id,
+                        request,
+                        fields: samples.fields,
+                        components: samples.components,
+                        pi: samples.pi,
+                        thumbnails,
+                        upsampling: full,
+                    }))
+                }
+                Err(e) => JobResult::SampleFailed { id, request, message: e.to_string() },
+            })
+        });
+    }
+
+    /// Upsamples variant `index` (`field`, 32×32) to the size of `fields`,
+    /// edge-aware, with the detail map's reference.
+    pub fn upsample(&self, id: u64, request: SampleRequest, index: usize, field: Field, upsampling: Arc<Upsampling>) {
+        self.spawn(format!("upsample variant {index} of photo {id}"), move || {
+            let generated = upsampling.upsample(&field);
+            let coarse = Arc::new(upsampling.coarse().clone());
+            Some(JobResult::Upsampled { id, request, index, generated, coarse })
+        });
+    }
+
     /// Shows the system file dialog on its own thread.
     pub fn pick_photos(&self) {
         self.spawn("file dialog".to_owned(), || {
@@ -123,6 +226,11 @@ fn load_and_split(id: u64, path: &std::path::Path, gpu: Option<&GpuContext>) -> 
         }
     }
     let fields = hsv::split(&photo.rgb);
+    let (w, h) = photo.rgb.dimensions();
+    let scale = (f64::from(VARIANT_SIDE) / f64::from(w.max(h))).min(1.0);
+    let side = |v: u32| ((f64::from(v) * scale).round() as u32).max(1);
+    let small_rgb = image::imageops::resize(&photo.rgb, side(w), side(h), image::imageops::FilterType::Triangle);
+    let small = Arc::new(PhotoSplit::new(Task::Resaturate, &small_rgb));
     // Thumbnail from 8-bit pixels: `thumbnail` averages integer samples exactly.
     let image = DynamicImage::ImageRgb8(DynamicImage::ImageRgb32F(photo.rgb).to_rgb8())
         .thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE)
@@ -130,5 +238,11 @@ fn load_and_split(id: u64, path: &std::path::Path, gpu: Option<&GpuContext>) -> 
     let thumbnail =
         egui::ColorImage::from_rgba_unmultiplied([image.width() as usize, image.height() as usize], image.as_raw());
     let scene = gpu.map(|gpu| ResaturateScene::new(gpu, &fields));
-    Ok(LoadedPhoto { id, info: photo.info, full_size, fields: Arc::new(fields), thumbnail, scene })
+    Ok(LoadedPhoto { id, info: photo.info, full_size, fields: Arc::new(fields), thumbnail, small, scene })
+}
+
+/// sRGB-encoded float RGB → an egui image.
+fn to_color_image(rgb: image::Rgb32FImage) -> egui::ColorImage {
+    let rgba = DynamicImage::ImageRgb32F(rgb).to_rgba8();
+    egui::ColorImage::from_rgba_unmultiplied([rgba.width() as usize, rgba.height() as usize], rgba.as_raw())
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::jobs::LoadedPhoto;
 use crate::fields::hsv::HsvFields;
 use crate::io::PhotoInfo;
+use crate::variants::PhotoSplit;
 
 /// One opened photo: pending while it decodes, then with fields and thumbnail.
 pub struct PhotoEntry {
@@ -18,6 +19,8 @@ pub struct PhotoEntry {
     /// texture limit is smaller).
     pub preview_size: (u32, u32),
     pub fields: Option<Arc<HsvFields>>,
+    /// The photo at gallery-thumbnail size, split for its task.
+    pub small: Option<Arc<PhotoSplit>>,
     pub thumbnail: Option<egui::TextureHandle>,
 }
 
@@ -59,6 +62,7 @@ impl Library {
             full_size: (0, 0),
             preview_size: (0, 0),
             fields: None,
+            small: None,
             thumbnail: None,
         });
     }
@@ -71,6 +75,7 @@ impl Library {
         entry.full_size = loaded.full_size;
         entry.preview_size = (loaded.fields.h.width(), loaded.fields.h.height());
         entry.fields = Some(loaded.fields.clone());
+        entry.small = Some(loaded.small.clone());
         entry.thumbnail = Some(thumbnail);
         if self.selected.is_none() {
             self.selected = Some(id);

@@ -5,6 +5,7 @@
 //! the commands are then handled in one place ([`PolyshadeApp::handle`]).
 
 mod commands;
+mod gallery;
 mod jobs;
 mod library;
 mod panels;
@@ -12,11 +13,23 @@ mod panels;
 use std::path::PathBuf;
 
 pub use commands::Command;
+use gallery::GalleryVariants;
+pub use gallery::{GALLERY_SIZE, Gallery, GalleryStatus};
 use jobs::{JobResult, Jobs};
 pub use library::{Library, PhotoEntry};
 
+use crate::fields::Task;
 use crate::gpu::view::ViewerResources;
 use crate::gpu::{ComposeParams, GpuContext};
+use crate::model::Network;
+use crate::sampling::{Component, SampleRequest};
+
+/// The model behind the gallery.
+enum ModelState {
+    Loading,
+    Ready(Box<Network>),
+    Failed(String),
+}
 
 /// How the app starts.
 #[derive(Clone, Debug, Default)]
@@ -50,6 +63,10 @@ pub struct PolyshadeApp {
     gpu: Option<GpuContext>,
     next_id: u64,
     commands: Vec<Command>,
+    model: ModelState,
+    /// What the next gallery draws: seed and component.
+    request: SampleRequest,
+    gallery: Option<Gallery>,
 }
 
 impl PolyshadeApp {
@@ -73,7 +90,11 @@ impl PolyshadeApp {
             gpu,
             next_id: 1,
             commands: Vec::new(),
+            model: ModelState::Loading,
+            request: SampleRequest { n: GALLERY_SIZE, seed: 0, component: Component::All },
+            gallery: None,
         };
+        app.jobs.load_model(Task::Resaturate);
         if !options.photos.is_empty() {
             app.handle(Command::Open(options.photos));
         }
@@ -97,6 +118,11 @@ impl PolyshadeApp {
 
     pub fn params(&self) -> ComposeParams {
         self.params
+    }
+
+    /// The gallery of the selected photo, once one is selected.
+    pub fn gallery(&self) -> Option<&Gallery> {
+        self.gallery.as_ref()
     }
 
     /// Whether the selected photo is on the GPU and will be drawn.
@@ -128,7 +154,18 @@ impl PolyshadeApp {
                 self.library.select(id);
                 self.view = ViewTransform::default();
                 self.ensure_on_gpu();
+                self.sample_gallery();
             }
+            Command::SetSeed(seed) => {
+                self.request.seed = seed;
+                self.sample_gallery();
+            }
+            Command::SetComponent(component) => {
+                self.request.component = component;
+                self.sample_gallery();
+            }
+            Command::ApplyVariant(index) => self.apply_variant(index),
+            Command::ShowOriginal => self.show_original(),
             Command::SetGain(gain) => self.params.gain = gain,
             Command::SetDetail(strength) => self.params.detail_strength = strength,
             Command::FitView => self.view = ViewTransform::default(),
@@ -152,6 +189,50 @@ impl PolyshadeApp {
         }
     }
 
+    /// Draws the gallery of the selected photo for the current request,
+    /// unless it is already drawn (or being drawn).
+    fn sample_gallery(&mut self) {
+        let Some(photo) = self.library.selected() else { return };
+        let (Some(fields), Some(small)) = (photo.fields.clone(), photo.small.clone()) else { return };
+        let id = photo.id;
+        if self.gallery.as_ref().is_some_and(|g| {
+            g.photo_id == id && g.request == self.request && !matches!(g.status, GalleryStatus::WaitingForModel)
+        }) {
+            return;
+        }
+        let status = match &self.model {
+            ModelState::Loading => GalleryStatus::WaitingForModel,
+            ModelState::Failed(message) => GalleryStatus::Failed(message.clone()),
+            ModelState::Ready(network) => {
+                self.jobs.sample(id, fields, small, (**network).clone(), self.request);
+                GalleryStatus::Sampling
+            }
+        };
+        // The viewer shows the photo itself until a variant is applied.
+        self.show_original();
+        self.gallery = Some(Gallery::new(id, self.request, status));
+    }
+
+    fn apply_variant(&mut self, index: usize) {
+        let Some(gallery) = self.gallery.as_mut() else { return };
+        let Some(variants) = gallery.variants() else { return };
+        let Some(field) = variants.fields.get(index).cloned() else { return };
+        let upsampling = variants.upsampling.clone();
+        gallery.applying = Some(index);
+        self.jobs.upsample(gallery.photo_id, gallery.request, index, field, upsampling);
+    }
+
+    fn show_original(&mut self) {
+        if let Some(gallery) = self.gallery.as_mut() {
+            gallery.applied = None;
+            gallery.applying = None;
+        }
+        let Some(photo) = self.library.selected() else { return };
+        let Some(fields) = photo.fields.clone() else { return };
+        let id = photo.id;
+        self.viewer_resources(|r| r.set_generated(id, &fields.s, &fields.s));
+    }
+
     fn take_job_results(&mut self, ctx: &egui::Context) {
         for result in self.jobs.drain() {
             match result {
@@ -166,6 +247,9 @@ impl PolyshadeApp {
                     {
                         self.viewer_resources(|r| r.set_scene(id, scene));
                     }
+                    if became_selected {
+                        self.sample_gallery();
+                    }
                 }
                 JobResult::LoadFailed { path, message } => {
                     tracing::warn!("{message}");
@@ -178,6 +262,57 @@ impl PolyshadeApp {
                     }
                 }
                 JobResult::Picked(paths) => self.handle(Command::Open(paths)),
+                JobResult::ModelLoaded { task, result } => {
+                    self.model = match result {
+                        Ok(network) => ModelState::Ready(network),
+                        Err(message) => {
+                            let message = format!("cannot load the {} model: {message}", task.name());
+                            self.errors.push(message.clone());
+                            ModelState::Failed(message)
+                        }
+                    };
+                    self.gallery = None;
+                    self.sample_gallery();
+                }
+                JobResult::Sampled(sampled) => {
+                    let Some(gallery) = self.gallery.as_mut() else { continue };
+                    if gallery.photo_id != sampled.id || gallery.request != sampled.request {
+                        continue; // A gallery the user has moved on from.
+                    }
+                    let sampled = *sampled;
+                    let thumbnails = sampled
+                        .thumbnails
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, image)| ctx.load_texture(format!("variant {i}"), image, Default::default()))
+                        .collect();
+                    gallery.status = GalleryStatus::Ready(GalleryVariants {
+                        fields: sampled.fields,
+                        components: sampled.components,
+                        pi: sampled.pi,
+                        thumbnails,
+                        upsampling: sampled.upsampling,
+                    });
+                }
+                JobResult::SampleFailed { id, request, message } => {
+                    if let Some(gallery) = self.gallery.as_mut()
+                        && gallery.photo_id == id
+                        && gallery.request == request
+                    {
+                        gallery.status = GalleryStatus::Failed(message);
+                    }
+                }
+                JobResult::Upsampled { id, request, index, generated, coarse } => {
+                    let current = self
+                        .gallery
+                        .as_ref()
+                        .is_some_and(|g| g.photo_id == id && g.request == request && g.applying == Some(index));
+                    if current && self.viewer_resources(|r| r.set_generated(id, &generated, &coarse)) == Some(true) {
+                        let gallery = self.gallery.as_mut().expect("checked above");
+                        gallery.applied = Some(index);
+                        gallery.applying = None;
+                    }
+                }
             }
         }
     }
@@ -202,6 +337,11 @@ impl eframe::App for PolyshadeApp {
         let mut commands = std::mem::take(&mut self.commands);
         panels::menu_bar(ui, &mut commands);
         panels::status_bar(ui, &self.errors, self.gpu.as_ref(), self.jobs.running(), &mut commands);
+        let model_error = match &self.model {
+            ModelState::Failed(message) => Some(message.as_str()),
+            _ => None,
+        };
+        panels::gallery(ui, self.gallery.as_ref(), model_error, &mut commands);
         panels::library(ui, &self.library, &mut commands);
         panels::adjust(ui, self.library.selected(), self.params, &mut commands);
         let scene_id = self.is_showing_photo().then(|| self.library.selected().map(|p| p.id)).flatten();

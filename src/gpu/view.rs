@@ -6,6 +6,7 @@
 use egui_wgpu::{CallbackResources, CallbackTrait, RenderState, ScreenDescriptor};
 
 use super::{Compose, ComposeParams, Compositor, GpuContext, ResaturateScene, shaders};
+use crate::fields::Field;
 
 /// Everything the viewer keeps on the GPU between frames.
 pub struct ViewerResources {
@@ -138,6 +139,16 @@ impl ViewerResources {
             ],
         });
         self.scene = Some(SceneSlot { id, scene, bind_group, composed: None });
+    }
+
+    /// Replaces the generated field of scene `id` (full resolution) and the
+    /// detail map's reference, e.g. to apply a variant; the next frame
+    /// composes again. Returns false if the GPU holds another photo.
+    pub fn set_generated(&mut self, id: u64, generated: &Field, reference: &Field) -> bool {
+        let Some(slot) = self.scene.as_mut().filter(|s| s.id == id) else { return false };
+        slot.scene.set_generated(&self.ctx, generated, reference);
+        slot.composed = None;
+        true
     }
 
     /// The id of the photo on the GPU, if any.

@@ -3,10 +3,12 @@
 
 mod adjust;
 mod bars;
+mod gallery;
 mod library;
 mod viewer;
 
 pub use adjust::adjust;
 pub use bars::{drop_hint, menu_bar, status_bar};
+pub use gallery::gallery;
 pub use library::library;
 pub use viewer::viewer;

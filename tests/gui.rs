@@ -119,6 +119,10 @@ fn the_gallery_shows_distinct_variants_that_apply_to_the_viewer() {
         .sum::<f32>()
         / original.len() as f32;
     assert!(change > 6.0, "applying a variant changed the viewer by only {change} levels");
+    harness.get_by_label("Variant 3").click();
+    settle(&mut harness);
+    assert_eq!(harness.state().gallery().unwrap().applied, Some(2));
+    harness.snapshot("variant_applied");
     harness.get_by_label("Original").click();
     settle(&mut harness);
     assert_eq!(viewer_pixels(&harness.render().unwrap()), original, "back to the photo itself");

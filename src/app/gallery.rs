@@ -19,6 +19,8 @@ pub struct Gallery {
     pub applied: Option<usize>,
     /// A variant being upsampled to be applied.
     pub applying: Option<usize>,
+    /// When the request was made (for the log's timing).
+    pub requested: std::time::Instant,
 }
 
 pub enum GalleryStatus {
@@ -41,7 +43,7 @@ pub struct GalleryVariants {
 
 impl Gallery {
     pub fn new(photo_id: u64, request: SampleRequest, status: GalleryStatus) -> Self {
-        Gallery { photo_id, request, status, applied: None, applying: None }
+        Gallery { photo_id, request, status, applied: None, applying: None, requested: std::time::Instant::now() }
     }
 
     pub fn variants(&self) -> Option<&GalleryVariants> {

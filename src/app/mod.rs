@@ -279,6 +279,12 @@ impl PolyshadeApp {
                     if gallery.photo_id != sampled.id || gallery.request != sampled.request {
                         continue; // A gallery the user has moved on from.
                     }
+                    tracing::info!(
+                        "gallery of photo {}: {} variants in {} ms",
+                        sampled.id,
+                        sampled.fields.len(),
+                        gallery.requested.elapsed().as_millis()
+                    );
                     let sampled = *sampled;
                     let thumbnails = sampled
                         .thumbnails

@@ -136,3 +136,51 @@ fn the_gallery_shows_distinct_variants_that_apply_to_the_viewer() {
     assert!(components.iter().all(|&c| c == k), "{components:?}");
     assert_ne!(only, fields);
 }
+
+#[test]
+fn exports_the_applied_variant_at_full_size_with_the_photos_metadata() {
+    use image::ImageDecoder;
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exif_icc.jpg");
+    let mut harness = new_harness(vec![fixture.clone()]);
+    assert!(harness.state().gallery().and_then(|g| g.variants()).is_some(), "{:?}", harness.state().errors());
+    harness.get_by_label("Variant 2").click();
+    settle(&mut harness);
+    assert_eq!(harness.state().gallery().unwrap().applied, Some(1));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("edit.jpg");
+    harness.state_mut().handle(Command::ExportTo(out.clone()));
+    settle(&mut harness);
+    assert!(harness.state().errors().is_empty(), "{:?}", harness.state().errors());
+    assert!(harness.state().notice().is_some_and(|n| n.starts_with("Exported")), "{:?}", harness.state().notice());
+    let metadata = |path: &std::path::Path| {
+        let mut decoder =
+            image::ImageReader::open(path).unwrap().with_guessed_format().unwrap().into_decoder().unwrap();
+        (decoder.icc_profile().unwrap(), decoder.exif_metadata().unwrap(), decoder.orientation().unwrap())
+    };
+    let (icc, exif, orientation) = metadata(&out);
+    let (fixture_icc, _, _) = metadata(&fixture);
+    assert!(icc.is_some() && icc == fixture_icc, "ICC profile carried over");
+    assert!(exif.unwrap().windows(20).any(|w| w == b"Polyshade developers"), "EXIF carried over");
+    assert_eq!(orientation, image::metadata::Orientation::NoTransforms, "pixels are upright");
+    let exported = image::open(&out).unwrap().to_rgb8();
+    // The photo as the app shows it: EXIF orientation applied.
+    let original = image::DynamicImage::ImageRgb32F(polyshade::io::load_photo(&fixture).unwrap().rgb).to_rgb8();
+    assert_eq!(exported.dimensions(), (120, 160), "full size, upright");
+    assert_eq!(original.dimensions(), (120, 160));
+    let diff = exported
+        .pixels()
+        .zip(original.pixels())
+        .map(|(a, b)| (0..3).map(|k| a[k].abs_diff(b[k]) as f32).sum::<f32>())
+        .sum::<f32>()
+        / (exported.width() * exported.height()) as f32;
+    assert!(diff > 6.0, "the export is the variant, not the photo (mean difference {diff})");
+
+    // Never over the original photo.
+    harness.state_mut().handle(Command::ExportTo(fixture.clone()));
+    settle(&mut harness);
+    assert!(
+        harness.state().errors().iter().any(|e| e.contains("is the original photo")),
+        "{:?}",
+        harness.state().errors()
+    );
+}

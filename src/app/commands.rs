@@ -28,4 +28,9 @@ pub enum Command {
     ApplyVariant(usize),
     /// Compose the photo itself in the viewer.
     ShowOriginal,
+    /// Ask where to export the selected photo as shown.
+    ExportDialog,
+    /// Export the selected photo as shown (the applied variant, or the photo
+    /// itself) at full resolution to this file.
+    ExportTo(PathBuf),
 }

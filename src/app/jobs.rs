@@ -44,6 +44,14 @@ pub enum JobResult {
         request: SampleRequest,
         message: String,
     },
+    /// Where the user chose to export to.
+    ExportPicked(PathBuf),
+    Exported {
+        path: PathBuf,
+        report: crate::io::ExportReport,
+        size: (u32, u32),
+    },
+    ExportFailed(String),
     /// A variant upsampled to the photo's preview size, ready to apply.
     Upsampled {
         id: u64,
@@ -98,12 +106,14 @@ impl Jobs {
 
     /// Results that have arrived, without waiting.
     pub fn drain(&self) -> Vec<JobResult> {
-        self.rx.try_iter().collect()
+        let results: Vec<JobResult> = self.rx.try_iter().collect();
+        self.running.fetch_sub(results.len(), std::sync::atomic::Ordering::AcqRel);
+        results
     }
 
-    /// Number of jobs still running.
+    /// Number of jobs still running or whose result the UI has not taken in.
     pub fn running(&self) -> usize {
-        self.running.load(std::sync::atomic::Ordering::Relaxed)
+        self.running.load(std::sync::atomic::Ordering::Acquire)
     }
 
     fn spawn(&self, name: String, job: impl FnOnce() -> Option<JobResult> + Send + 'static) {
@@ -112,12 +122,21 @@ impl Jobs {
         let running = self.running.clone();
         running.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let spawned = std::thread::Builder::new().name(name.clone()).spawn(move || {
-            let result = job();
-            running.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-            if let Some(result) = result {
-                // A full channel means the UI is far behind; block rather than drop.
-                if let Err(TrySendError::Full(result)) = tx.try_send(result) {
-                    let _ = tx.send(result);
+            // A job counts as running until the UI has taken in its result
+            // (see `drain`), so "nothing running" means nothing is pending.
+            match job() {
+                Some(result) => {
+                    // A full channel means the UI is far behind; block rather than drop.
+                    let sent = match tx.try_send(result) {
+                        Err(TrySendError::Full(result)) => tx.send(result).is_ok(),
+                        other => other.is_ok(),
+                    };
+                    if !sent {
+                        running.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+                    }
+                }
+                None => {
+                    running.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
                 }
             }
             ctx.request_repaint();
@@ -202,6 +221,37 @@ impl Jobs {
         });
     }
 
+    /// Asks where to export `photo` (a save dialog on its own thread).
+    pub fn pick_export_path(&self, photo: &std::path::Path) {
+        let folder = photo.parent().map(std::path::Path::to_path_buf);
+        let stem = photo.file_stem().map_or_else(|| "photo".into(), |s| s.to_string_lossy().into_owned());
+        self.spawn("export dialog".to_owned(), move || {
+            let mut dialog = rfd::FileDialog::new()
+                .set_title("Export")
+                .set_file_name(format!("{stem}_polyshade.jpg"))
+                .add_filter("JPEG", &["jpg", "jpeg"])
+                .add_filter("PNG", &["png"])
+                .add_filter("TIFF", &["tif", "tiff"]);
+            if let Some(folder) = folder {
+                dialog = dialog.set_directory(folder);
+            }
+            Some(JobResult::ExportPicked(dialog.save_file()?))
+        });
+    }
+
+    /// Exports `field` (32×32; `None`: the photo's own) composed at the
+    /// photo's full resolution, re-read from `photo`, to `out`. The save
+    /// dialog has confirmed replacing an existing `out`; the original photo
+    /// is never replaced.
+    pub fn export(&self, photo: PathBuf, out: PathBuf, field: Option<Field>, params: ComposeParams) {
+        self.spawn(format!("export {}", out.display()), move || {
+            Some(match export_variant(&photo, &out, field.as_ref(), params) {
+                Ok((report, size)) => JobResult::Exported { path: out, report, size },
+                Err(message) => JobResult::ExportFailed(message),
+            })
+        });
+    }
+
     /// Shows the system file dialog on its own thread.
     pub fn pick_photos(&self) {
         self.spawn("file dialog".to_owned(), || {
@@ -245,4 +295,25 @@ fn load_and_split(id: u64, path: &std::path::Path, gpu: Option<&GpuContext>) -> 
 fn to_color_image(rgb: image::Rgb32FImage) -> egui::ColorImage {
     let rgba = DynamicImage::ImageRgb32F(rgb).to_rgba8();
     egui::ColorImage::from_rgba_unmultiplied([rgba.width() as usize, rgba.height() as usize], rgba.as_raw())
+}
+
+fn export_variant(
+    photo: &std::path::Path,
+    out: &std::path::Path,
+    field: Option<&Field>,
+    params: ComposeParams,
+) -> Result<(crate::io::ExportReport, (u32, u32)), String> {
+    let format =
+        crate::io::ExportFormat::from_path(out, crate::io::export::DEFAULT_JPEG_QUALITY).map_err(|e| e.to_string())?;
+    // Replacing an existing file was confirmed in the dialog; the original never.
+    if out.canonicalize().is_ok_and(|o| photo.canonicalize().is_ok_and(|p| p == o)) {
+        return Err(format!("{} is the original photo; export to another name", out.display()));
+    }
+    let loaded = load_photo(photo).map_err(|e| e.to_string())?;
+    let split = PhotoSplit::new(Task::Resaturate, &loaded.rgb);
+    let own = area_downsample(split.generated(), NET_SIZE, NET_SIZE);
+    let rgb = split.compose(field.unwrap_or(&own), &split.upsampling(), params);
+    let size = rgb.dimensions();
+    let report = crate::io::export(out, &rgb, &loaded.info, format, true).map_err(|e| e.to_string())?;
+    Ok((report, size))
 }

@@ -67,6 +67,8 @@ pub struct PolyshadeApp {
     /// What the next gallery draws: seed and component.
     request: SampleRequest,
     gallery: Option<Gallery>,
+    /// The last thing that finished, for the status bar ("Exported …").
+    notice: Option<String>,
 }
 
 impl PolyshadeApp {
@@ -93,6 +95,7 @@ impl PolyshadeApp {
             model: ModelState::Loading,
             request: SampleRequest { n: GALLERY_SIZE, seed: 0, component: Component::All },
             gallery: None,
+            notice: None,
         };
         app.jobs.load_model(Task::Resaturate);
         if !options.photos.is_empty() {
@@ -109,6 +112,11 @@ impl PolyshadeApp {
     /// Error messages on show.
     pub fn errors(&self) -> &[String] {
         &self.errors
+    }
+
+    /// The status bar's note of what last finished (e.g. an export).
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
     }
 
     /// True while photos are still being decoded or uploaded.
@@ -165,6 +173,20 @@ impl PolyshadeApp {
                 self.sample_gallery();
             }
             Command::ApplyVariant(index) => self.apply_variant(index),
+            Command::ExportDialog => {
+                if let Some(photo) = self.library.selected() {
+                    self.jobs.pick_export_path(&photo.path);
+                }
+            }
+            Command::ExportTo(out) => {
+                let Some(photo) = self.library.selected() else { return };
+                let field = self.gallery.as_ref().and_then(|g| {
+                    let index = g.applied?;
+                    g.variants().and_then(|v| v.fields.get(index).cloned())
+                });
+                self.notice = Some(format!("exporting {}…", out.display()));
+                self.jobs.export(photo.path.clone(), out, field, self.params);
+            }
             Command::ShowOriginal => self.show_original(),
             Command::SetGain(gain) => self.params.gain = gain,
             Command::SetDetail(strength) => self.params.detail_strength = strength,
@@ -262,6 +284,25 @@ impl PolyshadeApp {
                     }
                 }
                 JobResult::Picked(paths) => self.handle(Command::Open(paths)),
+                JobResult::ExportPicked(path) => self.handle(Command::ExportTo(path)),
+                JobResult::Exported { path, report, size } => {
+                    let mut notice = format!(
+                        "Exported {} ({}×{}, {} bits)",
+                        path.display(),
+                        size.0,
+                        size.1,
+                        report.bits_per_channel
+                    );
+                    if !report.dropped.is_empty() {
+                        notice.push_str(&format!("; left out: {}", report.dropped.join(", ")));
+                    }
+                    tracing::info!("{notice}");
+                    self.notice = Some(notice);
+                }
+                JobResult::ExportFailed(message) => {
+                    self.notice = None;
+                    self.errors.push(format!("export failed: {message}"));
+                }
                 JobResult::ModelLoaded { task, result } => {
                     self.model = match result {
                         Ok(network) => ModelState::Ready(network),
@@ -337,12 +378,22 @@ impl eframe::App for PolyshadeApp {
         if ctx.input_mut(|i| i.consume_shortcut(&open)) {
             self.handle(Command::OpenDialog);
         }
+        let export = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::E);
+        if ctx.input_mut(|i| i.consume_shortcut(&export)) {
+            self.handle(Command::ExportDialog);
+        }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let mut commands = std::mem::take(&mut self.commands);
-        panels::menu_bar(ui, &mut commands);
-        panels::status_bar(ui, &self.errors, self.gpu.as_ref(), self.jobs.running(), &mut commands);
+        panels::menu_bar(ui, self.library.selected().is_some(), &mut commands);
+        let status = panels::Status {
+            errors: &self.errors,
+            notice: self.notice.as_deref(),
+            gpu: self.gpu.as_ref(),
+            running: self.jobs.running(),
+        };
+        panels::status_bar(ui, &status, &mut commands);
         let model_error = match &self.model {
             ModelState::Failed(message) => Some(message.as_str()),
             _ => None,

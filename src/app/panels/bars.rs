@@ -3,12 +3,19 @@
 use super::super::Command;
 use crate::gpu::GpuContext;
 
-pub fn menu_bar(ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+pub fn menu_bar(ui: &mut egui::Ui, has_photo: bool, commands: &mut Vec<Command>) {
     egui::Panel::top("menu").show(ui, |ui| {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
                 if ui.button("Open photos…").clicked() {
                     commands.push(Command::OpenDialog);
+                }
+                let export = ui.add_enabled(has_photo, egui::Button::new("Export…").shortcut_text("Ctrl+E"));
+                if export
+                    .on_hover_text("The photo as shown, at full resolution, with its EXIF and ICC profile")
+                    .clicked()
+                {
+                    commands.push(Command::ExportDialog);
                 }
                 if ui.button("Quit").clicked() {
                     ui.send_viewport_cmd(egui::ViewportCommand::Close);
@@ -23,15 +30,18 @@ pub fn menu_bar(ui: &mut egui::Ui, commands: &mut Vec<Command>) {
     });
 }
 
-pub fn status_bar(
-    ui: &mut egui::Ui,
-    errors: &[String],
-    gpu: Option<&GpuContext>,
-    running: usize,
-    commands: &mut Vec<Command>,
-) {
+/// What the status bar shows.
+pub struct Status<'a> {
+    pub errors: &'a [String],
+    /// What last finished, e.g. an export.
+    pub notice: Option<&'a str>,
+    pub gpu: Option<&'a GpuContext>,
+    pub running: usize,
+}
+
+pub fn status_bar(ui: &mut egui::Ui, status: &Status<'_>, commands: &mut Vec<Command>) {
     egui::Panel::bottom("status").show(ui, |ui| {
-        for (index, message) in errors.iter().enumerate() {
+        for (index, message) in status.errors.iter().enumerate() {
             ui.horizontal(|ui| {
                 // The button first, so a long message cannot push it off screen.
                 if ui.small_button("Dismiss").clicked() {
@@ -41,14 +51,18 @@ pub fn status_bar(
             });
         }
         ui.horizontal(|ui| {
-            match gpu {
+            match status.gpu {
                 Some(gpu) => ui.weak(format!("GPU: {}", gpu.adapter_info.name)),
                 None => ui.weak("No GPU: viewer disabled"),
             };
-            if running > 0 {
+            if status.running > 0 {
                 ui.separator();
                 ui.spinner();
-                ui.weak(format!("{running} job{} running", if running == 1 { "" } else { "s" }));
+                ui.weak(format!("{} job{} running", status.running, if status.running == 1 { "" } else { "s" }));
+            }
+            if let Some(notice) = status.notice {
+                ui.separator();
+                ui.label(notice);
             }
         });
     });

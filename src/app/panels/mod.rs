@@ -8,7 +8,7 @@ mod library;
 mod viewer;
 
 pub use adjust::adjust;
-pub use bars::{drop_hint, menu_bar, status_bar};
+pub use bars::{Status, drop_hint, menu_bar, status_bar};
 pub use gallery::gallery;
 pub use library::library;
 pub use viewer::viewer;

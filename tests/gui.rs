@@ -123,6 +123,16 @@ fn the_gallery_shows_distinct_variants_that_apply_to_the_viewer() {
     settle(&mut harness);
     assert_eq!(harness.state().gallery().unwrap().applied, Some(2));
     harness.snapshot("variant_applied");
+    // Before/after: holding \ shows the photo itself, releasing it the variant.
+    let after = viewer_pixels(&harness.render().unwrap());
+    harness.key_down(egui::Key::Backslash);
+    harness.run_steps(3);
+    assert!(harness.state().is_comparing());
+    assert_eq!(viewer_pixels(&harness.render().unwrap()), original, "before: the photo");
+    harness.key_up(egui::Key::Backslash);
+    harness.run_steps(3);
+    assert!(!harness.state().is_comparing());
+    assert_eq!(viewer_pixels(&harness.render().unwrap()), after, "after: the variant again");
     harness.get_by_label("Original").click();
     settle(&mut harness);
     assert_eq!(viewer_pixels(&harness.render().unwrap()), original, "back to the photo itself");

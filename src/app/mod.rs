@@ -69,6 +69,11 @@ pub struct PolyshadeApp {
     gallery: Option<Gallery>,
     /// The last thing that finished, for the status bar ("Exported …").
     notice: Option<String>,
+    /// The applied variant at the preview's size (generated field, detail
+    /// reference), kept so before/after can switch back to it.
+    applied_full: Option<(crate::fields::Field, std::sync::Arc<crate::fields::Field>)>,
+    /// Whether the viewer shows the photo as it was (`\` held).
+    comparing: bool,
 }
 
 impl PolyshadeApp {
@@ -96,6 +101,8 @@ impl PolyshadeApp {
             request: SampleRequest { n: GALLERY_SIZE, seed: 0, component: Component::All },
             gallery: None,
             notice: None,
+            applied_full: None,
+            comparing: false,
         };
         app.jobs.load_model(Task::Resaturate);
         if !options.photos.is_empty() {
@@ -244,7 +251,33 @@ impl PolyshadeApp {
         self.jobs.upsample(gallery.photo_id, gallery.request, index, field, upsampling);
     }
 
+    /// Whether the viewer shows the photo as it was (before/after, `\` held).
+    pub fn is_comparing(&self) -> bool {
+        self.comparing
+    }
+
+    /// Before/after: while `\` is held the viewer shows the photo itself.
+    fn compare(&mut self, hold: bool) {
+        if hold == self.comparing {
+            return;
+        }
+        self.comparing = hold;
+        let Some(photo) = self.library.selected() else { return };
+        let Some(fields) = photo.fields.clone() else { return };
+        let id = photo.id;
+        match (&self.applied_full, hold) {
+            (Some(_), true) | (None, _) => {
+                self.viewer_resources(|r| r.set_generated(id, &fields.s, &fields.s));
+            }
+            (Some((generated, coarse)), false) => {
+                let (generated, coarse) = (generated.clone(), coarse.clone());
+                self.viewer_resources(|r| r.set_generated(id, &generated, &coarse));
+            }
+        }
+    }
+
     fn show_original(&mut self) {
+        self.applied_full = None;
         if let Some(gallery) = self.gallery.as_mut() {
             gallery.applied = None;
             gallery.applying = None;
@@ -358,6 +391,8 @@ impl PolyshadeApp {
                         let gallery = self.gallery.as_mut().expect("checked above");
                         gallery.applied = Some(index);
                         gallery.applying = None;
+                        self.applied_full = Some((generated, coarse));
+                        self.comparing = false;
                     }
                 }
             }
@@ -378,6 +413,8 @@ impl eframe::App for PolyshadeApp {
         if ctx.input_mut(|i| i.consume_shortcut(&open)) {
             self.handle(Command::OpenDialog);
         }
+        let hold = ctx.input(|i| i.key_down(egui::Key::Backslash)) && !ctx.egui_wants_keyboard_input();
+        self.compare(hold);
         let export = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::E);
         if ctx.input_mut(|i| i.consume_shortcut(&export)) {
             self.handle(Command::ExportDialog);
@@ -402,7 +439,9 @@ impl eframe::App for PolyshadeApp {
         panels::library(ui, &self.library, &mut commands);
         panels::adjust(ui, self.library.selected(), self.params, &mut commands);
         let scene_id = self.is_showing_photo().then(|| self.library.selected().map(|p| p.id)).flatten();
-        panels::viewer(ui, &self.library, scene_id, self.params, &mut self.view, &mut commands);
+        // Before/after shows the photo as it was, without the adjustments.
+        let params = if self.comparing { ComposeParams::default() } else { self.params };
+        panels::viewer(ui, &self.library, scene_id, params, self.comparing, &mut self.view, &mut commands);
         panels::drop_hint(ui);
         for command in commands.drain(..) {
             self.handle(command);

@@ -14,6 +14,7 @@ pub fn viewer(
     library: &Library,
     scene_id: Option<u64>,
     params: ComposeParams,
+    before: bool,
     view: &mut ViewTransform,
     commands: &mut Vec<Command>,
 ) {
@@ -43,6 +44,17 @@ pub fn viewer(
             Some(scene_id) => {
                 let callback = ViewerCallback { scene_id, params, image_rect_ndc: to_ndc(rect, image_rect) };
                 ui.painter().add(egui_wgpu::Callback::new_paint_callback(rect, callback));
+                if before {
+                    let at = rect.left_top() + egui::vec2(12.0, 10.0);
+                    let font = egui::FontId::proportional(16.0);
+                    ui.painter().text(
+                        at,
+                        egui::Align2::LEFT_TOP,
+                        "Before (release \\ for after)",
+                        font,
+                        egui::Color32::WHITE,
+                    );
+                }
             }
             None => {
                 ui.put(egui::Rect::from_center_size(rect.center(), egui::vec2(32.0, 32.0)), egui::Spinner::new());

@@ -8,7 +8,9 @@ struct View {
     // 1 when the render target is an *Srgb format (values must be decoded,
     // the hardware re-encodes on write), else 0.
     decode_srgb: f32,
-    _pad0: f32,
+    // Before/after: left of this u the photo itself is drawn (original),
+    // right of it the composed result; negative: all composed.
+    split: f32,
     _pad1: f32,
     _pad2: f32,
 }
@@ -16,6 +18,7 @@ struct View {
 @group(0) @binding(0) var image: texture_2d<f32>;
 @group(0) @binding(1) var image_sampler: sampler;
 @group(0) @binding(2) var<uniform> view: View;
+@group(0) @binding(3) var original: texture_2d<f32>;
 
 struct VsOut {
     @builtin(position) position: vec4<f32>,
@@ -43,20 +46,30 @@ fn srgb_decode(c: vec3<f32>) -> vec3<f32> {
     return select(hi, lo, c <= vec3<f32>(0.04045));
 }
 
+// Mean of `taps` bilinear samples spread over one screen pixel's footprint.
+fn filtered(t: texture_2d<f32>, uv: vec2<f32>, taps: vec2<f32>, step_uv: vec2<f32>) -> vec3<f32> {
+    var sum = vec3<f32>(0.0);
+    for (var j = 0.0; j < taps.y; j += 1.0) {
+        for (var i = 0.0; i < taps.x; i += 1.0) {
+            let offset = ((vec2<f32>(i, j) + 0.5) / taps - 0.5) * step_uv;
+            sum += textureSampleLevel(t, image_sampler, uv + offset, 0.0).rgb;
+        }
+    }
+    return sum / (taps.x * taps.y);
+}
+
 @fragment
 fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
     let size = vec2<f32>(textureDimensions(image));
     let step_uv = fwidth(in.uv);
     // Texels under one screen pixel; up to 6×6 bilinear taps when zoomed out.
     let taps = clamp(ceil(step_uv * size), vec2<f32>(1.0), vec2<f32>(6.0));
-    var sum = vec3<f32>(0.0);
-    for (var j = 0.0; j < taps.y; j += 1.0) {
-        for (var i = 0.0; i < taps.x; i += 1.0) {
-            let offset = ((vec2<f32>(i, j) + 0.5) / taps - 0.5) * step_uv;
-            sum += textureSampleLevel(image, image_sampler, in.uv + offset, 0.0).rgb;
-        }
+    var rgb: vec3<f32>;
+    if in.uv.x < view.split {
+        rgb = filtered(original, in.uv, taps, step_uv);
+    } else {
+        rgb = filtered(image, in.uv, taps, step_uv);
     }
-    var rgb = sum / (taps.x * taps.y);
     if view.decode_srgb > 0.5 {
         rgb = srgb_decode(rgb);
     }

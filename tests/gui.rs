@@ -133,6 +133,27 @@ fn the_gallery_shows_distinct_variants_that_apply_to_the_viewer() {
     harness.run_steps(3);
     assert!(!harness.state().is_comparing());
     assert_eq!(viewer_pixels(&harness.render().unwrap()), after, "after: the variant again");
+    // The split view: the photo left of the divider, the variant right of it.
+    harness.state_mut().handle(Command::SetSplit(Some(0.5)));
+    harness.run_steps(3);
+    harness.get_by_label("Before/after divider");
+    harness.snapshot("before_after_split");
+    let split = viewer_pixels(&harness.render().unwrap());
+    let (mut from_before, mut from_after) = (0, 0);
+    for ((s, o), a) in split.iter().zip(&original).zip(&after) {
+        if o != a {
+            from_before += usize::from(s == o);
+            from_after += usize::from(s == a);
+        }
+    }
+    let differing = original.iter().zip(&after).filter(|(o, a)| o != a).count();
+    assert!(
+        from_before > differing / 4 && from_after > differing / 4,
+        "split: {from_before} pixels from the photo, {from_after} from the variant, of {differing}"
+    );
+    harness.state_mut().handle(Command::SetSplit(None));
+    harness.run_steps(3);
+    assert_eq!(viewer_pixels(&harness.render().unwrap()), after);
     harness.get_by_label("Original").click();
     settle(&mut harness);
     assert_eq!(viewer_pixels(&harness.render().unwrap()), original, "back to the photo itself");

@@ -28,6 +28,9 @@ pub enum Command {
     ApplyVariant(usize),
     /// Compose the photo itself in the viewer.
     ShowOriginal,
+    /// Before/after split view: the photo left of this fraction of its
+    /// width, the edit right of it (`None`: off).
+    SetSplit(Option<f32>),
     /// Ask where to export the selected photo as shown.
     ExportDialog,
     /// Export the selected photo as shown (the applied variant, or the photo

@@ -74,6 +74,8 @@ pub struct PolyshadeApp {
     applied_full: Option<(crate::fields::Field, std::sync::Arc<crate::fields::Field>)>,
     /// Whether the viewer shows the photo as it was (`\` held).
     comparing: bool,
+    /// The before/after split view's divider, as a fraction of the width.
+    split: Option<f32>,
 }
 
 impl PolyshadeApp {
@@ -103,6 +105,7 @@ impl PolyshadeApp {
             notice: None,
             applied_full: None,
             comparing: false,
+            split: None,
         };
         app.jobs.load_model(Task::Resaturate);
         if !options.photos.is_empty() {
@@ -180,6 +183,7 @@ impl PolyshadeApp {
                 self.sample_gallery();
             }
             Command::ApplyVariant(index) => self.apply_variant(index),
+            Command::SetSplit(split) => self.split = split.map(|s| s.clamp(0.0, 1.0)),
             Command::ExportDialog => {
                 if let Some(photo) = self.library.selected() {
                     self.jobs.pick_export_path(&photo.path);
@@ -423,7 +427,7 @@ impl eframe::App for PolyshadeApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let mut commands = std::mem::take(&mut self.commands);
-        panels::menu_bar(ui, self.library.selected().is_some(), &mut commands);
+        panels::menu_bar(ui, self.library.selected().is_some(), self.split.is_some(), &mut commands);
         let status = panels::Status {
             errors: &self.errors,
             notice: self.notice.as_deref(),
@@ -441,7 +445,9 @@ impl eframe::App for PolyshadeApp {
         let scene_id = self.is_showing_photo().then(|| self.library.selected().map(|p| p.id)).flatten();
         // Before/after shows the photo as it was, without the adjustments.
         let params = if self.comparing { ComposeParams::default() } else { self.params };
-        panels::viewer(ui, &self.library, scene_id, params, self.comparing, &mut self.view, &mut commands);
+        let compare =
+            panels::Comparison { before: self.comparing, split: if self.comparing { None } else { self.split } };
+        panels::viewer(ui, &self.library, scene_id, params, compare, &mut self.view, &mut commands);
         panels::drop_hint(ui);
         for command in commands.drain(..) {
             self.handle(command);

@@ -104,6 +104,19 @@ impl ResaturateScene {
         self.detail.size()
     }
 
+    /// Composes the photo itself (its own saturation, gain 1) into `target`
+    /// of the scene's size: the "before" of a before/after comparison.
+    pub fn encode_original(
+        &self,
+        ctx: &GpuContext,
+        compositor: &Compositor,
+        encoder: &mut wgpu::CommandEncoder,
+        target: &RgbaTarget,
+    ) {
+        let s = &self.detail.source.view;
+        compositor.encode_hsv(ctx, encoder, &self.hue.view, s, s, &self.value.view, &target.view, 1.0, self.size());
+    }
+
     /// Replaces the generated saturation and the photo's coarse saturation
     /// (its 32×32 field; both already upsampled to the scene's size), e.g. to
     /// apply a sampled variant.

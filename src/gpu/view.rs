@@ -5,7 +5,7 @@
 
 use egui_wgpu::{CallbackResources, CallbackTrait, RenderState, ScreenDescriptor};
 
-use super::{Compose, ComposeParams, Compositor, GpuContext, ResaturateScene, shaders};
+use super::{Compose, ComposeParams, Compositor, GpuContext, ResaturateScene, RgbaTarget, shaders};
 use crate::fields::Field;
 
 /// Everything the viewer keeps on the GPU between frames.
@@ -23,6 +23,9 @@ pub struct ViewerResources {
 struct SceneSlot {
     id: u64,
     scene: ResaturateScene,
+    /// The photo itself (the "before"), bound beside the composed result.
+    #[allow(dead_code)] // Held for the bind group.
+    original: RgbaTarget,
     bind_group: wgpu::BindGroup,
     /// What `scene.rgb` currently holds, if composed.
     composed: Option<ComposeParams>,
@@ -58,6 +61,16 @@ impl ViewerResources {
                     binding: 1,
                     visibility: wgpu::ShaderStages::FRAGMENT,
                     ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 3,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: true },
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
                     count: None,
                 },
                 wgpu::BindGroupLayoutEntry {
@@ -129,6 +142,12 @@ impl ViewerResources {
 
     /// Makes `scene` the photo on show, under the app's id for it.
     pub fn set_scene(&mut self, id: u64, scene: ResaturateScene) {
+        // The photo itself, composed once, for before/after.
+        let (w, h) = scene.size();
+        let original = RgbaTarget::new(&self.ctx, w, h, "original");
+        let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
+        scene.encode_original(&self.ctx, &self.compositor, &mut encoder, &original);
+        self.ctx.queue.submit([encoder.finish()]);
         let bind_group = self.ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("view"),
             layout: &self.layout,
@@ -136,9 +155,10 @@ impl ViewerResources {
                 wgpu::BindGroupEntry { binding: 0, resource: wgpu::BindingResource::TextureView(&scene.rgb.view) },
                 wgpu::BindGroupEntry { binding: 1, resource: wgpu::BindingResource::Sampler(&self.sampler) },
                 wgpu::BindGroupEntry { binding: 2, resource: self.uniform.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 3, resource: wgpu::BindingResource::TextureView(&original.view) },
             ],
         });
-        self.scene = Some(SceneSlot { id, scene, bind_group, composed: None });
+        self.scene = Some(SceneSlot { id, scene, original, bind_group, composed: None });
     }
 
     /// Replaces the generated field of scene `id` (full resolution) and the
@@ -163,6 +183,9 @@ pub struct ViewerCallback {
     pub params: ComposeParams,
     /// The image's rectangle in the callback's clip space: left, top, right, bottom.
     pub image_rect_ndc: [f32; 4],
+    /// Before/after: left of this fraction of the image's width the photo
+    /// itself is drawn, right of it the composed result (`None`: all composed).
+    pub split: Option<f32>,
 }
 
 impl CallbackTrait for ViewerCallback {
@@ -184,7 +207,8 @@ impl CallbackTrait for ViewerCallback {
             slot.composed = Some(self.params);
         }
         let [l, t, r, b] = self.image_rect_ndc;
-        let uniform = [l, t, r, b, if res.decode_srgb { 1.0 } else { 0.0 }, 0.0, 0.0, 0.0];
+        let split = self.split.map_or(-1.0, |s| s.clamp(0.0, 1.0));
+        let uniform = [l, t, r, b, if res.decode_srgb { 1.0 } else { 0.0 }, split, 0.0, 0.0];
         queue.write_buffer(&res.uniform, 0, bytemuck::cast_slice(&uniform));
         Vec::new()
     }

@@ -3,7 +3,7 @@
 use super::super::Command;
 use crate::gpu::GpuContext;
 
-pub fn menu_bar(ui: &mut egui::Ui, has_photo: bool, commands: &mut Vec<Command>) {
+pub fn menu_bar(ui: &mut egui::Ui, has_photo: bool, split: bool, commands: &mut Vec<Command>) {
     egui::Panel::top("menu").show(ui, |ui| {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
@@ -24,6 +24,14 @@ pub fn menu_bar(ui: &mut egui::Ui, has_photo: bool, commands: &mut Vec<Command>)
             ui.menu_button("View", |ui| {
                 if ui.button("Fit to window").clicked() {
                     commands.push(Command::FitView);
+                }
+                let mut on = split;
+                if ui
+                    .checkbox(&mut on, "Before/after split")
+                    .on_hover_text("Drag the divider; hold \\ for the whole photo before")
+                    .changed()
+                {
+                    commands.push(Command::SetSplit(on.then_some(0.5)));
                 }
             });
         });

@@ -11,4 +11,4 @@ pub use adjust::adjust;
 pub use bars::{Status, drop_hint, menu_bar, status_bar};
 pub use gallery::gallery;
 pub use library::library;
-pub use viewer::viewer;
+pub use viewer::{Comparison, viewer};

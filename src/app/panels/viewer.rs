@@ -9,12 +9,21 @@ use crate::gpu::view::ViewerCallback;
 const MIN_ZOOM: f32 = 0.1;
 const MAX_ZOOM: f32 = 64.0;
 
+/// Before/after in the viewer.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Comparison {
+    /// The whole photo as it was (`\` held).
+    pub before: bool,
+    /// The split view's divider, as a fraction of the image's width.
+    pub split: Option<f32>,
+}
+
 pub fn viewer(
     ui: &mut egui::Ui,
     library: &Library,
     scene_id: Option<u64>,
     params: ComposeParams,
-    before: bool,
+    compare: Comparison,
     view: &mut ViewTransform,
     commands: &mut Vec<Command>,
 ) {
@@ -42,9 +51,13 @@ pub fn viewer(
         let image_rect = image_rect_in_ui(rect, (w, h), view);
         match scene_id {
             Some(scene_id) => {
-                let callback = ViewerCallback { scene_id, params, image_rect_ndc: to_ndc(rect, image_rect) };
+                let callback =
+                    ViewerCallback { scene_id, params, image_rect_ndc: to_ndc(rect, image_rect), split: compare.split };
                 ui.painter().add(egui_wgpu::Callback::new_paint_callback(rect, callback));
-                if before {
+                if let Some(split) = compare.split {
+                    divider(ui, rect, image_rect, split, commands);
+                }
+                if compare.before {
                     let at = rect.left_top() + egui::vec2(12.0, 10.0);
                     let font = egui::FontId::proportional(16.0);
                     ui.painter().text(
@@ -107,4 +120,34 @@ fn to_ndc(viewport: egui::Rect, image: egui::Rect) -> [f32; 4] {
     let x = |v: f32| (v - viewport.left()) / viewport.width() * 2.0 - 1.0;
     let y = |v: f32| 1.0 - (v - viewport.top()) / viewport.height() * 2.0;
     [x(image.left()), y(image.top()), x(image.right()), y(image.bottom())]
+}
+
+/// The before/after divider: a line across the image with a handle to drag.
+fn divider(ui: &egui::Ui, rect: egui::Rect, image_rect: egui::Rect, split: f32, commands: &mut Vec<Command>) {
+    let x = (image_rect.left() + split * image_rect.width()).clamp(rect.left(), rect.right());
+    let (top, bottom) = (image_rect.top().max(rect.top()), image_rect.bottom().min(rect.bottom()));
+    let handle_rect = egui::Rect::from_min_max(egui::pos2(x - 8.0, top), egui::pos2(x + 8.0, bottom));
+    let handle = ui.interact(handle_rect, ui.make_persistent_id("before/after divider"), egui::Sense::drag());
+    handle.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Splitter, true, "Before/after divider"));
+    if handle.dragged()
+        && let Some(pointer) = handle.interact_pointer_pos()
+        && image_rect.width() > 0.0
+    {
+        let fraction = ((pointer.x - image_rect.left()) / image_rect.width()).clamp(0.0, 1.0);
+        commands.push(Command::SetSplit(Some(fraction)));
+    }
+    let painter = ui.painter();
+    let stroke = egui::Stroke::new(if handle.hovered() || handle.dragged() { 3.0 } else { 2.0 }, egui::Color32::WHITE);
+    painter.line_segment([egui::pos2(x, top), egui::pos2(x, bottom)], stroke);
+    painter.circle_filled(egui::pos2(x, (top + bottom) / 2.0), 7.0, egui::Color32::WHITE);
+    let font = egui::FontId::proportional(15.0);
+    let shadowed = |at: egui::Pos2, align: egui::Align2, text: &str| {
+        painter.text(at + egui::vec2(1.0, 1.0), align, text, font.clone(), egui::Color32::BLACK);
+        painter.text(at, align, text, font.clone(), egui::Color32::WHITE);
+    };
+    shadowed(egui::pos2(x - 10.0, top + 8.0), egui::Align2::RIGHT_TOP, "Before");
+    shadowed(egui::pos2(x + 10.0, top + 8.0), egui::Align2::LEFT_TOP, "After");
+    if handle.hovered() {
+        ui.ctx().set_cursor_icon(egui::CursorIcon::ResizeHorizontal);
+    }
 }

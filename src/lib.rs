@@ -22,8 +22,33 @@ pub mod sampling;
 pub mod train;
 pub mod variants;
 
-/// Path of the photo bundled with the app (a GPL-2+ photograph from Debian's
-/// `mate-backgrounds`, see `assets/README.md`).
+/// Path of the photo bundled with the app in the source tree (a GPL-2+
+/// photograph from Debian's `mate-backgrounds`, see `assets/README.md`).
 pub fn sample_photo_path() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/ladybird.jpg")
+}
+
+/// The sample photo the app opens without arguments: the source tree's
+/// copy, or — for an installed binary, away from the sources — the copy
+/// compiled into the binary, written once to the cache folder.
+pub fn sample_photo() -> std::path::PathBuf {
+    const BYTES: &[u8] = include_bytes!("../assets/samples/ladybird.jpg");
+    let source = sample_photo_path();
+    if source.exists() {
+        return source;
+    }
+    let folder = cache_dir().unwrap_or_else(std::env::temp_dir).join("polyshade");
+    let copy = folder.join("ladybird.jpg");
+    let fresh = std::fs::metadata(&copy).is_ok_and(|m| m.len() == BYTES.len() as u64);
+    if !fresh && let Err(e) = std::fs::create_dir_all(&folder).and_then(|()| io::write_atomically(&copy, &[BYTES])) {
+        tracing::warn!("cannot write the sample photo to {}: {e}", copy.display());
+    }
+    copy
+}
+
+/// The user's cache folder (`$XDG_CACHE_HOME`, else `~/.cache`).
+pub fn cache_dir() -> Option<std::path::PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache")))
 }

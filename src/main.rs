@@ -24,7 +24,7 @@ fn main() -> ExitCode {
 }
 
 fn run_gui(photos: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
-    let photos = if photos.is_empty() { vec![polyshade::sample_photo_path()] } else { photos };
+    let photos = if photos.is_empty() { vec![polyshade::sample_photo()] } else { photos };
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Polyshade")

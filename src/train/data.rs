@@ -147,9 +147,7 @@ fn cache_path(photo: &Path, task: Task, options: &CropOptions) -> Option<PathBuf
     let meta = std::fs::metadata(photo).ok()?;
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     (std::fs::canonicalize(photo).ok()?, meta.len(), meta.modified().ok()?, task, options, 1u32).hash(&mut hasher);
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    let base = crate::cache_dir()?;
     Some(base.join("polyshade/crops").join(format!("{:016x}.f32", hasher.finish())))
 }
 

@@ -8,6 +8,7 @@
 //! composition (the GPU scenes in [`crate::gpu`] run the same passes).
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use image::Rgb32FImage;
 
@@ -106,7 +107,8 @@ impl PhotoSplit {
 pub struct Upsampling {
     upsampler: GuidedUpsampler,
     guide: Field,
-    coarse: Field,
+    /// Shared: every applied variant hands it to the GPU scene.
+    coarse: Arc<Field>,
 }
 
 impl Upsampling {
@@ -116,7 +118,7 @@ impl Upsampling {
     pub fn new(guide: &Field, generated: &Field) -> Self {
         let upsampler = GuidedUpsampler::new(guide, NET_SIZE, NET_SIZE);
         let coarse = upsampler.upsample(&area_downsample(generated, NET_SIZE, NET_SIZE), guide);
-        Upsampling { upsampler, guide: guide.clone(), coarse }
+        Upsampling { upsampler, guide: guide.clone(), coarse: Arc::new(coarse) }
     }
 
     /// A 32×32 field at the photo's full resolution.
@@ -129,7 +131,7 @@ impl Upsampling {
     }
 
     /// The detail map's reference (full resolution).
-    pub fn coarse(&self) -> &Field {
+    pub fn coarse(&self) -> &Arc<Field> {
         &self.coarse
     }
 }

@@ -177,11 +177,14 @@ impl Jobs {
 
     /// Draws the gallery of photo `id`: `request.n` distinct variants of its
     /// fields (the same pipeline as `polyshade sample`), composed small.
+    /// `upsampling` is the photo's, if an earlier gallery prepared it (it
+    /// depends on the photo alone; preparing it is a full-resolution pass).
     pub fn sample(
         &self,
         id: u64,
         fields: Arc<HsvFields>,
         small: Arc<PhotoSplit>,
+        upsampling: Option<Arc<Upsampling>>,
         network: Network,
         request: SampleRequest,
     ) {
@@ -189,7 +192,7 @@ impl Jobs {
             let x_c = area_downsample(&fields.v, NET_SIZE, NET_SIZE);
             Some(match draw_distinct(&network, &x_c, request) {
                 Ok(samples) => {
-                    let full = Arc::new(Upsampling::new(&fields.v, &fields.s));
+                    let full = upsampling.unwrap_or_else(|| Arc::new(Upsampling::new(&fields.v, &fields.s)));
                     let upsampling = small.upsampling();
                     let thumbnails = samples
                         .fields
@@ -216,7 +219,7 @@ impl Jobs {
     pub fn upsample(&self, id: u64, request: SampleRequest, index: usize, field: Field, upsampling: Arc<Upsampling>) {
         self.spawn(format!("upsample variant {index} of photo {id}"), move || {
             let generated = upsampling.upsample(&field);
-            let coarse = Arc::new(upsampling.coarse().clone());
+            let coarse = upsampling.coarse().clone();
             Some(JobResult::Upsampled { id, request, index, generated, coarse })
         });
     }

@@ -237,7 +237,9 @@ impl PolyshadeApp {
             ModelState::Loading => GalleryStatus::WaitingForModel,
             ModelState::Failed(message) => GalleryStatus::Failed(message.clone()),
             ModelState::Ready(network) => {
-                self.jobs.sample(id, fields, small, (**network).clone(), self.request);
+                let upsampling = self.gallery.as_ref().filter(|g| g.photo_id == id).and_then(Gallery::variants);
+                let upsampling = upsampling.map(|v| v.upsampling.clone());
+                self.jobs.sample(id, fields, small, upsampling, (**network).clone(), self.request);
                 GalleryStatus::Sampling
             }
         };

@@ -52,6 +52,20 @@ impl PhotoSplit {
         }
     }
 
+    /// The photo the split came from (sRGB-encoded), recombined from its
+    /// parts: where another task's split of the same photo starts.
+    pub fn photo(&self) -> Rgb32FImage {
+        match self {
+            PhotoSplit::Resaturate(f) => compose::hsv_recombine(&f.h, &f.s, &f.s, &f.v, 1.0),
+            PhotoSplit::Relight(parts) => compose::relight_compose(&parts.albedo, &parts.shading, 1.0),
+        }
+    }
+
+    /// The same photo split for `task` (this split itself when it is `task`'s).
+    pub fn for_task(&self, task: Task) -> PhotoSplit {
+        if self.task() == task { self.clone() } else { PhotoSplit::new(task, &self.photo()) }
+    }
+
     /// Full-resolution size.
     pub fn size(&self) -> (u32, u32) {
         let g = self.generated();
@@ -231,6 +245,27 @@ mod tests {
         assert_eq!(picked, vec![0, 5, 2]);
         let values: Vec<f32> = picked.iter().map(|&i| fields[i].data()[0]).collect();
         assert!(values.windows(2).all(|w| (w[0] - w[1]).abs() > 0.3), "{values:?}");
+    }
+
+    #[test]
+    fn a_split_recombines_to_its_photo_for_either_task() {
+        // Smooth colours and a hard edge, away from black (where albedo ×
+        // shading is clamped) and from saturation 0 (where hue is undefined).
+        let photo = Rgb32FImage::from_fn(40, 24, |x, y| {
+            let edge = if x < 20 { 0.0 } else { 0.3 };
+            image::Rgb([0.2 + 0.015 * x as f32, 0.3 + edge, 0.7 - 0.02 * y as f32])
+        });
+        for task in Task::ALL {
+            let split = PhotoSplit::new(task, &photo);
+            let back = split.photo();
+            let worst = photo.pixels().zip(back.pixels()).flat_map(|(a, b)| (0..3).map(move |c| (a[c] - b[c]).abs()));
+            let worst = worst.fold(0.0f32, f32::max);
+            assert!(worst < 1e-3, "{task:?}: off by {worst}");
+            // And the other task's split starts from the same photo.
+            let other = split.for_task(Task::ALL[1 - task.index()]);
+            assert_ne!(other.task(), task);
+            assert_eq!(other.size(), (40, 24));
+        }
     }
 
     #[test]

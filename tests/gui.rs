@@ -112,12 +112,7 @@ fn the_gallery_shows_distinct_variants_that_apply_to_the_viewer() {
     settle(&mut harness);
     assert_eq!(harness.state().gallery().unwrap().applied, Some(0));
     let applied = viewer_pixels(&harness.render().unwrap());
-    let change = original
-        .iter()
-        .zip(&applied)
-        .map(|(a, b)| (0..3).map(|k| (f32::from(a[k]) - f32::from(b[k])).abs()).sum::<f32>())
-        .sum::<f32>()
-        / original.len() as f32;
+    let change = mean_difference(&original, &applied);
     assert!(change > 6.0, "applying a variant changed the viewer by only {change} levels");
     harness.get_by_label("Variant 3").click();
     settle(&mut harness);
@@ -214,4 +209,58 @@ fn exports_the_applied_variant_at_full_size_with_the_photos_metadata() {
         "{:?}",
         harness.state().errors()
     );
+}
+
+#[test]
+fn relight_fills_the_gallery_and_switching_back_uploads_nothing() {
+    use polyshade::fields::Task;
+    let mut harness = new_harness(vec![polyshade::sample_photo_path()]);
+    assert!(harness.state().errors().is_empty(), "{:?}", harness.state().errors());
+    let original = viewer_pixels(&harness.render().unwrap());
+    let uploads = harness.state().scene_uploads();
+    assert_eq!(uploads, 1, "the photo went to the GPU once");
+
+    harness.get_by_label("Relight").click();
+    settle(&mut harness);
+    assert!(harness.state().errors().is_empty(), "{:?}", harness.state().errors());
+    assert_eq!(harness.state().task(), Task::Relight);
+    let gallery = harness.state().gallery().expect("a relight gallery");
+    assert_eq!(gallery.key.task, Task::Relight);
+    let fields = gallery.variants().expect("the relight gallery is ready").fields.clone();
+    assert_eq!(fields.len(), 12);
+    // Every thumbnail a different picture: no two shadings nearly equal.
+    for (i, a) in fields.iter().enumerate() {
+        for b in &fields[i + 1..] {
+            assert!(polyshade::eval::mse(a, b) > 1e-4, "two near-identical relightings");
+        }
+    }
+    // Albedo × shading gives the photo back: the viewer looks the same.
+    let relit_photo = viewer_pixels(&harness.render().unwrap());
+    let drift = mean_difference(&original, &relit_photo);
+    assert!(drift < 1.5, "the photo split for relighting is shown {drift} levels off");
+    assert_eq!(harness.state().scene_uploads(), uploads + 1, "the relight split went to the GPU");
+    harness.snapshot("gallery_relight");
+
+    harness.get_by_label("Variant 1").click();
+    settle(&mut harness);
+    assert_eq!(harness.state().gallery().unwrap().applied, Some(0));
+    let relit = viewer_pixels(&harness.render().unwrap());
+    let change = mean_difference(&relit_photo, &relit);
+    assert!(change > 3.0, "applying a relighting changed the viewer by only {change} levels");
+
+    // Back and forth between the tasks: both scenes stay on the GPU, and
+    // each shows the photo itself again.
+    harness.get_by_label("Resaturate").click();
+    settle(&mut harness);
+    assert_eq!(viewer_pixels(&harness.render().unwrap()), original);
+    harness.get_by_label("Relight").click();
+    settle(&mut harness);
+    assert_eq!(viewer_pixels(&harness.render().unwrap()), relit_photo);
+    assert_eq!(harness.state().scene_uploads(), uploads + 1, "switching tasks uploaded a photo again");
+}
+
+/// Mean absolute difference of two pixel lists, in 8-bit levels summed over RGB.
+fn mean_difference(a: &[[u8; 3]], b: &[[u8; 3]]) -> f32 {
+    let sum: f32 = a.iter().zip(b).map(|(a, b)| (0..3).map(|k| f32::from(a[k].abs_diff(b[k]))).sum::<f32>()).sum();
+    sum / a.len() as f32
 }

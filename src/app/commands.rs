@@ -20,6 +20,8 @@ pub enum Command {
     FitView,
     /// Dismiss the error message with this index.
     DismissError(usize),
+    /// Show variants for this task (the gallery's Resaturate / Relight switch).
+    SetTask(crate::fields::Task),
     /// Draw the gallery again with this seed.
     SetSeed(u64),
     /// Draw the gallery from one mixture component, or from all.

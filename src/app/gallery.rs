@@ -4,15 +4,18 @@
 use std::sync::Arc;
 
 use crate::fields::Field;
+use crate::gpu::view::SceneKey;
 use crate::sampling::{Component, SampleRequest};
 use crate::variants::Upsampling;
 
 /// Variants in a gallery by default.
 pub const GALLERY_SIZE: usize = 12;
 
-/// The variants of one photo for one request (seed, component, count).
+/// The variants of one photo for one task and request (seed, component,
+/// count).
 pub struct Gallery {
-    pub photo_id: u64,
+    /// The photo and task.
+    pub key: SceneKey,
     pub request: SampleRequest,
     pub status: GalleryStatus,
     /// The variant the viewer composes (`None`: the photo itself).
@@ -24,6 +27,8 @@ pub struct Gallery {
 }
 
 pub enum GalleryStatus {
+    /// The photo is being split for the task (the intrinsic decomposition).
+    Splitting,
     /// The model is still loading.
     WaitingForModel,
     Sampling,
@@ -42,8 +47,8 @@ pub struct GalleryVariants {
 }
 
 impl Gallery {
-    pub fn new(photo_id: u64, request: SampleRequest, status: GalleryStatus) -> Self {
-        Gallery { photo_id, request, status, applied: None, applying: None, requested: std::time::Instant::now() }
+    pub fn new(key: SceneKey, request: SampleRequest, status: GalleryStatus) -> Self {
+        Gallery { key, request, status, applied: None, applying: None, requested: std::time::Instant::now() }
     }
 
     pub fn variants(&self) -> Option<&GalleryVariants> {
@@ -51,6 +56,12 @@ impl Gallery {
             GalleryStatus::Ready(variants) => Some(variants),
             _ => None,
         }
+    }
+
+    /// Whether the gallery is still waiting for its inputs (the split or
+    /// the model) rather than sampling, ready or failed.
+    pub fn is_waiting(&self) -> bool {
+        matches!(self.status, GalleryStatus::Splitting | GalleryStatus::WaitingForModel)
     }
 
     /// The component the gallery draws from, if one is chosen.

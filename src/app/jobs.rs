@@ -8,10 +8,11 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 
 use image::DynamicImage;
 
-use crate::fields::hsv::{self, HsvFields};
+use super::library::TaskSplit;
 use crate::fields::resample::area_downsample;
 use crate::fields::{Field, NET_SIZE, Task};
-use crate::gpu::{ComposeParams, GpuContext, ResaturateScene};
+use crate::gpu::view::SceneKey;
+use crate::gpu::{ComposeParams, GpuContext, Scene};
 use crate::io::{PhotoInfo, load_photo};
 use crate::model::Network;
 use crate::sampling::SampleRequest;
@@ -29,9 +30,14 @@ pub enum JobResult {
         path: PathBuf,
         message: String,
     },
-    Uploaded {
+    /// Photo `id` split for another task.
+    Split {
         id: u64,
-        scene: Box<ResaturateScene>,
+        split: TaskSplit,
+    },
+    Uploaded {
+        key: SceneKey,
+        scene: Box<Scene>,
     },
     Picked(Vec<PathBuf>),
     ModelLoaded {
@@ -40,7 +46,7 @@ pub enum JobResult {
     },
     Sampled(Box<SampledVariants>),
     SampleFailed {
-        id: u64,
+        key: SceneKey,
         request: SampleRequest,
         message: String,
     },
@@ -54,7 +60,7 @@ pub enum JobResult {
     ExportFailed(String),
     /// A variant upsampled to the photo's preview size, ready to apply.
     Upsampled {
-        id: u64,
+        key: SceneKey,
         request: SampleRequest,
         index: usize,
         generated: Field,
@@ -64,7 +70,7 @@ pub enum JobResult {
 
 /// The gallery of one photo: distinct variants and their thumbnails.
 pub struct SampledVariants {
-    pub id: u64,
+    pub key: SceneKey,
     pub request: SampleRequest,
     /// The 32×32 fields, in gallery order.
     pub fields: Vec<Field>,
@@ -75,19 +81,16 @@ pub struct SampledVariants {
     pub upsampling: Arc<Upsampling>,
 }
 
-/// A decoded photo, split into fields, with its thumbnail.
+/// A decoded photo, split for one task, with its thumbnail.
 pub struct LoadedPhoto {
     pub id: u64,
     pub info: PhotoInfo,
     /// Size of the file's pixels (the fields are smaller when it exceeds the GPU texture limit).
     pub full_size: (u32, u32),
-    pub fields: Arc<HsvFields>,
+    pub split: TaskSplit,
     pub thumbnail: egui::ColorImage,
-    /// The photo at gallery-thumbnail size, split for resaturation: what
-    /// variant thumbnails are composed from.
-    pub small: Arc<PhotoSplit>,
-    /// The scene on the GPU, if a GPU was given.
-    pub scene: Option<ResaturateScene>,
+    /// The scene on the GPU, if asked to upload it.
+    pub scene: Option<Scene>,
 }
 
 /// Runs jobs and collects their results.
@@ -147,21 +150,35 @@ impl Jobs {
         }
     }
 
-    /// Decodes and splits `path`, uploading it to `gpu` when given.
-    pub fn load(&self, id: u64, path: PathBuf, gpu: Option<GpuContext>) {
+    /// Decodes `path` and splits it for `task`, at most at `gpu`'s texture
+    /// size, uploading the split when `upload`.
+    pub fn load(&self, id: u64, path: PathBuf, task: Task, gpu: Option<GpuContext>, upload: bool) {
         let name = format!("load {}", path.display());
         self.spawn(name, move || {
-            Some(match load_and_split(id, &path, gpu.as_ref()) {
+            Some(match load_and_split(id, &path, task, gpu.as_ref(), upload) {
                 Ok(loaded) => JobResult::Loaded(Box::new(loaded)),
                 Err(message) => JobResult::LoadFailed { path, message },
             })
         });
     }
 
-    /// Uploads already split fields to the GPU.
-    pub fn upload(&self, id: u64, fields: Arc<HsvFields>, gpu: GpuContext) {
-        self.spawn(format!("upload photo {id}"), move || {
-            Some(JobResult::Uploaded { id, scene: Box::new(ResaturateScene::new(&gpu, &fields)) })
+    /// Splits photo `id` for `task`, starting from its split `from` for
+    /// another task (the intrinsic decomposition takes about a second at
+    /// 12 MP).
+    pub fn split(&self, id: u64, from: TaskSplit, task: Task) {
+        self.spawn(format!("split photo {id} for {}", task.name()), move || {
+            let split = TaskSplit {
+                preview: Arc::new(from.preview.for_task(task)),
+                small: Arc::new(from.small.for_task(task)),
+            };
+            Some(JobResult::Split { id, split })
+        });
+    }
+
+    /// Uploads a split photo to the GPU.
+    pub fn upload(&self, key: SceneKey, split: Arc<PhotoSplit>, gpu: GpuContext) {
+        self.spawn(format!("upload photo {} for {}", key.photo, key.task.name()), move || {
+            Some(JobResult::Uploaded { key, scene: Box::new(Scene::new(&gpu, &split)) })
         });
     }
 
@@ -175,24 +192,25 @@ impl Jobs {
         });
     }
 
-    /// Draws the gallery of photo `id`: `request.n` distinct variants of its
-    /// fields (the same pipeline as `polyshade sample`), composed small.
-    /// `upsampling` is the photo's, if an earlier gallery prepared it (it
-    /// depends on the photo alone; preparing it is a full-resolution pass).
+    /// Draws the gallery of `key`: `request.n` distinct variants of the
+    /// photo split for its task (the same pipeline as `polyshade sample`),
+    /// composed small. `upsampling` is the split's, if an earlier gallery
+    /// prepared it (it depends on the split alone; preparing it is a
+    /// full-resolution pass).
     pub fn sample(
         &self,
-        id: u64,
-        fields: Arc<HsvFields>,
-        small: Arc<PhotoSplit>,
+        key: SceneKey,
+        split: TaskSplit,
         upsampling: Option<Arc<Upsampling>>,
         network: Network,
         request: SampleRequest,
     ) {
-        self.spawn(format!("sample photo {id}"), move || {
-            let x_c = area_downsample(&fields.v, NET_SIZE, NET_SIZE);
+        self.spawn(format!("sample photo {} for {}", key.photo, key.task.name()), move || {
+            let x_c = split.preview.network_condition();
             Some(match draw_distinct(&network, &x_c, request) {
                 Ok(samples) => {
-                    let full = upsampling.unwrap_or_else(|| Arc::new(Upsampling::new(&fields.v, &fields.s)));
+                    let full = upsampling.unwrap_or_else(|| Arc::new(split.preview.upsampling()));
+                    let small = &split.small;
                     let upsampling = small.upsampling();
                     let thumbnails = samples
                         .fields
@@ -200,7 +218,7 @@ impl Jobs {
                         .map(|field| to_color_image(small.compose(field, &upsampling, ComposeParams::default())))
                         .collect();
                     JobResult::Sampled(Box::new(SampledVariants {
-                        id,
+                        key,
                         request,
                         fields: samples.fields,
                         components: samples.components,
@@ -209,18 +227,25 @@ impl Jobs {
                         upsampling: full,
                     }))
                 }
-                Err(e) => JobResult::SampleFailed { id, request, message: e.to_string() },
+                Err(e) => JobResult::SampleFailed { key, request, message: e.to_string() },
             })
         });
     }
 
     /// Upsamples variant `index` (`field`, 32×32) to the size of `fields`,
     /// edge-aware, with the detail map's reference.
-    pub fn upsample(&self, id: u64, request: SampleRequest, index: usize, field: Field, upsampling: Arc<Upsampling>) {
-        self.spawn(format!("upsample variant {index} of photo {id}"), move || {
+    pub fn upsample(
+        &self,
+        key: SceneKey,
+        request: SampleRequest,
+        index: usize,
+        field: Field,
+        upsampling: Arc<Upsampling>,
+    ) {
+        self.spawn(format!("upsample variant {index} of photo {}", key.photo), move || {
             let generated = upsampling.upsample(&field);
             let coarse = upsampling.coarse().clone();
-            Some(JobResult::Upsampled { id, request, index, generated, coarse })
+            Some(JobResult::Upsampled { key, request, index, generated, coarse })
         });
     }
 
@@ -246,9 +271,9 @@ impl Jobs {
     /// photo's full resolution, re-read from `photo`, to `out`. The save
     /// dialog has confirmed replacing an existing `out`; the original photo
     /// is never replaced.
-    pub fn export(&self, photo: PathBuf, out: PathBuf, field: Option<Field>, params: ComposeParams) {
+    pub fn export(&self, photo: PathBuf, out: PathBuf, task: Task, field: Option<Field>, params: ComposeParams) {
         self.spawn(format!("export {}", out.display()), move || {
-            Some(match export_variant(&photo, &out, field.as_ref(), params) {
+            Some(match export_variant(&photo, &out, task, field.as_ref(), params) {
                 Ok((report, size)) => JobResult::Exported { path: out, report, size },
                 Err(message) => JobResult::ExportFailed(message),
             })
@@ -267,9 +292,14 @@ impl Jobs {
     }
 }
 
-fn load_and_split(id: u64, path: &std::path::Path, gpu: Option<&GpuContext>) -> Result<LoadedPhoto, String> {
-    let photo = load_photo(path).map_err(|e| e.to_string())?;
-    let mut photo = photo;
+fn load_and_split(
+    id: u64,
+    path: &std::path::Path,
+    task: Task,
+    gpu: Option<&GpuContext>,
+    upload: bool,
+) -> Result<LoadedPhoto, String> {
+    let mut photo = load_photo(path).map_err(|e| e.to_string())?;
     let full_size = (photo.width(), photo.height());
     if let Some(gpu) = gpu {
         // The preview is composed at the GPU's texture limit.
@@ -278,20 +308,21 @@ fn load_and_split(id: u64, path: &std::path::Path, gpu: Option<&GpuContext>) -> 
             tracing::info!("photo {w}×{h} exceeds the GPU's textures; previewing at {nw}×{nh}");
         }
     }
-    let fields = hsv::split(&photo.rgb);
+    let preview = PhotoSplit::new(task, &photo.rgb);
     let (w, h) = photo.rgb.dimensions();
     let scale = (f64::from(VARIANT_SIDE) / f64::from(w.max(h))).min(1.0);
     let side = |v: u32| ((f64::from(v) * scale).round() as u32).max(1);
     let small_rgb = image::imageops::resize(&photo.rgb, side(w), side(h), image::imageops::FilterType::Triangle);
-    let small = Arc::new(PhotoSplit::new(Task::Resaturate, &small_rgb));
+    let small = PhotoSplit::new(task, &small_rgb);
     // Thumbnail from 8-bit pixels: `thumbnail` averages integer samples exactly.
     let image = DynamicImage::ImageRgb8(DynamicImage::ImageRgb32F(photo.rgb).to_rgb8())
         .thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE)
         .to_rgba8();
     let thumbnail =
         egui::ColorImage::from_rgba_unmultiplied([image.width() as usize, image.height() as usize], image.as_raw());
-    let scene = gpu.map(|gpu| ResaturateScene::new(gpu, &fields));
-    Ok(LoadedPhoto { id, info: photo.info, full_size, fields: Arc::new(fields), thumbnail, small, scene })
+    let scene = gpu.filter(|_| upload).map(|gpu| Scene::new(gpu, &preview));
+    let split = TaskSplit { preview: Arc::new(preview), small: Arc::new(small) };
+    Ok(LoadedPhoto { id, info: photo.info, full_size, split, thumbnail, scene })
 }
 
 /// sRGB-encoded float RGB → an egui image.
@@ -303,6 +334,7 @@ fn to_color_image(rgb: image::Rgb32FImage) -> egui::ColorImage {
 fn export_variant(
     photo: &std::path::Path,
     out: &std::path::Path,
+    task: Task,
     field: Option<&Field>,
     params: ComposeParams,
 ) -> Result<(crate::io::ExportReport, (u32, u32)), String> {
@@ -313,7 +345,7 @@ fn export_variant(
         return Err(format!("{} is the original photo; export to another name", out.display()));
     }
     let loaded = load_photo(photo).map_err(|e| e.to_string())?;
-    let split = PhotoSplit::new(Task::Resaturate, &loaded.rgb);
+    let split = PhotoSplit::new(task, &loaded.rgb);
     let own = area_downsample(split.generated(), NET_SIZE, NET_SIZE);
     let rgb = split.compose(field.unwrap_or(&own), &split.upsampling(), params);
     let size = rgb.dimensions();

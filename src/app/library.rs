@@ -4,11 +4,22 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::jobs::LoadedPhoto;
-use crate::fields::hsv::HsvFields;
+use crate::fields::Task;
 use crate::io::PhotoInfo;
 use crate::variants::PhotoSplit;
 
-/// One opened photo: pending while it decodes, then with fields and thumbnail.
+/// A photo split for one task, at the two sizes the app works at.
+#[derive(Clone)]
+pub struct TaskSplit {
+    /// At the viewer's size (full resolution unless the GPU's texture limit
+    /// is smaller): what the viewer composes and the gallery conditions on.
+    pub preview: Arc<PhotoSplit>,
+    /// At gallery-thumbnail size: what variant thumbnails are composed from.
+    pub small: Arc<PhotoSplit>,
+}
+
+/// One opened photo: pending while it decodes, then with its splits and
+/// thumbnail.
 pub struct PhotoEntry {
     pub id: u64,
     pub path: PathBuf,
@@ -18,15 +29,24 @@ pub struct PhotoEntry {
     /// Size of the fields the viewer composes (the full size unless the GPU's
     /// texture limit is smaller).
     pub preview_size: (u32, u32),
-    pub fields: Option<Arc<HsvFields>>,
-    /// The photo at gallery-thumbnail size, split for its task.
-    pub small: Option<Arc<PhotoSplit>>,
+    /// The photo split for each task once split, by [`Task::index`].
+    splits: [Option<TaskSplit>; 2],
     pub thumbnail: Option<egui::TextureHandle>,
 }
 
 impl PhotoEntry {
     pub fn is_loaded(&self) -> bool {
-        self.fields.is_some()
+        self.info.is_some()
+    }
+
+    /// The photo split for `task`, once split.
+    pub fn split(&self, task: Task) -> Option<&TaskSplit> {
+        self.splits[task.index()].as_ref()
+    }
+
+    /// Any split of the photo: where another task's split starts.
+    pub fn any_split(&self) -> Option<&TaskSplit> {
+        self.splits.iter().flatten().next()
     }
 }
 
@@ -61,8 +81,7 @@ impl Library {
             info: None,
             full_size: (0, 0),
             preview_size: (0, 0),
-            fields: None,
-            small: None,
+            splits: [None, None],
             thumbnail: None,
         });
     }
@@ -73,15 +92,22 @@ impl Library {
         let Some(entry) = self.photos.iter_mut().find(|p| p.id == id) else { return false };
         entry.info = Some(loaded.info.clone());
         entry.full_size = loaded.full_size;
-        entry.preview_size = (loaded.fields.h.width(), loaded.fields.h.height());
-        entry.fields = Some(loaded.fields.clone());
-        entry.small = Some(loaded.small.clone());
+        entry.preview_size = loaded.split.preview.size();
+        entry.splits[loaded.split.preview.task().index()] = Some(loaded.split.clone());
         entry.thumbnail = Some(thumbnail);
         if self.selected.is_none() {
             self.selected = Some(id);
             return true;
         }
         false
+    }
+
+    /// Keeps photo `id`'s split for another task.
+    pub fn set_split(&mut self, id: u64, split: TaskSplit) {
+        if let Some(entry) = self.photos.iter_mut().find(|p| p.id == id) {
+            let index = split.preview.task().index();
+            entry.splits[index] = Some(split);
+        }
     }
 
     /// Forgets a photo that failed to load.

@@ -18,8 +18,8 @@ pub use gallery::{GALLERY_SIZE, Gallery, GalleryStatus};
 use jobs::{JobResult, Jobs};
 pub use library::{Library, PhotoEntry};
 
-use crate::fields::Task;
-use crate::gpu::view::ViewerResources;
+use crate::fields::{Field, Task};
+use crate::gpu::view::{SceneKey, ViewerResources};
 use crate::gpu::{ComposeParams, GpuContext};
 use crate::model::Network;
 use crate::sampling::{Component, SampleRequest};
@@ -63,7 +63,13 @@ pub struct PolyshadeApp {
     gpu: Option<GpuContext>,
     next_id: u64,
     commands: Vec<Command>,
-    model: ModelState,
+    /// The bundled model of each task, by [`Task::index`].
+    models: [ModelState; 2],
+    /// What the gallery shows variants of.
+    task: Task,
+    /// Splits and uploads under way, so that none is started twice.
+    splitting: std::collections::HashSet<SceneKey>,
+    uploading: std::collections::HashSet<SceneKey>,
     /// What the next gallery draws: seed and component.
     request: SampleRequest,
     gallery: Option<Gallery>,
@@ -71,7 +77,7 @@ pub struct PolyshadeApp {
     notice: Option<String>,
     /// The applied variant at the preview's size (generated field, detail
     /// reference), kept so before/after can switch back to it.
-    applied_full: Option<(crate::fields::Field, std::sync::Arc<crate::fields::Field>)>,
+    applied_full: Option<(Field, std::sync::Arc<Field>)>,
     /// Whether the viewer shows the photo as it was (`\` held).
     comparing: bool,
     /// The before/after split view's divider, as a fraction of the width.
@@ -99,7 +105,10 @@ impl PolyshadeApp {
             gpu,
             next_id: 1,
             commands: Vec::new(),
-            model: ModelState::Loading,
+            models: [ModelState::Loading, ModelState::Loading],
+            task: Task::Resaturate,
+            splitting: Default::default(),
+            uploading: Default::default(),
             request: SampleRequest { n: GALLERY_SIZE, seed: 0, component: Component::All },
             gallery: None,
             notice: None,
@@ -107,7 +116,9 @@ impl PolyshadeApp {
             comparing: false,
             split: None,
         };
-        app.jobs.load_model(Task::Resaturate);
+        for task in Task::ALL {
+            app.jobs.load_model(task);
+        }
         if !options.photos.is_empty() {
             app.handle(Command::Open(options.photos));
         }
@@ -138,15 +149,39 @@ impl PolyshadeApp {
         self.params
     }
 
+    /// What the gallery shows variants of.
+    pub fn task(&self) -> Task {
+        self.task
+    }
+
     /// The gallery of the selected photo, once one is selected.
     pub fn gallery(&self) -> Option<&Gallery> {
         self.gallery.as_ref()
     }
 
+    /// The selected photo and the task, if a photo is selected.
+    fn current_key(&self) -> Option<SceneKey> {
+        self.library.selected().map(|p| SceneKey { photo: p.id, task: self.task })
+    }
+
+    /// The scene the viewer draws: the selected photo split for the task, or
+    /// (while that split is being made) for the other task, which shows the
+    /// same photo.
+    fn shown_key(&self) -> Option<SceneKey> {
+        let key = self.current_key()?;
+        let other = SceneKey { task: Task::ALL[1 - key.task.index()], ..key };
+        self.viewer_resources(|r| [key, other].into_iter().find(|&k| r.contains(k))).flatten()
+    }
+
     /// Whether the selected photo is on the GPU and will be drawn.
     pub fn is_showing_photo(&self) -> bool {
-        let Some(selected) = self.library.selected() else { return false };
-        self.viewer_resources(|r| r.scene_id() == Some(selected.id)).unwrap_or(false)
+        self.shown_key().is_some()
+    }
+
+    /// Scenes uploaded to the GPU since start (switching back to a photo or
+    /// task already there uploads nothing).
+    pub fn scene_uploads(&self) -> u64 {
+        self.viewer_resources(|r| r.uploads()).unwrap_or(0)
     }
 
     fn viewer_resources<R>(&self, f: impl FnOnce(&mut ViewerResources) -> R) -> Option<R> {
@@ -164,15 +199,24 @@ impl PolyshadeApp {
                 for path in paths {
                     let id = self.next_id;
                     self.next_id += 1;
+                    // The photo that will be shown first goes to the GPU as
+                    // soon as it is split; the others when selected.
+                    let upload =
+                        self.library.selected().is_none() && self.library.photos().iter().all(|p| p.is_loaded());
                     self.library.add_pending(id, path.clone());
-                    self.jobs.load(id, path, self.gpu.clone());
+                    self.jobs.load(id, path, self.task, self.gpu.clone(), upload);
                 }
             }
             Command::Select(id) => {
                 self.library.select(id);
                 self.view = ViewTransform::default();
-                self.ensure_on_gpu();
-                self.sample_gallery();
+                self.switch_scene();
+            }
+            Command::SetTask(task) => {
+                if task != self.task {
+                    self.task = task;
+                    self.switch_scene();
+                }
             }
             Command::SetSeed(seed) => {
                 self.request.seed = seed;
@@ -191,12 +235,12 @@ impl PolyshadeApp {
             }
             Command::ExportTo(out) => {
                 let Some(photo) = self.library.selected() else { return };
-                let field = self.gallery.as_ref().and_then(|g| {
+                let field = self.gallery.as_ref().filter(|g| g.key.task == self.task).and_then(|g| {
                     let index = g.applied?;
                     g.variants().and_then(|v| v.fields.get(index).cloned())
                 });
                 self.notice = Some(format!("exporting {}…", out.display()));
-                self.jobs.export(photo.path.clone(), out, field, self.params);
+                self.jobs.export(photo.path.clone(), out, self.task, field, self.params);
             }
             Command::ShowOriginal => self.show_original(),
             Command::SetGain(gain) => self.params.gain = gain,
@@ -210,42 +254,64 @@ impl PolyshadeApp {
         }
     }
 
-    /// Uploads the selected photo if the GPU holds another one.
-    fn ensure_on_gpu(&mut self) {
-        let Some(selected) = self.library.selected() else { return };
-        let Some(fields) = selected.fields.clone() else { return };
-        let (id, gpu) = (selected.id, self.gpu.clone());
-        if let Some(gpu) = gpu
-            && self.viewer_resources(|r| r.scene_id()) != Some(Some(id))
-        {
-            self.jobs.upload(id, fields, gpu);
+    /// After the photo or the task changed: the viewer shows the photo
+    /// itself, and the split, the scene and the gallery of the new pair are
+    /// made if missing.
+    fn switch_scene(&mut self) {
+        self.show_original();
+        self.ensure_scene();
+        self.sample_gallery();
+    }
+
+    /// Starts whatever the selected photo still lacks for the task: its
+    /// split, then its scene on the GPU. Cheap when nothing is missing.
+    fn ensure_scene(&mut self) {
+        let Some(key) = self.current_key() else { return };
+        let Some(photo) = self.library.selected().filter(|p| p.is_loaded()) else { return };
+        match photo.split(key.task) {
+            None => {
+                if let Some(from) = photo.any_split().cloned()
+                    && self.splitting.insert(key)
+                {
+                    self.jobs.split(key.photo, from, key.task);
+                }
+            }
+            Some(split) => {
+                let preview = split.preview.clone();
+                if let Some(gpu) = self.gpu.clone()
+                    && self.viewer_resources(|r| r.contains(key)) == Some(false)
+                    && self.uploading.insert(key)
+                {
+                    self.jobs.upload(key, preview, gpu);
+                }
+            }
         }
     }
 
-    /// Draws the gallery of the selected photo for the current request,
-    /// unless it is already drawn (or being drawn).
+    /// Draws the gallery of the selected photo for the task and the current
+    /// request, unless it is already drawn (or being drawn).
     fn sample_gallery(&mut self) {
-        let Some(photo) = self.library.selected() else { return };
-        let (Some(fields), Some(small)) = (photo.fields.clone(), photo.small.clone()) else { return };
-        let id = photo.id;
-        if self.gallery.as_ref().is_some_and(|g| {
-            g.photo_id == id && g.request == self.request && !matches!(g.status, GalleryStatus::WaitingForModel)
-        }) {
+        let Some(key) = self.current_key() else { return };
+        let Some(photo) = self.library.selected().filter(|p| p.is_loaded()) else { return };
+        if self.gallery.as_ref().is_some_and(|g| g.key == key && g.request == self.request && !g.is_waiting()) {
             return;
         }
-        let status = match &self.model {
-            ModelState::Loading => GalleryStatus::WaitingForModel,
-            ModelState::Failed(message) => GalleryStatus::Failed(message.clone()),
-            ModelState::Ready(network) => {
-                let upsampling = self.gallery.as_ref().filter(|g| g.photo_id == id).and_then(Gallery::variants);
+        let status = match (photo.split(key.task), &self.models[key.task.index()]) {
+            (None, _) => GalleryStatus::Splitting,
+            (Some(_), ModelState::Loading) => GalleryStatus::WaitingForModel,
+            (Some(_), ModelState::Failed(message)) => GalleryStatus::Failed(message.clone()),
+            (Some(split), ModelState::Ready(network)) => {
+                let upsampling = self.gallery.as_ref().filter(|g| g.key == key).and_then(Gallery::variants);
                 let upsampling = upsampling.map(|v| v.upsampling.clone());
-                self.jobs.sample(id, fields, small, upsampling, (**network).clone(), self.request);
+                self.jobs.sample(key, split.clone(), upsampling, (**network).clone(), self.request);
                 GalleryStatus::Sampling
             }
         };
         // The viewer shows the photo itself until a variant is applied.
-        self.show_original();
-        self.gallery = Some(Gallery::new(id, self.request, status));
+        if self.gallery.as_ref().is_some_and(|g| g.applied.is_some() || g.applying.is_some()) {
+            self.show_original();
+        }
+        self.gallery = Some(Gallery::new(key, self.request, status));
     }
 
     fn apply_variant(&mut self, index: usize) {
@@ -254,7 +320,7 @@ impl PolyshadeApp {
         let Some(field) = variants.fields.get(index).cloned() else { return };
         let upsampling = variants.upsampling.clone();
         gallery.applying = Some(index);
-        self.jobs.upsample(gallery.photo_id, gallery.request, index, field, upsampling);
+        self.jobs.upsample(gallery.key, gallery.request, index, field, upsampling);
     }
 
     /// Whether the viewer shows the photo as it was (before/after, `\` held).
@@ -262,36 +328,22 @@ impl PolyshadeApp {
         self.comparing
     }
 
-    /// Before/after: while `\` is held the viewer shows the photo itself.
-    fn compare(&mut self, hold: bool) {
-        if hold == self.comparing {
-            return;
-        }
-        self.comparing = hold;
-        let Some(photo) = self.library.selected() else { return };
-        let Some(fields) = photo.fields.clone() else { return };
-        let id = photo.id;
-        match (&self.applied_full, hold) {
-            (Some(_), true) | (None, _) => {
-                self.viewer_resources(|r| r.set_generated(id, &fields.s, &fields.s));
-            }
-            (Some((generated, coarse)), false) => {
-                let (generated, coarse) = (generated.clone(), coarse.clone());
-                self.viewer_resources(|r| r.set_generated(id, &generated, &coarse));
-            }
-        }
-    }
-
+    /// The viewer composes the photo itself: no variant applied.
     fn show_original(&mut self) {
         self.applied_full = None;
         if let Some(gallery) = self.gallery.as_mut() {
             gallery.applied = None;
             gallery.applying = None;
         }
-        let Some(photo) = self.library.selected() else { return };
-        let Some(fields) = photo.fields.clone() else { return };
-        let id = photo.id;
-        self.viewer_resources(|r| r.set_generated(id, &fields.s, &fields.s));
+        if let Some(key) = self.current_key() {
+            self.viewer_resources(|r| r.show_photo(key));
+        }
+    }
+
+    /// Hands the applied variant to the current scene, once it is on the GPU.
+    fn push_applied(&mut self) {
+        let (Some(key), Some((generated, coarse))) = (self.current_key(), self.applied_full.clone()) else { return };
+        self.viewer_resources(|r| r.set_generated(key, &generated, &coarse));
     }
 
     fn take_job_results(&mut self, ctx: &egui::Context) {
@@ -303,13 +355,12 @@ impl PolyshadeApp {
                     let texture =
                         ctx.load_texture(format!("thumbnail {id}"), loaded.thumbnail.clone(), Default::default());
                     let became_selected = self.library.finish_loading(loaded.id, &loaded, texture);
-                    if let Some(scene) = loaded.scene
-                        && became_selected
-                    {
-                        self.viewer_resources(|r| r.set_scene(id, scene));
+                    if let Some(scene) = loaded.scene {
+                        let key = SceneKey { photo: id, task: scene.task() };
+                        self.viewer_resources(|r| r.insert(key, scene));
                     }
                     if became_selected {
-                        self.sample_gallery();
+                        self.switch_scene();
                     }
                 }
                 JobResult::LoadFailed { path, message } => {
@@ -317,9 +368,19 @@ impl PolyshadeApp {
                     self.library.remove_path(&path);
                     self.errors.push(message);
                 }
-                JobResult::Uploaded { id, scene } => {
-                    if self.library.selected().map(|p| p.id) == Some(id) {
-                        self.viewer_resources(|r| r.set_scene(id, *scene));
+                JobResult::Split { id, split } => {
+                    self.splitting.remove(&SceneKey { photo: id, task: split.preview.task() });
+                    self.library.set_split(id, split);
+                    if self.library.selected().is_some_and(|p| p.id == id) {
+                        self.ensure_scene();
+                        self.sample_gallery();
+                    }
+                }
+                JobResult::Uploaded { key, scene } => {
+                    self.uploading.remove(&key);
+                    self.viewer_resources(|r| r.insert(key, *scene));
+                    if self.current_key() == Some(key) {
+                        self.push_applied();
                     }
                 }
                 JobResult::Picked(paths) => self.handle(Command::Open(paths)),
@@ -343,7 +404,7 @@ impl PolyshadeApp {
                     self.errors.push(format!("export failed: {message}"));
                 }
                 JobResult::ModelLoaded { task, result } => {
-                    self.model = match result {
+                    self.models[task.index()] = match result {
                         Ok(network) => ModelState::Ready(network),
                         Err(message) => {
                             let message = format!("cannot load the {} model: {message}", task.name());
@@ -351,17 +412,19 @@ impl PolyshadeApp {
                             ModelState::Failed(message)
                         }
                     };
-                    self.gallery = None;
-                    self.sample_gallery();
+                    if task == self.task {
+                        self.sample_gallery();
+                    }
                 }
                 JobResult::Sampled(sampled) => {
                     let Some(gallery) = self.gallery.as_mut() else { continue };
-                    if gallery.photo_id != sampled.id || gallery.request != sampled.request {
+                    if gallery.key != sampled.key || gallery.request != sampled.request {
                         continue; // A gallery the user has moved on from.
                     }
                     tracing::info!(
-                        "gallery of photo {}: {} variants in {} ms",
-                        sampled.id,
+                        "gallery of photo {} ({}): {} variants in {} ms",
+                        sampled.key.photo,
+                        sampled.key.task.name(),
                         sampled.fields.len(),
                         gallery.requested.elapsed().as_millis()
                     );
@@ -380,25 +443,22 @@ impl PolyshadeApp {
                         upsampling: sampled.upsampling,
                     });
                 }
-                JobResult::SampleFailed { id, request, message } => {
+                JobResult::SampleFailed { key, request, message } => {
                     if let Some(gallery) = self.gallery.as_mut()
-                        && gallery.photo_id == id
+                        && gallery.key == key
                         && gallery.request == request
                     {
                         gallery.status = GalleryStatus::Failed(message);
                     }
                 }
-                JobResult::Upsampled { id, request, index, generated, coarse } => {
-                    let current = self
-                        .gallery
-                        .as_ref()
-                        .is_some_and(|g| g.photo_id == id && g.request == request && g.applying == Some(index));
-                    if current && self.viewer_resources(|r| r.set_generated(id, &generated, &coarse)) == Some(true) {
-                        let gallery = self.gallery.as_mut().expect("checked above");
+                JobResult::Upsampled { key, request, index, generated, coarse } => {
+                    let Some(gallery) = self.gallery.as_mut() else { continue };
+                    if gallery.key == key && gallery.request == request && gallery.applying == Some(index) {
                         gallery.applied = Some(index);
                         gallery.applying = None;
                         self.applied_full = Some((generated, coarse));
                         self.comparing = false;
+                        self.push_applied();
                     }
                 }
             }
@@ -419,8 +479,9 @@ impl eframe::App for PolyshadeApp {
         if ctx.input_mut(|i| i.consume_shortcut(&open)) {
             self.handle(Command::OpenDialog);
         }
-        let hold = ctx.input(|i| i.key_down(egui::Key::Backslash)) && !ctx.egui_wants_keyboard_input();
-        self.compare(hold);
+        self.comparing = ctx.input(|i| i.key_down(egui::Key::Backslash)) && !ctx.egui_wants_keyboard_input();
+        // A scene the store let go of (over its memory budget) comes back.
+        self.ensure_scene();
         let export = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::E);
         if ctx.input_mut(|i| i.consume_shortcut(&export)) {
             self.handle(Command::ExportDialog);
@@ -437,19 +498,19 @@ impl eframe::App for PolyshadeApp {
             running: self.jobs.running(),
         };
         panels::status_bar(ui, &status, &mut commands);
-        let model_error = match &self.model {
+        let model_error = match &self.models[self.task.index()] {
             ModelState::Failed(message) => Some(message.as_str()),
             _ => None,
         };
-        panels::gallery(ui, self.gallery.as_ref(), model_error, &mut commands);
+        panels::gallery(ui, self.task, self.gallery.as_ref(), model_error, &mut commands);
         panels::library(ui, &self.library, &mut commands);
-        panels::adjust(ui, self.library.selected(), self.params, &mut commands);
-        let scene_id = self.is_showing_photo().then(|| self.library.selected().map(|p| p.id)).flatten();
-        // Before/after shows the photo as it was, without the adjustments.
-        let params = if self.comparing { ComposeParams::default() } else { self.params };
+        panels::adjust(ui, self.task, self.library.selected(), self.params, &mut commands);
+        // Before/after (`\` held): the whole photo as it was, which the store
+        // composed once per scene.
         let compare =
-            panels::Comparison { before: self.comparing, split: if self.comparing { None } else { self.split } };
-        panels::viewer(ui, &self.library, scene_id, params, compare, &mut self.view, &mut commands);
+            panels::Comparison { before: self.comparing, split: if self.comparing { Some(1.0) } else { self.split } };
+        let key = self.shown_key();
+        panels::viewer(ui, &self.library, key, self.params, compare, &mut self.view, &mut commands);
         panels::drop_hint(ui);
         for command in commands.drain(..) {
             self.handle(command);

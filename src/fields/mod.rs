@@ -31,6 +31,14 @@ pub enum Task {
 }
 
 impl Task {
+    /// Both tasks, in [`Task::index`] order.
+    pub const ALL: [Task; 2] = [Task::Resaturate, Task::Relight];
+
+    /// A dense index, for per-task arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The lowercase name the command line and file names use.
     pub fn name(self) -> &'static str {
         match self {

@@ -10,7 +10,7 @@ pub mod view;
 
 pub use compose::{ComposeParams, Compositor};
 pub use context::{GpuContext, GpuError};
-pub use scene::{Compose, RelightScene, ResaturateScene};
+pub use scene::{Compose, RelightScene, ResaturateScene, Scene};
 pub use textures::{FieldTexture, RgbaTarget, upload_field, upload_linear_rgb};
 
 /// WGSL sources, embedded so the binary is self-contained. Tests validate each

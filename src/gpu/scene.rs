@@ -5,29 +5,28 @@
 //! RGB.
 
 use super::{ComposeParams, Compositor, FieldTexture, GpuContext, RgbaTarget, upload_field, upload_linear_rgb};
-use crate::fields::Field;
 use crate::fields::hsv::HsvFields;
 use crate::fields::intrinsic::Intrinsic;
+use crate::fields::{Field, Task};
+use crate::variants::PhotoSplit;
 
 /// The detail map pass both scenes share:
 /// `detailed = clamp(generated + strength·(source − reference))`.
 struct DetailStage {
     /// The full-resolution field whose fine detail is added back.
     source: FieldTexture,
-    generated: FieldTexture,
-    /// `source` as the network sees it, upsampled; `source` itself until a
-    /// variant is applied, so the detail is zero.
-    reference: FieldTexture,
+    /// The applied variant's field and the detail map's reference (`source`
+    /// as the network sees it, upsampled); `None` while the photo itself is
+    /// shown, when both are `source` and the detail is zero.
+    applied: Option<(FieldTexture, FieldTexture)>,
     detailed: FieldTexture,
 }
 
 impl DetailStage {
-    /// Until a variant is applied, the generated field is `source` itself.
     fn new(ctx: &GpuContext, source: &Field, label: &str) -> Self {
         DetailStage {
             source: upload_field(ctx, source, &format!("{label}: detail source")),
-            generated: upload_field(ctx, source, &format!("{label}: generated")),
-            reference: upload_field(ctx, source, &format!("{label}: detail reference")),
+            applied: None,
             detailed: FieldTexture::new(ctx, source.width(), source.height(), &format!("{label}: after detail map")),
         }
     }
@@ -37,17 +36,26 @@ impl DetailStage {
     }
 
     fn set_generated(&mut self, ctx: &GpuContext, generated: &Field, reference: &Field) {
-        self.generated = upload_field(ctx, generated, "generated");
-        self.reference = upload_field(ctx, reference, "detail reference");
+        self.applied =
+            Some((upload_field(ctx, generated, "generated"), upload_field(ctx, reference, "detail reference")));
+    }
+
+    fn show_photo(&mut self) {
+        self.applied = None;
     }
 
     fn encode(&self, ctx: &GpuContext, compositor: &Compositor, encoder: &mut wgpu::CommandEncoder, strength: f32) {
+        let (generated, reference) = match &self.applied {
+            Some((generated, reference)) => (&generated.view, &reference.view),
+            None => (&self.source.view, &self.source.view),
+        };
+        let source = &self.source.view;
         compositor.encode_detail(
             ctx,
             encoder,
-            &self.generated.view,
-            &self.source.view,
-            &self.reference.view,
+            generated,
+            source,
+            reference,
             &self.detailed.view,
             strength,
             self.size(),
@@ -199,5 +207,119 @@ impl Compose for RelightScene {
         self.detail.encode(ctx, compositor, encoder, params.detail_strength);
         let detailed = &self.detail.detailed.view;
         compositor.encode_relight(ctx, encoder, &self.albedo.1, detailed, &self.rgb.view, params.gain, self.size());
+    }
+}
+
+impl RelightScene {
+    /// Composes the photo itself (its own shading, gain 1) into `target`.
+    pub fn encode_original(
+        &self,
+        ctx: &GpuContext,
+        compositor: &Compositor,
+        encoder: &mut wgpu::CommandEncoder,
+        target: &RgbaTarget,
+    ) {
+        let shading = &self.detail.source.view;
+        compositor.encode_relight(ctx, encoder, &self.albedo.1, shading, &target.view, 1.0, self.size());
+    }
+}
+
+/// A photo on the GPU for either task: what the viewer's scene store holds.
+pub enum Scene {
+    Resaturate(ResaturateScene),
+    Relight(RelightScene),
+}
+
+impl Scene {
+    /// Uploads `split` (full resolution) for its task.
+    pub fn new(ctx: &GpuContext, split: &PhotoSplit) -> Self {
+        match split {
+            PhotoSplit::Resaturate(fields) => Scene::Resaturate(ResaturateScene::new(ctx, fields)),
+            PhotoSplit::Relight(parts) => Scene::Relight(RelightScene::new(ctx, parts)),
+        }
+    }
+
+    pub fn task(&self) -> Task {
+        match self {
+            Scene::Resaturate(_) => Task::Resaturate,
+            Scene::Relight(_) => Task::Relight,
+        }
+    }
+
+    pub fn size(&self) -> (u32, u32) {
+        match self {
+            Scene::Resaturate(scene) => scene.size(),
+            Scene::Relight(scene) => scene.size(),
+        }
+    }
+
+    /// The composed result.
+    pub fn rgb(&self) -> &RgbaTarget {
+        match self {
+            Scene::Resaturate(scene) => &scene.rgb,
+            Scene::Relight(scene) => &scene.rgb,
+        }
+    }
+
+    /// GPU memory the scene holds, in bytes (its textures; the viewer adds
+    /// one RGBA8 "before" image per scene).
+    pub fn gpu_bytes(&self) -> u64 {
+        let (w, h) = self.size();
+        let pixels = u64::from(w) * u64::from(h);
+        // r32float fields: 4 of the detail stage (source, detailed, and
+        // generated and reference once a variant is applied), plus H and V
+        // or the albedo (rgba32float); the composed rgba8.
+        let per_pixel = match self {
+            Scene::Resaturate(_) => 4 * 4 + 2 * 4 + 4,
+            Scene::Relight(_) => 4 * 4 + 16 + 4,
+        };
+        pixels * per_pixel
+    }
+
+    /// Replaces the generated field and the detail map's reference (both at
+    /// the scene's size), e.g. to apply a sampled variant.
+    pub fn set_generated(&mut self, ctx: &GpuContext, generated: &Field, reference: &Field) {
+        self.detail_mut().set_generated(ctx, generated, reference);
+    }
+
+    /// Composes the photo's own field again (no variant applied).
+    pub fn show_photo(&mut self) {
+        self.detail_mut().show_photo();
+    }
+
+    fn detail_mut(&mut self) -> &mut DetailStage {
+        match self {
+            Scene::Resaturate(scene) => &mut scene.detail,
+            Scene::Relight(scene) => &mut scene.detail,
+        }
+    }
+
+    /// Composes the photo as it is into `target` (the "before").
+    pub fn encode_original(
+        &self,
+        ctx: &GpuContext,
+        compositor: &Compositor,
+        encoder: &mut wgpu::CommandEncoder,
+        target: &RgbaTarget,
+    ) {
+        match self {
+            Scene::Resaturate(scene) => scene.encode_original(ctx, compositor, encoder, target),
+            Scene::Relight(scene) => scene.encode_original(ctx, compositor, encoder, target),
+        }
+    }
+}
+
+impl Compose for Scene {
+    fn encode(
+        &self,
+        ctx: &GpuContext,
+        compositor: &Compositor,
+        encoder: &mut wgpu::CommandEncoder,
+        params: ComposeParams,
+    ) {
+        match self {
+            Scene::Resaturate(scene) => scene.encode(ctx, compositor, encoder, params),
+            Scene::Relight(scene) => scene.encode(ctx, compositor, encoder, params),
+        }
     }
 }

@@ -2,11 +2,27 @@
 //! device (only when a parameter changed) and draws it with `shaders/view.wgsl`
 //! inside egui's render pass. Pipelines and textures live in egui-wgpu's
 //! `callback_resources`; the per-frame callback carries only plain values.
+//!
+//! The resources hold a *scene store*: every photo uploaded for a task stays
+//! on the GPU (keyed by [`SceneKey`]) until a memory budget forces the least
+//! recently shown one out, so going back to a photo or a task does not
+//! upload it again.
 
 use egui_wgpu::{CallbackResources, CallbackTrait, RenderState, ScreenDescriptor};
 
-use super::{Compose, ComposeParams, Compositor, GpuContext, ResaturateScene, RgbaTarget, shaders};
-use crate::fields::Field;
+use super::{Compose, ComposeParams, Compositor, GpuContext, RgbaTarget, Scene, shaders};
+use crate::fields::{Field, Task};
+
+/// GPU memory the scene store may hold (the scene on show always stays):
+/// both tasks of a 12-megapixel photo, with room to spare.
+pub const SCENE_BUDGET_BYTES: u64 = 1536 << 20;
+
+/// Which photo, split for which task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SceneKey {
+    pub photo: u64,
+    pub task: Task,
+}
 
 /// Everything the viewer keeps on the GPU between frames.
 pub struct ViewerResources {
@@ -17,12 +33,18 @@ pub struct ViewerResources {
     sampler: wgpu::Sampler,
     uniform: wgpu::Buffer,
     decode_srgb: bool,
-    scene: Option<SceneSlot>,
+    scenes: Vec<SceneSlot>,
+    /// Counts frames that showed a scene, for least-recently-shown eviction.
+    clock: u64,
+    /// Scenes uploaded so far (tests check that switching does not upload).
+    uploads: u64,
 }
 
 struct SceneSlot {
-    id: u64,
-    scene: ResaturateScene,
+    key: SceneKey,
+    scene: Scene,
+    /// When it was last shown or changed ([`ViewerResources::clock`]).
+    last_used: u64,
     /// The photo itself (the "before"), bound beside the composed result.
     #[allow(dead_code)] // Held for the bind group.
     original: RgbaTarget,
@@ -118,12 +140,16 @@ impl ViewerResources {
             layout,
             sampler,
             uniform,
-            scene: None,
+            scenes: Vec::new(),
+            clock: 0,
+            uploads: 0,
         }
     }
 
-    /// Makes `scene` the photo on show, under the app's id for it.
-    pub fn set_scene(&mut self, id: u64, scene: ResaturateScene) {
+    /// Keeps `scene` under `key`, replacing what that key held, and evicts
+    /// the least recently shown scenes while the store is over
+    /// [`SCENE_BUDGET_BYTES`] (never the one just added).
+    pub fn insert(&mut self, key: SceneKey, scene: Scene) {
         // The photo itself, composed once, for before/after.
         let (w, h) = scene.size();
         let original = RgbaTarget::new(&self.ctx, w, h, "original");
@@ -134,28 +160,65 @@ impl ViewerResources {
             label: Some("view"),
             layout: &self.layout,
             entries: &[
-                wgpu::BindGroupEntry { binding: 0, resource: wgpu::BindingResource::TextureView(&scene.rgb.view) },
+                wgpu::BindGroupEntry { binding: 0, resource: wgpu::BindingResource::TextureView(&scene.rgb().view) },
                 wgpu::BindGroupEntry { binding: 1, resource: wgpu::BindingResource::Sampler(&self.sampler) },
                 wgpu::BindGroupEntry { binding: 2, resource: self.uniform.as_entire_binding() },
                 wgpu::BindGroupEntry { binding: 3, resource: wgpu::BindingResource::TextureView(&original.view) },
             ],
         });
-        self.scene = Some(SceneSlot { id, scene, original, bind_group, composed: None });
+        self.scenes.retain(|s| s.key != key);
+        self.clock += 1;
+        self.uploads += 1;
+        self.scenes.push(SceneSlot { key, scene, original, bind_group, composed: None, last_used: self.clock });
+        self.evict_over_budget();
     }
 
-    /// Replaces the generated field of scene `id` (full resolution) and the
+    fn evict_over_budget(&mut self) {
+        let bytes = |s: &SceneSlot| {
+            let (w, h) = s.scene.size();
+            s.scene.gpu_bytes() + 4 * u64::from(w) * u64::from(h)
+        };
+        while self.scenes.len() > 1 && self.scenes.iter().map(bytes).sum::<u64>() > SCENE_BUDGET_BYTES {
+            let oldest = (0..self.scenes.len()).min_by_key(|&i| self.scenes[i].last_used).expect("two or more scenes");
+            let gone = self.scenes.remove(oldest);
+            tracing::debug!("scene store over budget: dropped photo {} ({})", gone.key.photo, gone.key.task.name());
+        }
+    }
+
+    /// Replaces the generated field of scene `key` (full resolution) and the
     /// detail map's reference, e.g. to apply a variant; the next frame
-    /// composes again. Returns false if the GPU holds another photo.
-    pub fn set_generated(&mut self, id: u64, generated: &Field, reference: &Field) -> bool {
-        let Some(slot) = self.scene.as_mut().filter(|s| s.id == id) else { return false };
+    /// composes again. Returns false if the store does not hold `key`.
+    pub fn set_generated(&mut self, key: SceneKey, generated: &Field, reference: &Field) -> bool {
+        let Some(slot) = self.scenes.iter_mut().find(|s| s.key == key) else { return false };
         slot.scene.set_generated(&self.ctx, generated, reference);
         slot.composed = None;
         true
     }
 
-    /// The id of the photo on the GPU, if any.
-    pub fn scene_id(&self) -> Option<u64> {
-        self.scene.as_ref().map(|s| s.id)
+    /// Composes the photo of scene `key` itself again (no variant applied),
+    /// without uploading anything. Returns false if the store does not hold `key`.
+    pub fn show_photo(&mut self, key: SceneKey) -> bool {
+        let Some(slot) = self.scenes.iter_mut().find(|s| s.key == key) else { return false };
+        slot.scene.show_photo();
+        slot.composed = None;
+        true
+    }
+
+    /// Whether the store holds `key`.
+    pub fn contains(&self, key: SceneKey) -> bool {
+        self.scenes.iter().any(|s| s.key == key)
+    }
+
+    /// The keys held, least recently shown first.
+    pub fn keys(&self) -> Vec<SceneKey> {
+        let mut slots: Vec<&SceneSlot> = self.scenes.iter().collect();
+        slots.sort_by_key(|s| s.last_used);
+        slots.into_iter().map(|s| s.key).collect()
+    }
+
+    /// How many scenes were uploaded since start.
+    pub fn uploads(&self) -> u64 {
+        self.uploads
     }
 }
 
@@ -174,9 +237,9 @@ fn filterable_texture(binding: u32) -> wgpu::BindGroupLayoutEntry {
     }
 }
 
-/// One frame's request to show scene `scene_id` composed with `params`.
+/// One frame's request to show scene `key` composed with `params`.
 pub struct ViewerCallback {
-    pub scene_id: u64,
+    pub key: SceneKey,
     pub params: ComposeParams,
     /// The image's rectangle in the callback's clip space: left, top, right, bottom.
     pub image_rect_ndc: [f32; 4],
@@ -197,11 +260,13 @@ impl CallbackTrait for ViewerCallback {
         let Some(res) = resources.get_mut::<ViewerResources>() else {
             return Vec::new();
         };
-        if let Some(slot) = res.scene.as_mut().filter(|s| s.id == self.scene_id)
-            && slot.composed != Some(self.params)
-        {
-            slot.scene.encode(&res.ctx, &res.compositor, encoder, self.params);
-            slot.composed = Some(self.params);
+        res.clock += 1;
+        if let Some(slot) = res.scenes.iter_mut().find(|s| s.key == self.key) {
+            slot.last_used = res.clock;
+            if slot.composed != Some(self.params) {
+                slot.scene.encode(&res.ctx, &res.compositor, encoder, self.params);
+                slot.composed = Some(self.params);
+            }
         }
         let [l, t, r, b] = self.image_rect_ndc;
         let split = self.split.map_or(-1.0, |s| s.clamp(0.0, 1.0));
@@ -219,7 +284,7 @@ impl CallbackTrait for ViewerCallback {
         let Some(res) = resources.get::<ViewerResources>() else {
             return;
         };
-        if let Some(slot) = res.scene.as_ref().filter(|s| s.id == self.scene_id) {
+        if let Some(slot) = res.scenes.iter().find(|s| s.key == self.key) {
             pass.set_pipeline(&res.pipeline);
             pass.set_bind_group(0, &slot.bind_group, &[]);
             pass.draw(0..4, 0..1);

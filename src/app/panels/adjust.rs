@@ -1,13 +1,28 @@
 //! Right panel: composition controls and facts about the photo.
 
 use super::super::{Command, PhotoEntry};
+use crate::fields::Task;
 use crate::gpu::ComposeParams;
 
-pub fn adjust(ui: &mut egui::Ui, photo: Option<&PhotoEntry>, params: ComposeParams, commands: &mut Vec<Command>) {
+pub fn adjust(
+    ui: &mut egui::Ui,
+    task: Task,
+    photo: Option<&PhotoEntry>,
+    params: ComposeParams,
+    commands: &mut Vec<Command>,
+) {
     egui::Panel::right("adjust").resizable(false).exact_size(230.0).show(ui, |ui| {
         ui.heading("Adjust");
+        // Narrow enough that the longest slider label fits the panel, so the
+        // viewer does not shift when the label changes with the task.
+        ui.spacing_mut().slider_width = 90.0;
         let mut gain = params.gain;
-        if ui.add(egui::Slider::new(&mut gain, 0.0..=2.0).text("Saturation")).changed() {
+        // The gain scales what the task generates: saturation, or light.
+        let (name, hover) = match task {
+            Task::Resaturate => ("Saturation", "Scales the saturation of the photo or the applied variant"),
+            Task::Relight => ("Light", "Scales the shading (exposure) of the photo or the applied variant"),
+        };
+        if ui.add(egui::Slider::new(&mut gain, 0.0..=2.0).text(name)).on_hover_text(hover).changed() {
             commands.push(Command::SetGain(gain));
         }
         let mut detail = params.detail_strength;

@@ -3,15 +3,32 @@
 
 use super::super::Command;
 use super::super::gallery::{Gallery, GalleryStatus};
+use crate::fields::Task;
 use crate::sampling::Component;
 
 /// Height of a variant thumbnail in the gallery, in points.
 const THUMB_HEIGHT: f32 = 120.0;
 
-pub fn gallery(ui: &mut egui::Ui, gallery: Option<&Gallery>, model_error: Option<&str>, commands: &mut Vec<Command>) {
+pub fn gallery(
+    ui: &mut egui::Ui,
+    task: Task,
+    gallery: Option<&Gallery>,
+    model_error: Option<&str>,
+    commands: &mut Vec<Command>,
+) {
     egui::Panel::bottom("gallery").resizable(false).show(ui, |ui| {
         ui.horizontal(|ui| {
             ui.heading("Variants");
+            for choice in Task::ALL {
+                let hover = match choice {
+                    Task::Resaturate => "New saturation fields: where colour is vivid or muted",
+                    Task::Relight => "New shading: where the light falls",
+                };
+                if ui.selectable_label(task == choice, choice.label()).on_hover_text(hover).clicked() {
+                    commands.push(Command::SetTask(choice));
+                }
+            }
+            ui.separator();
             let Some(gallery) = gallery else {
                 ui.weak(model_error.unwrap_or("Open a photo to see variants of it"));
                 return;
@@ -34,6 +51,7 @@ pub fn gallery(ui: &mut egui::Ui, gallery: Option<&Gallery>, model_error: Option
         });
         let Some(gallery) = gallery else { return };
         match &gallery.status {
+            GalleryStatus::Splitting => busy(ui, "Splitting the photo into albedo and shading…"),
             GalleryStatus::WaitingForModel => busy(ui, "Loading the model…"),
             GalleryStatus::Sampling => busy(ui, "Sampling variants…"),
             GalleryStatus::Failed(message) => {

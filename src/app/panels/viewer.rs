@@ -4,7 +4,7 @@
 
 use super::super::{Command, Library, ViewTransform};
 use crate::gpu::ComposeParams;
-use crate::gpu::view::ViewerCallback;
+use crate::gpu::view::{SceneKey, ViewerCallback};
 
 const MIN_ZOOM: f32 = 0.1;
 const MAX_ZOOM: f32 = 64.0;
@@ -14,14 +14,15 @@ const MAX_ZOOM: f32 = 64.0;
 pub struct Comparison {
     /// The whole photo as it was (`\` held).
     pub before: bool,
-    /// The split view's divider, as a fraction of the image's width.
+    /// The split view's divider, as a fraction of the image's width (1 while
+    /// `before`: all of it the photo as it was).
     pub split: Option<f32>,
 }
 
 pub fn viewer(
     ui: &mut egui::Ui,
     library: &Library,
-    scene_id: Option<u64>,
+    scene: Option<SceneKey>,
     params: ComposeParams,
     compare: Comparison,
     view: &mut ViewTransform,
@@ -49,12 +50,12 @@ pub fn viewer(
         }
         navigate(ui, &response, rect, view, commands);
         let image_rect = image_rect_in_ui(rect, (w, h), view);
-        match scene_id {
-            Some(scene_id) => {
+        match scene {
+            Some(key) => {
                 let callback =
-                    ViewerCallback { scene_id, params, image_rect_ndc: to_ndc(rect, image_rect), split: compare.split };
+                    ViewerCallback { key, params, image_rect_ndc: to_ndc(rect, image_rect), split: compare.split };
                 ui.painter().add(egui_wgpu::Callback::new_paint_callback(rect, callback));
-                if let Some(split) = compare.split {
+                if let Some(split) = compare.split.filter(|_| !compare.before) {
                     divider(ui, rect, image_rect, split, commands);
                 }
                 if compare.before {

@@ -12,7 +12,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(command) => run(command),
-        None => run_gui(cli.photos),
+        None => run_gui(AppOptions { photos: cli.photos, model_device: cli.model_device }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -23,8 +23,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_gui(photos: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
-    let photos = if photos.is_empty() { vec![polyshade::sample_photo()] } else { photos };
+fn run_gui(mut app_options: AppOptions) -> anyhow::Result<()> {
+    if app_options.photos.is_empty() {
+        app_options.photos = vec![polyshade::sample_photo()];
+    }
+    let mut wgpu_options = egui_wgpu::WgpuConfiguration::default();
+    wgpu_options.wgpu_setup = polyshade::gpu::egui_wgpu_setup(wgpu_options.wgpu_setup);
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Polyshade")
@@ -32,8 +36,9 @@ fn run_gui(photos: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
             .with_min_inner_size([640.0, 400.0])
             .with_drag_and_drop(true),
         renderer: eframe::Renderer::Wgpu,
+        wgpu_options,
         ..Default::default()
     };
-    eframe::run_native("Polyshade", options, Box::new(|cc| Ok(Box::new(PolyshadeApp::new(cc, AppOptions { photos })))))
+    eframe::run_native("Polyshade", options, Box::new(|cc| Ok(Box::new(PolyshadeApp::new(cc, app_options)))))
         .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))
 }

@@ -7,17 +7,24 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use polyshade::app::{AppOptions, Command, PolyshadeApp};
+use polyshade::app::{AppOptions, Command, ModelDevice, PolyshadeApp};
 
 const SIZE: egui::Vec2 = egui::vec2(1100.0, 700.0);
 
 /// The one place that sizes the window and waits for background jobs.
 fn new_harness(photos: Vec<PathBuf>) -> Harness<'static, PolyshadeApp> {
+    new_harness_with(photos, ModelDevice::Auto)
+}
+
+/// The window's device is asked for as the app asks for it (the adapter's
+/// limits and features), on kittest's software-first adapter choice.
+fn new_harness_with(photos: Vec<PathBuf>, model_device: ModelDevice) -> Harness<'static, PolyshadeApp> {
+    let setup = polyshade::gpu::egui_wgpu_setup(egui_kittest::wgpu::default_wgpu_setup());
     let mut harness = Harness::builder()
         .with_size(SIZE)
         .with_pixels_per_point(1.0)
-        .wgpu()
-        .build_eframe(move |cc| PolyshadeApp::new(cc, AppOptions { photos }));
+        .wgpu_setup(setup)
+        .build_eframe(move |cc| PolyshadeApp::new(cc, AppOptions { photos, model_device }));
     settle(&mut harness);
     harness
 }
@@ -263,4 +270,29 @@ fn relight_fills_the_gallery_and_switching_back_uploads_nothing() {
 fn mean_difference(a: &[[u8; 3]], b: &[[u8; 3]]) -> f32 {
     let sum: f32 = a.iter().zip(b).map(|(a, b)| (0..3).map(|k| f32::from(a[k].abs_diff(b[k]))).sum::<f32>()).sum();
     sum / a.len() as f32
+}
+
+#[test]
+fn the_model_runs_on_the_viewers_own_device_and_samples_as_on_the_cpu() {
+    let gallery = |model_device| {
+        let harness = new_harness_with(vec![polyshade::sample_photo_path()], model_device);
+        assert!(harness.state().errors().is_empty(), "{:?}", harness.state().errors());
+        let description = harness.state().model_device().to_owned();
+        let variants = harness.state().gallery().and_then(|g| g.variants()).expect("a gallery");
+        (description, variants.fields.clone(), variants.components.clone())
+    };
+    // lavapipe is a software adapter: by default the model runs on flex.
+    let (cpu, cpu_fields, cpu_components) = gallery(ModelDevice::Auto);
+    assert!(cpu.starts_with("CPU (flex; ") && cpu.contains("software adapter"), "{cpu}");
+    // Asked for, burn runs on the very device eframe created for the window.
+    let (gpu, gpu_fields, gpu_components) = gallery(ModelDevice::Gpu);
+    assert!(gpu.starts_with("GPU (") && gpu.ends_with("shared with the viewer)"), "{gpu}");
+    // The same seed draws the same variants on either device.
+    assert_eq!(cpu_components, gpu_components);
+    let worst = cpu_fields
+        .iter()
+        .zip(&gpu_fields)
+        .flat_map(|(a, b)| a.data().iter().zip(b.data()).map(|(x, y)| (x - y).abs()))
+        .fold(0.0f32, f32::max);
+    assert!(worst < 1e-3, "CPU and GPU galleries differ by up to {worst}");
 }

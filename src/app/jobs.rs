@@ -182,10 +182,10 @@ impl Jobs {
         });
     }
 
-    /// Loads the bundled model of `task`.
-    pub fn load_model(&self, task: Task) {
+    /// Loads the bundled model of `task` onto `device`.
+    pub fn load_model(&self, task: Task, device: burn::tensor::Device) {
         self.spawn(format!("load the {} model", task.name()), move || {
-            let result = crate::model::bundled::load(task, &burn::tensor::Device::flex())
+            let result = crate::model::bundled::load(task, &device)
                 .map(|(network, _)| Box::new(network))
                 .map_err(|e| e.to_string());
             Some(JobResult::ModelLoaded { task, result })

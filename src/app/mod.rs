@@ -5,6 +5,7 @@
 //! the commands are then handled in one place ([`PolyshadeApp::handle`]).
 
 mod commands;
+mod devices;
 mod gallery;
 mod jobs;
 mod library;
@@ -13,6 +14,7 @@ mod panels;
 use std::path::PathBuf;
 
 pub use commands::Command;
+pub use devices::{ModelDevice, ModelPlacement, place_model};
 use gallery::GalleryVariants;
 pub use gallery::{GALLERY_SIZE, Gallery, GalleryStatus};
 use jobs::{JobResult, Jobs};
@@ -36,6 +38,8 @@ enum ModelState {
 pub struct AppOptions {
     /// Photos to open at start (the bundled sample when run without arguments).
     pub photos: Vec<PathBuf>,
+    /// Where the model runs.
+    pub model_device: ModelDevice,
 }
 
 /// Pan and zoom of the viewer. `zoom` is relative to "fit" (1 = whole photo
@@ -63,6 +67,8 @@ pub struct PolyshadeApp {
     gpu: Option<GpuContext>,
     next_id: u64,
     commands: Vec<Command>,
+    /// Where the models run.
+    placement: ModelPlacement,
     /// The bundled model of each task, by [`Task::index`].
     models: [ModelState; 2],
     /// What the gallery shows variants of.
@@ -95,6 +101,8 @@ impl PolyshadeApp {
             }
             None => tracing::warn!("no wgpu render state: the viewer cannot compose photos"),
         }
+        let placement = place_model(options.model_device, render_state.as_ref());
+        tracing::info!("the model runs on {}", placement.description);
         let mut app = PolyshadeApp {
             library: Library::default(),
             params: ComposeParams::default(),
@@ -105,6 +113,7 @@ impl PolyshadeApp {
             gpu,
             next_id: 1,
             commands: Vec::new(),
+            placement,
             models: [ModelState::Loading, ModelState::Loading],
             task: Task::Resaturate,
             splitting: Default::default(),
@@ -117,7 +126,7 @@ impl PolyshadeApp {
             split: None,
         };
         for task in Task::ALL {
-            app.jobs.load_model(task);
+            app.jobs.load_model(task, app.placement.device.clone());
         }
         if !options.photos.is_empty() {
             app.handle(Command::Open(options.photos));
@@ -147,6 +156,11 @@ impl PolyshadeApp {
 
     pub fn params(&self) -> ComposeParams {
         self.params
+    }
+
+    /// Where the model runs, in words (the status bar's).
+    pub fn model_device(&self) -> &str {
+        &self.placement.description
     }
 
     /// What the gallery shows variants of.
@@ -495,6 +509,7 @@ impl eframe::App for PolyshadeApp {
             errors: &self.errors,
             notice: self.notice.as_deref(),
             gpu: self.gpu.as_ref(),
+            model_device: &self.placement.description,
             running: self.jobs.running(),
         };
         panels::status_bar(ui, &status, &mut commands);

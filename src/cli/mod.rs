@@ -23,6 +23,10 @@ pub struct Cli {
     pub command: Option<Commands>,
     /// Photos to open in the app (default: the bundled sample photo).
     pub photos: Vec<PathBuf>,
+    /// Where the app runs the model: the window's GPU when it is a hardware
+    /// one (auto), the CPU, or the window's GPU even when it is a software one.
+    #[arg(long, value_enum, default_value_t)]
+    pub model_device: crate::app::ModelDevice,
 }
 
 #[derive(Debug, Subcommand)]

@@ -20,6 +20,30 @@ pub enum GpuError {
     Readback(String),
 }
 
+/// What Polyshade asks of an adapter: its own limits and features (less
+/// mappable primary buffers, slow on discrete GPUs), which burn's wgpu
+/// runtime needs for its kernels; egui alone would ask for
+/// `Limits::default()`. The window's device and the headless one both use it,
+/// so the model can run on the device the viewer composes on.
+pub fn device_descriptor(adapter: &wgpu::Adapter) -> wgpu::DeviceDescriptor<'static> {
+    wgpu::DeviceDescriptor {
+        label: Some("polyshade"),
+        required_features: adapter.features().difference(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS),
+        required_limits: adapter.limits(),
+        memory_hints: wgpu::MemoryHints::MemoryUsage,
+        ..Default::default()
+    }
+}
+
+/// eframe's wgpu setup for the app: egui's defaults, with the device asked
+/// for by [`device_descriptor`].
+pub fn egui_wgpu_setup(mut setup: egui_wgpu::WgpuSetup) -> egui_wgpu::WgpuSetup {
+    if let egui_wgpu::WgpuSetup::CreateNew(create) = &mut setup {
+        create.device_descriptor = std::sync::Arc::new(device_descriptor);
+    }
+    setup
+}
+
 impl GpuContext {
     /// Shares the device egui renders with, so composed textures can be drawn
     /// directly in egui's render pass.
@@ -47,11 +71,7 @@ impl GpuContext {
         };
         let adapter = instance.request_adapter(&options).await.map_err(|e| GpuError::NoAdapter(e.to_string()))?;
         let (device, queue) = adapter
-            .request_device(&wgpu::DeviceDescriptor {
-                label: Some("polyshade headless"),
-                required_limits: adapter.limits(),
-                ..Default::default()
-            })
+            .request_device(&device_descriptor(&adapter))
             .await
             .map_err(|e| GpuError::NoDevice(e.to_string()))?;
         Ok(GpuContext { device, queue, adapter_info: adapter.get_info() })

@@ -44,6 +44,8 @@ pub struct Status<'a> {
     /// What last finished, e.g. an export.
     pub notice: Option<&'a str>,
     pub gpu: Option<&'a GpuContext>,
+    /// Where the model runs, in words.
+    pub model_device: &'a str,
     pub running: usize,
 }
 
@@ -60,9 +62,13 @@ pub fn status_bar(ui: &mut egui::Ui, status: &Status<'_>, commands: &mut Vec<Com
         }
         ui.horizontal(|ui| {
             match status.gpu {
-                Some(gpu) => ui.weak(format!("GPU: {}", gpu.adapter_info.name)),
+                Some(gpu) => ui
+                    .weak(format!("Viewer: {}", gpu.adapter_info.name))
+                    .on_hover_text(format!("Photos are composed on {}", gpu.describe())),
                 None => ui.weak("No GPU: viewer disabled"),
             };
+            ui.separator();
+            ui.weak(format!("Model: {}", status.model_device));
             if status.running > 0 {
                 ui.separator();
                 ui.spinner();

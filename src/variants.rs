@@ -56,7 +56,7 @@ impl PhotoSplit {
     /// parts: where another task's split of the same photo starts.
     pub fn photo(&self) -> Rgb32FImage {
         match self {
-            PhotoSplit::Resaturate(f) => compose::hsv_recombine(&f.h, &f.s, &f.s, &f.v, 1.0),
+            PhotoSplit::Resaturate(fields) => hsv::merge(fields),
             PhotoSplit::Relight(parts) => compose::relight_compose(&parts.albedo, &parts.shading, 1.0),
         }
     }

@@ -177,7 +177,8 @@ fn bench_upsample(megapixels: f64, json: bool) -> anyhow::Result<()> {
     let out = FieldTexture::new(&gpu, width, height, "upsampled");
     let gpu_ms = time(&mut || {
         let mut encoder = gpu.device.create_command_encoder(&Default::default());
-        compositor.encode_guided_upsample(&gpu, &mut encoder, &tg.view, &ta.view, &tb.view, &out.view, (width, height));
+        let inputs = crate::gpu::GuidedInputs { guide: &tg.view, a: &ta.view, b: &tb.view };
+        compositor.encode_guided_upsample(&gpu, &mut encoder, inputs, &out.view, (width, height));
         gpu.queue.submit([encoder.finish()]);
         let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
     });

@@ -4,7 +4,8 @@
 use image::Rgb32FImage;
 use palette::{LinSrgb, Srgb};
 
-use crate::fields::{Field, hsv};
+use crate::fields::Field;
+use crate::fields::hsv::{self, HsvFields};
 
 /// Chroma (`S·V`) below which a pixel's hue is noise, and above which it is
 /// trusted fully: an 8-bit near-grey pixel such as (200, 199, 199) has S ≈
@@ -28,17 +29,54 @@ pub fn resaturated(s_new: f32, s_own: f32, v: f32, gain: f32) -> f32 {
     target - (target - s_own).max(0.0) * (1.0 - hue_trust(s_own, v))
 }
 
+/// Own chroma (`S·V`) below which a saturation increase pushes along the
+/// photo's denoised hue ([`hsv::smooth_hue`]), and above which along the
+/// pixel's own; a smoothstep between. A clean colour is well above it (its
+/// own hue is exact, and an edge between two colours stays sharp); a
+/// mottled grey-blue backdrop is below it (its own hue is noise).
+pub const CHROMA_TRUST: (f32, f32) = (0.04, 0.16);
+
+/// The hue of a pixel whose saturation goes from `s_own` to `s_target`:
+/// its own hue `h` unless the saturation rises; then the photo's own chroma
+/// vector is kept and the increase is added along the denoised direction
+/// (`h_smooth`, blended towards `h` by [`CHROMA_TRUST`] on the own chroma).
+/// The noise of a low-chroma pixel thus stays at its own amplitude instead
+/// of growing with the boost. Turns in, turns out.
+pub fn resaturated_hue(h: f32, h_smooth: f32, s_own: f32, v: f32, s_target: f32) -> f32 {
+    if s_target <= s_own {
+        return h;
+    }
+    let (lo, hi) = CHROMA_TRUST;
+    let t = ((s_own * v - lo) / (hi - lo)).clamp(0.0, 1.0);
+    let t = t * t * (3.0 - 2.0 * t);
+    let unit = |turns: f32| {
+        let (sin, cos) = (std::f32::consts::TAU * turns).sin_cos();
+        (cos, sin)
+    };
+    let (own, smooth) = (unit(h), unit(h_smooth));
+    let d = (smooth.0 + (own.0 - smooth.0) * t, smooth.1 + (own.1 - smooth.1) * t);
+    let norm = (d.0 * d.0 + d.1 * d.1).sqrt();
+    let d = if norm > 1e-6 { (d.0 / norm, d.1 / norm) } else { own };
+    let rise = s_target - s_own;
+    let c = (own.0 * s_own + d.0 * rise, own.1 * s_own + d.1 * rise);
+    hsv::turns(c.1.atan2(c.0))
+}
+
 /// Resaturate: the photo's hue and value with a new saturation field `s`
-/// (see [`resaturated`]; `s_own` is the photo's). Returns sRGB-encoded RGB.
+/// (see [`resaturated`] and [`resaturated_hue`]). Returns sRGB-encoded RGB.
 ///
 /// # Panics
-/// If the fields differ in size (a bug in the caller).
-pub fn hsv_recombine(h: &Field, s: &Field, s_own: &Field, v: &Field, gain: f32) -> Rgb32FImage {
+/// If `s` differs in size from the photo's fields (a bug in the caller).
+pub fn hsv_recombine(fields: &HsvFields, s: &Field, gain: f32) -> Rgb32FImage {
+    let (h, s_own, v) = (&fields.h, &fields.s, &fields.v);
     assert_same_size(&[h, s, s_own, v]);
+    let h_smooth = fields.smooth_hue();
     let mut out = Rgb32FImage::new(h.width(), h.height());
     for (i, p) in out.pixels_mut().enumerate() {
-        let v = v.data()[i];
-        p.0 = hsv::hsv_to_rgb(h.data()[i], resaturated(s.data()[i], s_own.data()[i], v, gain), v);
+        let (v, own) = (v.data()[i], s_own.data()[i]);
+        let target = resaturated(s.data()[i], own, v, gain);
+        let hue = resaturated_hue(h.data()[i], h_smooth.data()[i], own, v, target);
+        p.0 = hsv::hsv_to_rgb(hue, target, v);
     }
     out
 }
@@ -76,7 +114,7 @@ pub fn resaturate(
     params: crate::gpu::ComposeParams,
 ) -> Rgb32FImage {
     let detailed = super::detail_map(generated, &fields.s, coarse_s, params.detail_strength);
-    hsv_recombine(&fields.h, &detailed, &fields.s, &fields.v, params.gain)
+    hsv_recombine(fields, &detailed, params.gain)
 }
 
 /// The whole relight chain of [`crate::gpu::RelightScene`] on the CPU: detail

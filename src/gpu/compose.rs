@@ -29,7 +29,7 @@ enum Slot {
     Input,
     /// A write-only storage texture of this format.
     Output(wgpu::TextureFormat),
-    /// A 16-byte uniform block.
+    /// The pass's uniform block (a `#[repr(C)]` struct of the pass).
     Uniform,
 }
 
@@ -91,18 +91,19 @@ impl ComputePass {
     }
 
     /// Records one dispatch covering `size` pixels. `views` are the texture
-    /// bindings in order; `uniform` is the last binding.
-    fn encode(
+    /// bindings in order (built by each pass's typed inputs); `uniform` is
+    /// the last binding.
+    fn encode<U: bytemuck::Pod>(
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
         views: &[&wgpu::TextureView],
-        uniform: [f32; 4],
+        uniform: U,
         size: (u32, u32),
     ) {
         let buffer = ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some(self.label),
-            contents: bytemuck::cast_slice(&uniform),
+            contents: bytemuck::bytes_of(&uniform),
             usage: wgpu::BufferUsages::UNIFORM,
         });
         let mut entries: Vec<_> = views
@@ -157,7 +158,7 @@ impl Compositor {
                 device,
                 "hsv_recombine",
                 shaders::HSV_RECOMBINE,
-                &[Input, Input, Input, Input, Output(rgba8), Uniform],
+                &[Input, Input, Input, Input, Input, Output(rgba8), Uniform],
             ),
             relight: ComputePass::new(
                 device,
@@ -170,70 +171,135 @@ impl Compositor {
 
     /// Detail map: `out = clamp(field + strength·(source − reference), 0, 1)`.
     /// All textures share `size`.
-    #[allow(clippy::too_many_arguments)]
     pub fn encode_detail(
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        field: &wgpu::TextureView,
-        source: &wgpu::TextureView,
-        reference: &wgpu::TextureView,
+        inputs: DetailInputs<'_>,
         out: &wgpu::TextureView,
         strength: f32,
         size: (u32, u32),
     ) {
-        self.detail.encode(ctx, encoder, &[field, source, reference, out], [strength, 0.0, 0.0, 0.0], size);
+        let DetailInputs { field, source, reference } = inputs;
+        let uniform = DetailUniform { strength, _pad: [0.0; 3] };
+        self.detail.encode(ctx, encoder, &[field, source, reference, out], uniform, size);
     }
 
     /// Edge-aware upsampling: `out = a↑·guide + b↑` at the guide's size,
     /// from the 32×32 coefficients of
     /// [`GuidedUpsampler::coefficients`](crate::compose::GuidedUpsampler::coefficients).
-    #[allow(clippy::too_many_arguments)]
     pub fn encode_guided_upsample(
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        guide: &wgpu::TextureView,
-        a: &wgpu::TextureView,
-        b: &wgpu::TextureView,
+        inputs: GuidedInputs<'_>,
         out: &wgpu::TextureView,
         size: (u32, u32),
     ) {
-        self.guided.encode(ctx, encoder, &[guide, a, b, out], [0.0; 4], size);
+        let GuidedInputs { guide, a, b } = inputs;
+        self.guided.encode(ctx, encoder, &[guide, a, b, out], [0.0f32; 4], size);
     }
 
-    /// Resaturate: `out = rgb(H, S'', V)`, sRGB-encoded, where `S''` is
+    /// Resaturate: `out = rgb(H', S'', V)`, sRGB-encoded, where `S''` is
     /// `clamp(S'·gain)` with increases over the photo's own saturation scaled
-    /// by the hue's trust ([`crate::compose::recombine::resaturated`]).
-    #[allow(clippy::too_many_arguments)]
+    /// by the hue's trust ([`crate::compose::recombine::resaturated`]) and
+    /// `H'` follows the denoised hue where saturation rises
+    /// ([`crate::compose::recombine::resaturated_hue`]).
     pub fn encode_hsv(
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        hue: &wgpu::TextureView,
-        saturation: &wgpu::TextureView,
-        own_saturation: &wgpu::TextureView,
-        value: &wgpu::TextureView,
+        inputs: HsvInputs<'_>,
         out: &wgpu::TextureView,
         gain: f32,
         size: (u32, u32),
     ) {
-        let (lo, hi) = crate::compose::recombine::HUE_TRUST;
-        self.hsv.encode(ctx, encoder, &[hue, saturation, own_saturation, value, out], [gain, lo, hi, 0.0], size);
+        let HsvInputs { hue, smooth_hue, saturation, own_saturation, value } = inputs;
+        let (trust_lo, trust_hi) = crate::compose::recombine::HUE_TRUST;
+        let (chroma_lo, chroma_hi) = crate::compose::recombine::CHROMA_TRUST;
+        let uniform = HsvUniform { gain, trust_lo, trust_hi, chroma_lo, chroma_hi, _pad: [0.0; 3] };
+        self.hsv.encode(ctx, encoder, &[hue, smooth_hue, saturation, own_saturation, value, out], uniform, size);
     }
 
     /// Relight: `out = srgb(clamp(albedo · shading · gain))`.
-    #[allow(clippy::too_many_arguments)]
     pub fn encode_relight(
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        albedo: &wgpu::TextureView,
-        shading: &wgpu::TextureView,
+        inputs: RelightInputs<'_>,
         out: &wgpu::TextureView,
         gain: f32,
         size: (u32, u32),
     ) {
-        self.relight.encode(ctx, encoder, &[albedo, shading, out], [gain, 0.0, 0.0, 0.0], size);
+        let RelightInputs { albedo, shading } = inputs;
+        self.relight.encode(ctx, encoder, &[albedo, shading, out], RelightUniform { gain, _pad: [0.0; 3] }, size);
     }
+}
+
+/// The detail pass's textures (all r32float, one size).
+#[derive(Clone, Copy)]
+pub struct DetailInputs<'a> {
+    /// The generated field, upsampled.
+    pub field: &'a wgpu::TextureView,
+    /// The photo's own field, whose fine detail is added.
+    pub source: &'a wgpu::TextureView,
+    /// `source` as the network sees it, upsampled.
+    pub reference: &'a wgpu::TextureView,
+}
+
+/// The guided upsampling pass's textures: the full-resolution guide and the
+/// 32×32 coefficient fields.
+#[derive(Clone, Copy)]
+pub struct GuidedInputs<'a> {
+    pub guide: &'a wgpu::TextureView,
+    pub a: &'a wgpu::TextureView,
+    pub b: &'a wgpu::TextureView,
+}
+
+/// The HSV recombination's textures (all r32float, one size).
+#[derive(Clone, Copy)]
+pub struct HsvInputs<'a> {
+    pub hue: &'a wgpu::TextureView,
+    /// [`crate::fields::hsv::smooth_hue`].
+    pub smooth_hue: &'a wgpu::TextureView,
+    /// The saturation to compose.
+    pub saturation: &'a wgpu::TextureView,
+    /// The photo's own saturation.
+    pub own_saturation: &'a wgpu::TextureView,
+    pub value: &'a wgpu::TextureView,
+}
+
+/// The relight pass's textures: linear albedo (rgba32float) and shading.
+#[derive(Clone, Copy)]
+pub struct RelightInputs<'a> {
+    pub albedo: &'a wgpu::TextureView,
+    pub shading: &'a wgpu::TextureView,
+}
+
+/// `Params` of `detail_compose.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct DetailUniform {
+    strength: f32,
+    _pad: [f32; 3],
+}
+
+/// `Params` of `hsv_recombine.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct HsvUniform {
+    gain: f32,
+    trust_lo: f32,
+    trust_hi: f32,
+    chroma_lo: f32,
+    chroma_hi: f32,
+    _pad: [f32; 3],
+}
+
+/// `Params` of `relight_compose.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct RelightUniform {
+    gain: f32,
+    _pad: [f32; 3],
 }

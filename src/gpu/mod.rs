@@ -8,7 +8,7 @@ mod scene;
 mod textures;
 pub mod view;
 
-pub use compose::{ComposeParams, Compositor};
+pub use compose::{ComposeParams, Compositor, DetailInputs, GuidedInputs, HsvInputs, RelightInputs};
 pub use context::{GpuContext, GpuError, device_descriptor, egui_wgpu_setup};
 pub use scene::{Compose, RelightScene, ResaturateScene, Scene};
 pub use textures::{FieldTexture, RgbaTarget, upload_field, upload_linear_rgb};

@@ -4,6 +4,7 @@
 //! field, shared here as [`DetailStage`], then the task's recombination into
 //! RGB.
 
+use super::compose::{DetailInputs, HsvInputs, RelightInputs};
 use super::{ComposeParams, Compositor, FieldTexture, GpuContext, RgbaTarget, upload_field, upload_linear_rgb};
 use crate::fields::hsv::HsvFields;
 use crate::fields::intrinsic::Intrinsic;
@@ -49,17 +50,8 @@ impl DetailStage {
             Some((generated, reference)) => (&generated.view, &reference.view),
             None => (&self.source.view, &self.source.view),
         };
-        let source = &self.source.view;
-        compositor.encode_detail(
-            ctx,
-            encoder,
-            generated,
-            source,
-            reference,
-            &self.detailed.view,
-            strength,
-            self.size(),
-        );
+        let inputs = DetailInputs { field: generated, source: &self.source.view, reference };
+        compositor.encode_detail(ctx, encoder, inputs, &self.detailed.view, strength, self.size());
     }
 }
 
@@ -91,6 +83,8 @@ pub trait Compose {
 /// `S_g` and `S_coarse` are the photo's own S, so the photo composes to itself.
 pub struct ResaturateScene {
     hue: FieldTexture,
+    /// The hue saturation increases push along ([`HsvFields::smooth_hue`]).
+    smooth_hue: FieldTexture,
     value: FieldTexture,
     /// Source S (the photo's own), generated S.
     detail: DetailStage,
@@ -102,6 +96,7 @@ impl ResaturateScene {
         let (w, h) = (fields.h.width(), fields.h.height());
         ResaturateScene {
             hue: upload_field(ctx, &fields.h, "hue"),
+            smooth_hue: upload_field(ctx, fields.smooth_hue(), "smooth hue"),
             value: upload_field(ctx, &fields.v, "value"),
             detail: DetailStage::new(ctx, &fields.s, "S"),
             rgb: RgbaTarget::new(ctx, w, h, "composed"),
@@ -122,7 +117,18 @@ impl ResaturateScene {
         target: &RgbaTarget,
     ) {
         let s = &self.detail.source.view;
-        compositor.encode_hsv(ctx, encoder, &self.hue.view, s, s, &self.value.view, &target.view, 1.0, self.size());
+        compositor.encode_hsv(ctx, encoder, self.inputs(s), &target.view, 1.0, self.size());
+    }
+
+    /// The recombination's textures, composing `saturation`.
+    fn inputs<'a>(&'a self, saturation: &'a wgpu::TextureView) -> HsvInputs<'a> {
+        HsvInputs {
+            hue: &self.hue.view,
+            smooth_hue: &self.smooth_hue.view,
+            saturation,
+            own_saturation: &self.detail.source.view,
+            value: &self.value.view,
+        }
     }
 
     /// Replaces the generated saturation and the photo's coarse saturation
@@ -143,17 +149,8 @@ impl Compose for ResaturateScene {
         params: ComposeParams,
     ) {
         self.detail.encode(ctx, compositor, encoder, params.detail_strength);
-        compositor.encode_hsv(
-            ctx,
-            encoder,
-            &self.hue.view,
-            &self.detail.detailed.view,
-            &self.detail.source.view,
-            &self.value.view,
-            &self.rgb.view,
-            params.gain,
-            self.size(),
-        );
+        let inputs = self.inputs(&self.detail.detailed.view);
+        compositor.encode_hsv(ctx, encoder, inputs, &self.rgb.view, params.gain, self.size());
     }
 }
 
@@ -206,7 +203,8 @@ impl Compose for RelightScene {
     ) {
         self.detail.encode(ctx, compositor, encoder, params.detail_strength);
         let detailed = &self.detail.detailed.view;
-        compositor.encode_relight(ctx, encoder, &self.albedo.1, detailed, &self.rgb.view, params.gain, self.size());
+        let inputs = RelightInputs { albedo: &self.albedo.1, shading: detailed };
+        compositor.encode_relight(ctx, encoder, inputs, &self.rgb.view, params.gain, self.size());
     }
 }
 
@@ -220,11 +218,15 @@ impl RelightScene {
         target: &RgbaTarget,
     ) {
         let shading = &self.detail.source.view;
-        compositor.encode_relight(ctx, encoder, &self.albedo.1, shading, &target.view, 1.0, self.size());
+        let inputs = RelightInputs { albedo: &self.albedo.1, shading };
+        compositor.encode_relight(ctx, encoder, inputs, &target.view, 1.0, self.size());
     }
 }
 
 /// A photo on the GPU for either task: what the viewer's scene store holds.
+/// (The two differ in size by a few texture handles; scenes are few and
+/// long-lived, so they are not boxed.)
+#[allow(clippy::large_enum_variant)]
 pub enum Scene {
     Resaturate(ResaturateScene),
     Relight(RelightScene),
@@ -267,10 +269,10 @@ impl Scene {
         let (w, h) = self.size();
         let pixels = u64::from(w) * u64::from(h);
         // r32float fields: 4 of the detail stage (source, detailed, and
-        // generated and reference once a variant is applied), plus H and V
-        // or the albedo (rgba32float); the composed rgba8.
+        // generated and reference once a variant is applied), plus H, the
+        // smooth hue and V, or the albedo (rgba32float); the composed rgba8.
         let per_pixel = match self {
-            Scene::Resaturate(_) => 4 * 4 + 2 * 4 + 4,
+            Scene::Resaturate(_) => 4 * 4 + 3 * 4 + 4,
             Scene::Relight(_) => 4 * 4 + 16 + 4,
         };
         pixels * per_pixel

@@ -208,6 +208,14 @@ fn exports_the_applied_variant_at_full_size_with_the_photos_metadata() {
         / (exported.width() * exported.height()) as f32;
     assert!(diff > 6.0, "the export is the variant, not the photo (mean difference {diff})");
 
+    // The JPEG quality set in the window is the one written.
+    harness.state_mut().handle(Command::SetJpegQuality(20));
+    let rough = dir.path().join("rough.jpg");
+    harness.state_mut().handle(Command::ExportTo(rough.clone()));
+    settle(&mut harness);
+    let size = |p: &std::path::Path| std::fs::metadata(p).unwrap().len();
+    assert!(size(&rough) * 2 < size(&out), "quality 20: {} bytes, default: {}", size(&rough), size(&out));
+
     // Never over the original photo.
     harness.state_mut().handle(Command::ExportTo(fixture.clone()));
     settle(&mut harness);

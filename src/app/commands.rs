@@ -33,6 +33,8 @@ pub enum Command {
     /// Before/after split view: the photo left of this fraction of its
     /// width, the edit right of it (`None`: off).
     SetSplit(Option<f32>),
+    /// JPEG quality of exports (1–100).
+    SetJpegQuality(u8),
     /// Ask where to export the selected photo as shown.
     ExportDialog,
     /// Export the selected photo as shown (the applied variant, or the photo

@@ -271,9 +271,9 @@ impl Jobs {
     /// photo's full resolution, re-read from `photo`, to `out`. The save
     /// dialog has confirmed replacing an existing `out`; the original photo
     /// is never replaced.
-    pub fn export(&self, photo: PathBuf, out: PathBuf, task: Task, field: Option<Field>, params: ComposeParams) {
+    pub fn export(&self, photo: PathBuf, out: PathBuf, field: Option<Field>, settings: ExportSettings) {
         self.spawn(format!("export {}", out.display()), move || {
-            Some(match export_variant(&photo, &out, task, field.as_ref(), params) {
+            Some(match export_variant(&photo, &out, field.as_ref(), settings) {
                 Ok((report, size)) => JobResult::Exported { path: out, report, size },
                 Err(message) => JobResult::ExportFailed(message),
             })
@@ -331,15 +331,23 @@ fn to_color_image(rgb: image::Rgb32FImage) -> egui::ColorImage {
     egui::ColorImage::from_rgba_unmultiplied([rgba.width() as usize, rgba.height() as usize], rgba.as_raw())
 }
 
+/// How the window exports: the task of the applied variant, the composition
+/// settings and the JPEG quality.
+#[derive(Clone, Copy, Debug)]
+pub struct ExportSettings {
+    pub task: Task,
+    pub params: ComposeParams,
+    pub jpeg_quality: u8,
+}
+
 fn export_variant(
     photo: &std::path::Path,
     out: &std::path::Path,
-    task: Task,
     field: Option<&Field>,
-    params: ComposeParams,
+    settings: ExportSettings,
 ) -> Result<(crate::io::ExportReport, (u32, u32)), String> {
-    let format =
-        crate::io::ExportFormat::from_path(out, crate::io::export::DEFAULT_JPEG_QUALITY).map_err(|e| e.to_string())?;
+    let ExportSettings { task, params, jpeg_quality } = settings;
+    let format = crate::io::ExportFormat::from_path(out, jpeg_quality).map_err(|e| e.to_string())?;
     // Replacing an existing file was confirmed in the dialog; the original never.
     if out.canonicalize().is_ok_and(|o| photo.canonicalize().is_ok_and(|p| p == o)) {
         return Err(format!("{} is the original photo; export to another name", out.display()));

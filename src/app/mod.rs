@@ -79,6 +79,8 @@ pub struct PolyshadeApp {
     /// What the next gallery draws: seed and component.
     request: SampleRequest,
     gallery: Option<Gallery>,
+    /// JPEG quality of exports.
+    jpeg_quality: u8,
     /// The last thing that finished, for the status bar ("Exported …").
     notice: Option<String>,
     /// The applied variant at the preview's size (generated field, detail
@@ -120,6 +122,7 @@ impl PolyshadeApp {
             uploading: Default::default(),
             request: SampleRequest { n: GALLERY_SIZE, seed: 0, component: Component::All },
             gallery: None,
+            jpeg_quality: crate::io::export::DEFAULT_JPEG_QUALITY,
             notice: None,
             applied_full: None,
             comparing: false,
@@ -254,9 +257,12 @@ impl PolyshadeApp {
                     g.variants().and_then(|v| v.fields.get(index).cloned())
                 });
                 self.notice = Some(format!("exporting {}…", out.display()));
-                self.jobs.export(photo.path.clone(), out, self.task, field, self.params);
+                let settings =
+                    jobs::ExportSettings { task: self.task, params: self.params, jpeg_quality: self.jpeg_quality };
+                self.jobs.export(photo.path.clone(), out, field, settings);
             }
             Command::ShowOriginal => self.show_original(),
+            Command::SetJpegQuality(quality) => self.jpeg_quality = quality.clamp(1, 100),
             Command::SetGain(gain) => self.params.gain = gain,
             Command::SetDetail(strength) => self.params.detail_strength = strength,
             Command::FitView => self.view = ViewTransform::default(),
@@ -519,7 +525,8 @@ impl eframe::App for PolyshadeApp {
         };
         panels::gallery(ui, self.task, self.gallery.as_ref(), model_error, &mut commands);
         panels::library(ui, &self.library, &mut commands);
-        panels::adjust(ui, self.task, self.library.selected(), self.params, &mut commands);
+        let adjust = panels::AdjustState { task: self.task, params: self.params, jpeg_quality: self.jpeg_quality };
+        panels::adjust(ui, &adjust, self.library.selected(), &mut commands);
         // Before/after (`\` held): the whole photo as it was, which the store
         // composed once per scene.
         let compare =

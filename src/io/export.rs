@@ -118,11 +118,7 @@ pub fn export(
     let encode_err = |e: &dyn std::fmt::Display| ExportError::Encode { path: out.to_path_buf(), reason: e.to_string() };
     let bits = format.bits_for(info.bits_per_channel);
     let mut report = ExportReport { bits_per_channel: bits, ..ExportReport::default() };
-    let exif = info.exif.clone().map(|mut exif| {
-        // Pixels are upright already.
-        let _ = Orientation::remove_from_exif_chunk(&mut exif);
-        exif
-    });
+    let exif = info.exif.as_deref().map(rewrite_exif);
     let image = DynamicImage::ImageRgb32F(rgb.clone());
     let (pixels, colour): (Vec<u8>, image::ExtendedColorType) = if bits == 16 {
         let rgb16 = image.to_rgb16();
@@ -158,6 +154,52 @@ pub fn export(
     }
     write_atomically(out, &[&bytes]).map_err(|cause| ExportError::Write { path: out.to_path_buf(), cause })?;
     Ok(report)
+}
+
+/// What the exported EXIF says made it.
+pub const SOFTWARE: &str = concat!("Polyshade ", env!("CARGO_PKG_VERSION"));
+
+/// The source's EXIF block as the export carries it: Orientation = 1 (the
+/// pixels are upright already), Software = [`SOFTWARE`], the thumbnail
+/// (IFD1, a picture of the original) left out, every other field as it was,
+/// in the source's byte order. A block that does not parse keeps its bytes,
+/// with only the orientation cleared.
+pub fn rewrite_exif(raw: &[u8]) -> Vec<u8> {
+    let cleared = || {
+        let mut exif = raw.to_vec();
+        let _ = Orientation::remove_from_exif_chunk(&mut exif);
+        exif
+    };
+    let Ok(parsed) = exif::Reader::new().read_raw(raw.to_vec()) else {
+        tracing::debug!("EXIF does not parse; carried over with the orientation cleared");
+        return cleared();
+    };
+    let ours = [
+        exif::Field { tag: exif::Tag::Orientation, ifd_num: exif::In::PRIMARY, value: exif::Value::Short(vec![1]) },
+        exif::Field {
+            tag: exif::Tag::Software,
+            ifd_num: exif::In::PRIMARY,
+            value: exif::Value::Ascii(vec![SOFTWARE.as_bytes().to_vec()]),
+        },
+    ];
+    let mut writer = exif::experimental::Writer::new();
+    let replaced = |f: &exif::Field| ours.iter().any(|o| o.tag == f.tag && o.ifd_num == f.ifd_num);
+    for field in parsed.fields().filter(|f| f.ifd_num != exif::In::THUMBNAIL) {
+        if !replaced(field) {
+            writer.push_field(field);
+        }
+    }
+    for field in &ours {
+        writer.push_field(field);
+    }
+    let mut out = std::io::Cursor::new(Vec::new());
+    match writer.write(&mut out, parsed.little_endian()) {
+        Ok(()) => out.into_inner(),
+        Err(e) => {
+            tracing::debug!("EXIF cannot be rewritten ({e}); carried over with the orientation cleared");
+            cleared()
+        }
+    }
 }
 
 /// The source's metadata, as it goes into an encoder.

@@ -4,13 +4,15 @@ use super::super::{Command, PhotoEntry};
 use crate::fields::Task;
 use crate::gpu::ComposeParams;
 
-pub fn adjust(
-    ui: &mut egui::Ui,
-    task: Task,
-    photo: Option<&PhotoEntry>,
-    params: ComposeParams,
-    commands: &mut Vec<Command>,
-) {
+/// What the panel shows and edits.
+pub struct AdjustState {
+    pub task: Task,
+    pub params: ComposeParams,
+    pub jpeg_quality: u8,
+}
+
+pub fn adjust(ui: &mut egui::Ui, state: &AdjustState, photo: Option<&PhotoEntry>, commands: &mut Vec<Command>) {
+    let AdjustState { task, params, jpeg_quality } = *state;
     egui::Panel::right("adjust").resizable(false).exact_size(230.0).show(ui, |ui| {
         ui.heading("Adjust");
         // Narrow enough that the longest slider label fits the panel, so the
@@ -34,6 +36,13 @@ pub fn adjust(
             let defaults = ComposeParams::default();
             commands.push(Command::SetGain(defaults.gain));
             commands.push(Command::SetDetail(defaults.detail_strength));
+        }
+        ui.separator();
+        ui.heading("Export");
+        let mut quality = jpeg_quality;
+        let slider = egui::Slider::new(&mut quality, 1..=100).text("JPEG quality");
+        if ui.add(slider).on_hover_text("For File → Export… to a .jpg (PNG and TIFF are lossless)").changed() {
+            commands.push(Command::SetJpegQuality(quality));
         }
         ui.separator();
         if let Some(photo) = photo {

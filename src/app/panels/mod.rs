@@ -7,7 +7,7 @@ mod gallery;
 mod library;
 mod viewer;
 
-pub use adjust::adjust;
+pub use adjust::{AdjustState, adjust};
 pub use bars::{Status, drop_hint, menu_bar, status_bar};
 pub use gallery::gallery;
 pub use library::library;

@@ -13,12 +13,11 @@ use std::sync::Arc;
 use image::Rgb32FImage;
 
 use crate::compose;
-use crate::compose::GuidedUpsampler;
+use crate::compose::{ComposeParams, GuidedUpsampler};
 use crate::fields::hsv::{self, HsvFields};
 use crate::fields::intrinsic::{self, Intrinsic, IntrinsicOptions};
 use crate::fields::resample::area_downsample;
 use crate::fields::{Field, NET_SIZE, Task};
-use crate::gpu::ComposeParams;
 use crate::model::Network;
 use crate::sampling::{SampleError, SampleRequest, Samples, sample};
 

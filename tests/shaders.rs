@@ -225,3 +225,33 @@ fn relight_scene_composes_like_the_cpu_chain() {
     assert!(err <= 1.0, "scene differs from the CPU chain by {err} levels");
     assert!(max_level_error(&got, &rgb) > 20.0, "the new shading changed nothing");
 }
+
+#[test]
+fn gallery_thumbnails_compose_like_the_cpu_for_both_tasks() {
+    use polyshade::variants::PhotoSplit;
+    let ctx = gpu();
+    let compositor = Compositor::new(&ctx.device);
+    let small = image::imageops::resize(&photo(), 240, 150, image::imageops::FilterType::Triangle);
+    for task in polyshade::fields::Task::ALL {
+        let split = PhotoSplit::new(task, &small);
+        let upsampling = split.upsampling();
+        // Two variants unlike the photo: ramps at 32×32, one each way.
+        let ramps = [
+            Field::from_fn(NET_SIZE, NET_SIZE, |x, _| 0.1 + 0.8 * x as f32 / (NET_SIZE - 1) as f32),
+            Field::from_fn(NET_SIZE, NET_SIZE, |_, y| 0.9 - 0.8 * y as f32 / (NET_SIZE - 1) as f32),
+        ];
+        let generated: Vec<Field> = ramps.iter().map(|f| upsampling.upsample(f)).collect();
+        let params = ComposeParams::default();
+        let thumbnails =
+            polyshade::gpu::compose_thumbnails(&ctx, &compositor, &split, &generated, upsampling.coarse(), params);
+        assert_eq!(thumbnails.len(), 2);
+        for (thumbnail, ramp) in thumbnails.iter().zip(&ramps) {
+            let got = thumbnail.read(&ctx).unwrap();
+            let want = split.compose(ramp, &upsampling, params);
+            let err = max_level_error(&got, &want);
+            assert!(err <= 1.0, "{task:?}: a thumbnail differs from the CPU composition by {err} levels");
+        }
+        let (a, b) = (thumbnails[0].read(&ctx).unwrap(), thumbnails[1].read(&ctx).unwrap());
+        assert_ne!(a, b, "{task:?}: each thumbnail composes its own variant");
+    }
+}

@@ -42,8 +42,18 @@ pub struct GalleryVariants {
     pub components: Vec<usize>,
     /// Mixture weights π_k for this photo.
     pub pi: Vec<f32>,
-    pub thumbnails: Vec<egui::TextureHandle>,
+    /// Composed on the GPU, drawn by egui as native textures.
+    pub thumbnails: Vec<GalleryThumbnail>,
     pub upsampling: Arc<Upsampling>,
+}
+
+/// A variant's thumbnail, registered with egui's renderer (the app frees
+/// it when the gallery goes).
+pub struct GalleryThumbnail {
+    pub id: egui::TextureId,
+    pub size: egui::Vec2,
+    /// Keeps the texture alive while egui draws it.
+    pub _texture: crate::gpu::Thumbnail,
 }
 
 impl Gallery {

@@ -76,7 +76,8 @@ pub struct SampledVariants {
     pub fields: Vec<Field>,
     pub components: Vec<usize>,
     pub pi: Vec<f32>,
-    pub thumbnails: Vec<egui::ColorImage>,
+    /// Composed on the GPU by the viewer's passes.
+    pub thumbnails: Vec<crate::gpu::Thumbnail>,
     /// How the fields go to the photo's preview size.
     pub upsampling: Arc<Upsampling>,
 }
@@ -202,6 +203,7 @@ impl Jobs {
         key: SceneKey,
         split: TaskSplit,
         upsampling: Option<Arc<Upsampling>>,
+        (gpu, compositor): (GpuContext, Arc<crate::gpu::Compositor>),
         network: Network,
         request: SampleRequest,
     ) {
@@ -212,11 +214,11 @@ impl Jobs {
                     let full = upsampling.unwrap_or_else(|| Arc::new(split.preview.upsampling()));
                     let small = &split.small;
                     let upsampling = small.upsampling();
-                    let thumbnails = samples
-                        .fields
-                        .iter()
-                        .map(|field| to_color_image(small.compose(field, &upsampling, ComposeParams::default())))
-                        .collect();
+                    let generated: Vec<Field> = samples.fields.iter().map(|f| upsampling.upsample(f)).collect();
+                    let reference = upsampling.coarse();
+                    let params = ComposeParams::default();
+                    let thumbnails =
+                        crate::gpu::compose_thumbnails(&gpu, &compositor, small, &generated, reference, params);
                     JobResult::Sampled(Box::new(SampledVariants {
                         key,
                         request,
@@ -323,12 +325,6 @@ fn load_and_split(
     let scene = gpu.filter(|_| upload).map(|gpu| Scene::new(gpu, &preview));
     let split = TaskSplit { preview: Arc::new(preview), small: Arc::new(small) };
     Ok(LoadedPhoto { id, info: photo.info, full_size, split, thumbnail, scene })
-}
-
-/// sRGB-encoded float RGB → an egui image.
-fn to_color_image(rgb: image::Rgb32FImage) -> egui::ColorImage {
-    let rgba = DynamicImage::ImageRgb32F(rgb).to_rgba8();
-    egui::ColorImage::from_rgba_unmultiplied([rgba.width() as usize, rgba.height() as usize], rgba.as_raw())
 }
 
 /// How the window exports: the task of the applied variant, the composition

@@ -15,8 +15,8 @@ use std::path::PathBuf;
 
 pub use commands::Command;
 pub use devices::{ModelDevice, ModelPlacement, place_model};
-use gallery::GalleryVariants;
 pub use gallery::{GALLERY_SIZE, Gallery, GalleryStatus};
+use gallery::{GalleryThumbnail, GalleryVariants};
 use jobs::{JobResult, Jobs};
 pub use library::{Library, PhotoEntry};
 
@@ -65,6 +65,9 @@ pub struct PolyshadeApp {
     jobs: Jobs,
     render_state: Option<egui_wgpu::RenderState>,
     gpu: Option<GpuContext>,
+    /// The composition passes on `gpu`, shared by the viewer and the
+    /// gallery's thumbnails.
+    compositor: Option<std::sync::Arc<crate::gpu::Compositor>>,
     next_id: u64,
     commands: Vec<Command>,
     /// Where the models run.
@@ -96,12 +99,13 @@ impl PolyshadeApp {
     pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
         let render_state = cc.wgpu_render_state.clone();
         let gpu = render_state.as_ref().map(GpuContext::from_render_state);
-        match &render_state {
-            Some(rs) => {
-                ViewerResources::install(rs);
+        let compositor = gpu.as_ref().map(|gpu| std::sync::Arc::new(crate::gpu::Compositor::new(&gpu.device)));
+        match (&render_state, &compositor) {
+            (Some(rs), Some(compositor)) => {
+                ViewerResources::install(rs, compositor.clone());
                 tracing::info!("composing on {}", gpu.as_ref().map(GpuContext::describe).unwrap_or_default());
             }
-            None => tracing::warn!("no wgpu render state: the viewer cannot compose photos"),
+            _ => tracing::warn!("no wgpu render state: the viewer cannot compose photos"),
         }
         let placement = place_model(options.model_device, render_state.as_ref());
         tracing::info!("the model runs on {}", placement.description);
@@ -113,6 +117,7 @@ impl PolyshadeApp {
             jobs: Jobs::new(cc.egui_ctx.clone()),
             render_state,
             gpu,
+            compositor,
             next_id: 1,
             commands: Vec::new(),
             placement,
@@ -320,18 +325,33 @@ impl PolyshadeApp {
             (None, _) => GalleryStatus::Splitting,
             (Some(_), ModelState::Loading) => GalleryStatus::WaitingForModel,
             (Some(_), ModelState::Failed(message)) => GalleryStatus::Failed(message.clone()),
-            (Some(split), ModelState::Ready(network)) => {
-                let upsampling = self.gallery.as_ref().filter(|g| g.key == key).and_then(Gallery::variants);
-                let upsampling = upsampling.map(|v| v.upsampling.clone());
-                self.jobs.sample(key, split.clone(), upsampling, (**network).clone(), self.request);
-                GalleryStatus::Sampling
-            }
+            (Some(split), ModelState::Ready(network)) => match (&self.gpu, &self.compositor) {
+                (Some(gpu), Some(compositor)) => {
+                    let upsampling = self.gallery.as_ref().filter(|g| g.key == key).and_then(Gallery::variants);
+                    let upsampling = upsampling.map(|v| v.upsampling.clone());
+                    let thumbnails = (gpu.clone(), compositor.clone());
+                    self.jobs.sample(key, split.clone(), upsampling, thumbnails, (**network).clone(), self.request);
+                    GalleryStatus::Sampling
+                }
+                _ => GalleryStatus::Failed("no GPU adapter: variants cannot be composed".to_owned()),
+            },
         };
         // The viewer shows the photo itself until a variant is applied.
         if self.gallery.as_ref().is_some_and(|g| g.applied.is_some() || g.applying.is_some()) {
             self.show_original();
         }
+        self.free_thumbnails();
         self.gallery = Some(Gallery::new(key, self.request, status));
+    }
+
+    /// Hands the current gallery's thumbnails back to egui's renderer.
+    fn free_thumbnails(&mut self) {
+        let Some(variants) = self.gallery.as_ref().and_then(Gallery::variants) else { return };
+        let Some(rs) = self.render_state.as_ref() else { return };
+        let mut renderer = rs.renderer.write();
+        for thumbnail in &variants.thumbnails {
+            renderer.free_texture(&thumbnail.id);
+        }
     }
 
     fn apply_variant(&mut self, index: usize) {
@@ -449,12 +469,19 @@ impl PolyshadeApp {
                         gallery.requested.elapsed().as_millis()
                     );
                     let sampled = *sampled;
+                    let Some(rs) = self.render_state.as_ref() else { continue };
+                    let mut renderer = rs.renderer.write();
                     let thumbnails = sampled
                         .thumbnails
                         .into_iter()
-                        .enumerate()
-                        .map(|(i, image)| ctx.load_texture(format!("variant {i}"), image, Default::default()))
+                        .map(|texture| {
+                            let id =
+                                renderer.register_native_texture(&rs.device, &texture.view, wgpu::FilterMode::Linear);
+                            let (w, h) = texture.size();
+                            GalleryThumbnail { id, size: egui::vec2(w as f32, h as f32), _texture: texture }
+                        })
                         .collect();
+                    drop(renderer);
                     gallery.status = GalleryStatus::Ready(GalleryVariants {
                         fields: sampled.fields,
                         components: sampled.components,

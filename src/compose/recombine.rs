@@ -111,7 +111,7 @@ pub fn resaturate(
     fields: &crate::fields::hsv::HsvFields,
     generated: &Field,
     coarse_s: &Field,
-    params: crate::gpu::ComposeParams,
+    params: super::ComposeParams,
 ) -> Rgb32FImage {
     let detailed = super::detail_map(generated, &fields.s, coarse_s, params.detail_strength);
     hsv_recombine(fields, &detailed, params.gain)
@@ -124,7 +124,7 @@ pub fn relight(
     intrinsic: &crate::fields::intrinsic::Intrinsic,
     generated: &Field,
     coarse_shading: &Field,
-    params: crate::gpu::ComposeParams,
+    params: super::ComposeParams,
 ) -> Rgb32FImage {
     let detailed = super::detail_map(generated, &intrinsic.shading, coarse_shading, params.detail_strength);
     relight_compose(&intrinsic.albedo, &detailed, params.gain)

@@ -5,22 +5,7 @@
 use wgpu::util::DeviceExt;
 
 use super::{GpuContext, shaders};
-
-/// Parameters of one composition, as the user sets them.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ComposeParams {
-    /// Multiplies the generated field before recombination (1 = as given):
-    /// saturation for resaturate, exposure of the shading for relight.
-    pub gain: f32,
-    /// Detail map strength (paper eq. 7): 0 = off, 1 = the paper's.
-    pub detail_strength: f32,
-}
-
-impl Default for ComposeParams {
-    fn default() -> Self {
-        ComposeParams { gain: 1.0, detail_strength: 1.0 }
-    }
-}
+pub use crate::compose::ComposeParams;
 
 /// What a binding of a compute pass holds.
 #[derive(Clone, Copy)]

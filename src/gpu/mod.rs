@@ -6,12 +6,14 @@ mod compose;
 mod context;
 mod scene;
 mod textures;
+mod thumbnails;
 pub mod view;
 
 pub use compose::{ComposeParams, Compositor, DetailInputs, GuidedInputs, HsvInputs, RelightInputs};
 pub use context::{GpuContext, GpuError, device_descriptor, egui_wgpu_setup};
 pub use scene::{Compose, RelightScene, ResaturateScene, Scene};
 pub use textures::{FieldTexture, RgbaTarget, upload_field, upload_linear_rgb};
+pub use thumbnails::{Thumbnail, compose_thumbnails};
 
 /// WGSL sources, embedded so the binary is self-contained. Tests validate each
 /// one with naga before any pipeline is built.

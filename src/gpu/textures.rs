@@ -125,7 +125,11 @@ fn texture_desc(
 }
 
 /// Copies a whole texture of `bytes_per_texel` into tightly packed rows.
-fn read_texture(ctx: &GpuContext, texture: &wgpu::Texture, bytes_per_texel: u32) -> Result<Vec<u8>, GpuError> {
+pub(super) fn read_texture(
+    ctx: &GpuContext,
+    texture: &wgpu::Texture,
+    bytes_per_texel: u32,
+) -> Result<Vec<u8>, GpuError> {
     let (width, height) = (texture.width(), texture.height());
     let row = width * bytes_per_texel;
     let padded_row = row.div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;

@@ -27,7 +27,7 @@ pub struct SceneKey {
 /// Everything the viewer keeps on the GPU between frames.
 pub struct ViewerResources {
     ctx: GpuContext,
-    compositor: Compositor,
+    compositor: std::sync::Arc<Compositor>,
     pipeline: wgpu::RenderPipeline,
     layout: wgpu::BindGroupLayout,
     sampler: wgpu::Sampler,
@@ -54,16 +54,17 @@ struct SceneSlot {
 }
 
 impl ViewerResources {
-    /// Creates the viewer's resources in egui's renderer, once.
-    pub fn install(render_state: &RenderState) {
+    /// Creates the viewer's resources in egui's renderer, once, composing
+    /// with `compositor` (built for the render state's device).
+    pub fn install(render_state: &RenderState, compositor: std::sync::Arc<Compositor>) {
         let mut renderer = render_state.renderer.write();
         if renderer.callback_resources.get::<ViewerResources>().is_none() {
-            let resources = ViewerResources::new(render_state);
+            let resources = ViewerResources::new(render_state, compositor);
             renderer.callback_resources.insert(resources);
         }
     }
 
-    fn new(render_state: &RenderState) -> Self {
+    fn new(render_state: &RenderState, compositor: std::sync::Arc<Compositor>) -> Self {
         let ctx = GpuContext::from_render_state(render_state);
         let device = &ctx.device;
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -131,7 +132,6 @@ impl ViewerResources {
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let compositor = Compositor::new(device);
         ViewerResources {
             decode_srgb: render_state.target_format.is_srgb(),
             ctx,

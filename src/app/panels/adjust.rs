@@ -40,8 +40,8 @@ pub fn adjust(ui: &mut egui::Ui, state: &AdjustState, photo: Option<&PhotoEntry>
         ui.separator();
         ui.heading("Export");
         let mut quality = jpeg_quality;
-        let slider = egui::Slider::new(&mut quality, 1..=100).text("JPEG quality");
-        if ui.add(slider).on_hover_text("For File → Export… to a .jpg (PNG and TIFF are lossless)").changed() {
+        let slider = egui::Slider::new(&mut quality, 1..=100).text("Quality");
+        if ui.add(slider).on_hover_text("JPEG quality of File → Export… (PNG and TIFF are lossless)").changed() {
             commands.push(Command::SetJpegQuality(quality));
         }
         ui.separator();

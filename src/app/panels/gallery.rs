@@ -60,9 +60,9 @@ pub fn gallery(
             GalleryStatus::Ready(variants) => {
                 egui::ScrollArea::horizontal().show(ui, |ui| {
                     ui.horizontal(|ui| {
-                        for (i, texture) in variants.thumbnails.iter().enumerate() {
-                            let size = texture.size_vec2();
-                            let image = egui::Image::new(texture)
+                        for (i, thumbnail) in variants.thumbnails.iter().enumerate() {
+                            let size = thumbnail.size;
+                            let image = egui::Image::new(egui::load::SizedTexture::new(thumbnail.id, size))
                                 .fit_to_exact_size(egui::vec2(THUMB_HEIGHT * size.x / size.y.max(1.0), THUMB_HEIGHT));
                             let label = format!("Variant {}", i + 1);
                             let selected = gallery.applied == Some(i) || gallery.applying == Some(i);

@@ -208,6 +208,37 @@ fn exports_the_applied_variant_at_full_size_with_the_photos_metadata() {
         / (exported.width() * exported.height()) as f32;
     assert!(diff > 6.0, "the export is the variant, not the photo (mean difference {diff})");
 
+    // The same variant, seed and photo give the same pixels from the command
+    // line: one pipeline for the app and the CLI, for either task.
+    for (task, variant) in [("resaturate", 1), ("relight", 4)] {
+        if task == "relight" {
+            harness.get_by_label("Relight").click();
+            settle(&mut harness);
+            harness.get_by_label(&format!("Variant {}", variant + 1)).click();
+            settle(&mut harness);
+            assert_eq!(harness.state().gallery().unwrap().applied, Some(variant));
+        }
+        let (app_png, cli_png) = (dir.path().join(format!("app_{task}.png")), dir.path().join(format!("cli_{task}.png")));
+        harness.state_mut().handle(Command::ExportTo(app_png.clone()));
+        settle(&mut harness);
+        assert!(harness.state().errors().is_empty(), "{:?}", harness.state().errors());
+        let cli = std::process::Command::new(env!("CARGO_BIN_EXE_polyshade"))
+            .args(["export", "--task", task, "--seed", "0", "-n", "12", "--variant", &variant.to_string(), "--out"])
+            .arg(&cli_png)
+            .arg(&fixture)
+            .output()
+            .unwrap();
+        assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+        let (app, cli) = (image::open(&app_png).unwrap().to_rgb8(), image::open(&cli_png).unwrap().to_rgb8());
+        let worst = app.pixels().zip(cli.pixels()).flat_map(|(a, b)| (0..3).map(move |k| a[k].abs_diff(b[k]))).max();
+        assert_eq!(app.dimensions(), cli.dimensions());
+        assert!(worst <= Some(1), "{task}: the app's export and the CLI's differ by {worst:?} levels");
+    }
+    harness.get_by_label("Resaturate").click();
+    settle(&mut harness);
+    harness.get_by_label("Variant 2").click();
+    settle(&mut harness);
+
     // The JPEG quality set in the window is the one written.
     harness.state_mut().handle(Command::SetJpegQuality(20));
     let rough = dir.path().join("rough.jpg");

@@ -218,7 +218,8 @@ fn exports_the_applied_variant_at_full_size_with_the_photos_metadata() {
             settle(&mut harness);
             assert_eq!(harness.state().gallery().unwrap().applied, Some(variant));
         }
-        let (app_png, cli_png) = (dir.path().join(format!("app_{task}.png")), dir.path().join(format!("cli_{task}.png")));
+        let (app_png, cli_png) =
+            (dir.path().join(format!("app_{task}.png")), dir.path().join(format!("cli_{task}.png")));
         harness.state_mut().handle(Command::ExportTo(app_png.clone()));
         settle(&mut harness);
         assert!(harness.state().errors().is_empty(), "{:?}", harness.state().errors());

@@ -168,10 +168,13 @@ impl Jobs {
     /// 12 MP).
     pub fn split(&self, id: u64, from: TaskSplit, task: Task) {
         self.spawn(format!("split photo {id} for {}", task.name()), move || {
+            let start = std::time::Instant::now();
             let split = TaskSplit {
                 preview: Arc::new(from.preview.for_task(task)),
                 small: Arc::new(from.small.for_task(task)),
             };
+            let (w, h) = split.preview.size();
+            tracing::info!("photo {id} ({w}×{h}) split for {} in {} ms", task.name(), start.elapsed().as_millis());
             Some(JobResult::Split { id, split })
         });
     }

@@ -19,12 +19,16 @@ fn new_harness(photos: Vec<PathBuf>) -> Harness<'static, PolyshadeApp> {
 /// The window's device is asked for as the app asks for it (the adapter's
 /// limits and features), on kittest's software-first adapter choice.
 fn new_harness_with(photos: Vec<PathBuf>, model_device: ModelDevice) -> Harness<'static, PolyshadeApp> {
+    harness_for(AppOptions { photos, model_device, models: Vec::new() })
+}
+
+fn harness_for(options: AppOptions) -> Harness<'static, PolyshadeApp> {
     let setup = polyshade::gpu::egui_wgpu_setup(egui_kittest::wgpu::default_wgpu_setup());
     let mut harness = Harness::builder()
         .with_size(SIZE)
         .with_pixels_per_point(1.0)
         .wgpu_setup(setup)
-        .build_eframe(move |cc| PolyshadeApp::new(cc, AppOptions { photos, model_device }));
+        .build_eframe(move |cc| PolyshadeApp::new(cc, options));
     settle(&mut harness);
     harness
 }
@@ -335,4 +339,34 @@ fn the_model_runs_on_the_viewers_own_device_and_samples_as_on_the_cpu() {
         .flat_map(|(a, b)| a.data().iter().zip(b.data()).map(|(x, y)| (x - y).abs()))
         .fold(0.0f32, f32::max);
     assert!(worst < 1e-3, "CPU and GPU galleries differ by up to {worst}");
+}
+
+#[test]
+fn model_files_replace_the_bundled_ones_and_a_broken_one_is_a_message() {
+    use polyshade::fields::Task;
+    let dir = tempfile::tempdir().unwrap();
+    // A model file as `polyshade train` writes it (here: the bundled relight
+    // model's bytes), and a damaged one.
+    let good = dir.path().join("mine.psm");
+    std::fs::write(&good, polyshade::model::bundled::bytes(Task::Relight)).unwrap();
+    let broken = dir.path().join("broken.psm");
+    let mut bytes = polyshade::model::bundled::bytes(Task::Resaturate).to_vec();
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&broken, bytes).unwrap();
+    let options = AppOptions {
+        photos: vec![polyshade::sample_photo_path()],
+        model_device: ModelDevice::Auto,
+        models: vec![broken.clone(), good],
+    };
+    let mut harness = harness_for(options);
+    let errors = harness.state().errors().to_vec();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("broken.psm"), "{}", errors[0]);
+    // The bundled resaturation model goes on; the relight gallery uses the file.
+    assert_eq!(harness.state().model_name(Task::Resaturate), "bundled resaturate model");
+    assert!(harness.state().gallery().and_then(|g| g.variants()).is_some());
+    assert!(harness.state().model_name(Task::Relight).starts_with("mine.psm (cdvae_k12"));
+    harness.get_by_label("Relight").click();
+    settle(&mut harness);
+    assert!(harness.state().gallery().and_then(|g| g.variants()).is_some(), "{:?}", harness.state().errors());
 }

@@ -44,6 +44,12 @@ pub enum JobResult {
         task: Task,
         result: Result<Box<Network>, String>,
     },
+    /// A model file the user gave, loaded (with its task and a one-line
+    /// description) or not.
+    ModelFileLoaded {
+        path: PathBuf,
+        result: Result<(Task, Box<Network>, String), String>,
+    },
     Sampled(Box<SampledVariants>),
     SampleFailed {
         key: SceneKey,
@@ -193,6 +199,21 @@ impl Jobs {
                 .map(|(network, _)| Box::new(network))
                 .map_err(|e| e.to_string());
             Some(JobResult::ModelLoaded { task, result })
+        });
+    }
+
+    /// Loads the model file at `path` (its task is in its header) onto `device`.
+    pub fn load_model_file(&self, path: PathBuf, device: burn::tensor::Device) {
+        self.spawn(format!("load {}", path.display()), move || {
+            let result = crate::model::load_model(&path, None, &device)
+                .map(|(network, header)| {
+                    let name =
+                        path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into());
+                    let description = format!("{name} ({}, {} epochs)", header.method_name(), header.epochs_done);
+                    (header.task, Box::new(network), description)
+                })
+                .map_err(|e| e.to_string());
+            Some(JobResult::ModelFileLoaded { path, result })
         });
     }
 

@@ -40,6 +40,8 @@ pub struct AppOptions {
     pub photos: Vec<PathBuf>,
     /// Where the model runs.
     pub model_device: ModelDevice,
+    /// Model files to use instead of the bundled models of their tasks.
+    pub models: Vec<PathBuf>,
 }
 
 /// Pan and zoom of the viewer. `zoom` is relative to "fit" (1 = whole photo
@@ -72,8 +74,11 @@ pub struct PolyshadeApp {
     commands: Vec<Command>,
     /// Where the models run.
     placement: ModelPlacement,
-    /// The bundled model of each task, by [`Task::index`].
+    /// The model of each task, by [`Task::index`]: the bundled one, or a
+    /// file the user gave.
     models: [ModelState; 2],
+    /// What each task's model is, in words; `None` while it is the bundled one.
+    model_files: [Option<String>; 2],
     /// What the gallery shows variants of.
     task: Task,
     /// Splits and uploads under way, so that none is started twice.
@@ -122,6 +127,7 @@ impl PolyshadeApp {
             commands: Vec::new(),
             placement,
             models: [ModelState::Loading, ModelState::Loading],
+            model_files: [None, None],
             task: Task::Resaturate,
             splitting: Default::default(),
             uploading: Default::default(),
@@ -135,6 +141,9 @@ impl PolyshadeApp {
         };
         for task in Task::ALL {
             app.jobs.load_model(task, app.placement.device.clone());
+        }
+        for path in options.models {
+            app.jobs.load_model_file(path, app.placement.device.clone());
         }
         if !options.photos.is_empty() {
             app.handle(Command::Open(options.photos));
@@ -169,6 +178,11 @@ impl PolyshadeApp {
     /// Where the model runs, in words (the status bar's).
     pub fn model_device(&self) -> &str {
         &self.placement.description
+    }
+
+    /// The model of `task` in words: a file the user gave, or "bundled".
+    pub fn model_name(&self, task: Task) -> String {
+        self.model_files[task.index()].clone().unwrap_or_else(|| format!("bundled {} model", task.name()))
     }
 
     /// What the gallery shows variants of.
@@ -443,6 +457,9 @@ impl PolyshadeApp {
                     self.notice = None;
                     self.errors.push(format!("export failed: {message}"));
                 }
+                JobResult::ModelLoaded { task, .. } if self.model_files[task.index()].is_some() => {
+                    // The user's model file came first; it stays.
+                }
                 JobResult::ModelLoaded { task, result } => {
                     self.models[task.index()] = match result {
                         Ok(network) => ModelState::Ready(network),
@@ -456,6 +473,22 @@ impl PolyshadeApp {
                         self.sample_gallery();
                     }
                 }
+                JobResult::ModelFileLoaded { path, result } => match result {
+                    Ok((task, network, description)) => {
+                        tracing::info!("the {} gallery uses {description}", task.name());
+                        self.models[task.index()] = ModelState::Ready(network);
+                        self.model_files[task.index()] = Some(description);
+                        if task == self.task {
+                            self.free_thumbnails();
+                            self.gallery = None;
+                            self.sample_gallery();
+                        }
+                    }
+                    Err(message) => {
+                        // The bundled model stays in use.
+                        self.errors.push(format!("cannot use the model {}: {message}", path.display()));
+                    }
+                },
                 JobResult::Sampled(sampled) => {
                     let Some(gallery) = self.gallery.as_mut() else { continue };
                     if gallery.key != sampled.key || gallery.request != sampled.request {
@@ -550,7 +583,8 @@ impl eframe::App for PolyshadeApp {
             ModelState::Failed(message) => Some(message.as_str()),
             _ => None,
         };
-        panels::gallery(ui, self.task, self.gallery.as_ref(), model_error, &mut commands);
+        let model_name = self.model_name(self.task);
+        panels::gallery(ui, self.task, self.gallery.as_ref(), (&model_name, model_error), &mut commands);
         panels::library(ui, &self.library, &mut commands);
         let adjust = panels::AdjustState { task: self.task, params: self.params, jpeg_quality: self.jpeg_quality };
         panels::adjust(ui, &adjust, self.library.selected(), &mut commands);

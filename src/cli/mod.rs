@@ -27,6 +27,10 @@ pub struct Cli {
     /// one (auto), the CPU, or the window's GPU even when it is a software one.
     #[arg(long, value_enum, default_value_t)]
     pub model_device: crate::app::ModelDevice,
+    /// A model file from `polyshade train` for the app to use instead of the
+    /// bundled model of its task (repeat for both tasks).
+    #[arg(long = "model", value_name = "MODEL.psm")]
+    pub models: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

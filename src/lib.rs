@@ -46,6 +46,15 @@ pub fn sample_photo() -> std::path::PathBuf {
     copy
 }
 
+/// The app's data folder, where models trained in the app live:
+/// `$POLYSHADE_DATA_DIR` if set, else the platform's (`directories`; on
+/// Linux `$XDG_DATA_HOME/polyshade`, else `~/.local/share/polyshade`).
+pub fn data_dir() -> Option<std::path::PathBuf> {
+    std::env::var_os("POLYSHADE_DATA_DIR")
+        .map(std::path::PathBuf::from)
+        .or_else(|| directories::ProjectDirs::from("", "", "polyshade").map(|d| d.data_dir().to_path_buf()))
+}
+
 /// The user's cache folder (`$XDG_CACHE_HOME`, else `~/.cache`).
 pub fn cache_dir() -> Option<std::path::PathBuf> {
     std::env::var_os("XDG_CACHE_HOME")

@@ -12,7 +12,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(command) => run(command),
-        None => run_gui(AppOptions { photos: cli.photos, model_device: cli.model_device, models: cli.models }),
+        None => run_gui(AppOptions {
+            photos: cli.photos,
+            model_device: cli.model_device,
+            models: cli.models,
+            data_dir: None,
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -19,7 +19,7 @@ fn new_harness(photos: Vec<PathBuf>) -> Harness<'static, PolyshadeApp> {
 /// The window's device is asked for as the app asks for it (the adapter's
 /// limits and features), on kittest's software-first adapter choice.
 fn new_harness_with(photos: Vec<PathBuf>, model_device: ModelDevice) -> Harness<'static, PolyshadeApp> {
-    harness_for(AppOptions { photos, model_device, models: Vec::new() })
+    harness_for(AppOptions { photos, model_device, models: Vec::new(), data_dir: None })
 }
 
 fn harness_for(options: AppOptions) -> Harness<'static, PolyshadeApp> {
@@ -357,6 +357,7 @@ fn model_files_replace_the_bundled_ones_and_a_broken_one_is_a_message() {
         photos: vec![polyshade::sample_photo_path()],
         model_device: ModelDevice::Auto,
         models: vec![broken.clone(), good],
+        data_dir: None,
     };
     let mut harness = harness_for(options);
     let errors = harness.state().errors().to_vec();
@@ -369,4 +370,95 @@ fn model_files_replace_the_bundled_ones_and_a_broken_one_is_a_message() {
     harness.get_by_label("Relight").click();
     settle(&mut harness);
     assert!(harness.state().gallery().and_then(|g| g.variants()).is_some(), "{:?}", harness.state().errors());
+}
+
+#[test]
+fn the_training_tab_fine_tunes_a_model_into_the_gallery_and_cancel_keeps_a_checkpoint() {
+    use polyshade::app::Tab;
+    use polyshade::app::training::{Stage, StartFrom, TrainSetup};
+    use polyshade::fields::Task;
+    let data = tempfile::tempdir().unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    // Two small photos of the user's own, in a folder of a fixed name (the
+    // model is named after it, and the snapshot shows it).
+    let photos = temp.path().join("holiday");
+    std::fs::create_dir(&photos).unwrap();
+    let ladybird = image::open(polyshade::sample_photo_path()).unwrap().thumbnail(320, 320);
+    ladybird.save(photos.join("ladybird.png")).unwrap();
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exif_icc.jpg"),
+        photos.join("portrait.jpg"),
+    )
+    .unwrap();
+    let options = AppOptions {
+        photos: vec![polyshade::sample_photo_path()],
+        model_device: ModelDevice::Auto,
+        models: Vec::new(),
+        data_dir: Some(data.path().to_path_buf()),
+    };
+    let mut harness = harness_for(options);
+    assert!(harness.state().trained_models().is_empty());
+    harness.get_by_label("Train").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().tab(), Tab::Train);
+    let setup = TrainSetup {
+        folder: Some(photos.clone()),
+        task: Task::Resaturate,
+        epochs: 2,
+        k: 12,
+        start: StartFrom::Bundled,
+    };
+    harness.state_mut().handle(Command::TrainSetup(setup.clone()));
+    harness.run_steps(2);
+    harness.get_by_label("Start training").click();
+    harness.run_steps(2);
+    assert!(harness.state().training().is_some(), "the run started");
+    let finished = |h: &mut Harness<'static, PolyshadeApp>, what: &str| {
+        let deadline = Instant::now() + Duration::from_secs(240);
+        while h.state().training().is_some_and(|r| r.is_running()) {
+            assert!(Instant::now() < deadline, "{what} did not end within 4 minutes");
+            h.step();
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        h.run_steps(3);
+    };
+    finished(&mut harness, "the training run");
+    let run = harness.state().training().unwrap();
+    assert_eq!(run.stage, Stage::Finished, "{:?}", harness.state().errors());
+    assert!(run.history.len() >= 2, "progress was reported: {} reports", run.history.len());
+    assert_eq!(run.epochs_done, 2);
+    // The loss curves come from a real (seeded) run: allow their lines to
+    // move by a pixel across machines; the layout must stay.
+    let options = egui_kittest::SnapshotOptions::new().max_failed_pixels(6000);
+    harness.snapshot_options("training_tab", &options);
+
+    // Its model is in the gallery's picker, and the gallery samples from it.
+    let trained = harness.state().trained_models().to_vec();
+    assert_eq!(trained.len(), 1, "{trained:?}");
+    assert_eq!(trained[0].task, Task::Resaturate);
+    harness.get_by_label("Edit").click();
+    harness.state_mut().handle(Command::UseModel(Some(trained[0].path.clone())));
+    settle(&mut harness);
+    let name = harness.state().model_name(Task::Resaturate);
+    assert!(name.starts_with("holiday-resaturate-finetuned.psm ("), "{name}");
+    assert!(harness.state().gallery().and_then(|g| g.variants()).is_some(), "{:?}", harness.state().errors());
+
+    // A longer run of the same settings resumes the file; cancelled mid-run,
+    // the last finished epoch stays, loadable.
+    harness.get_by_label("Train").click();
+    harness.state_mut().handle(Command::TrainSetup(TrainSetup { epochs: 400, ..setup }));
+    harness.state_mut().handle(Command::TrainStart);
+    let deadline = Instant::now() + Duration::from_secs(240);
+    while harness.state().training().is_none_or(|r| r.epochs_done < 3) {
+        assert!(Instant::now() < deadline, "no epoch finished");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    harness.state_mut().handle(Command::TrainCancel);
+    finished(&mut harness, "cancelling");
+    let run = harness.state().training().unwrap();
+    assert_eq!(run.stage, Stage::Cancelled);
+    let (_, header) = polyshade::model::load_model(&run.out, Some(Task::Resaturate), &burn::tensor::Device::flex())
+        .expect("the checkpoint loads");
+    assert!(header.epochs_done >= 3 && header.epochs_done < 400, "{}", header.epochs_done);
 }

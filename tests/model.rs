@@ -292,6 +292,7 @@ fn damaged_model_files_are_refused_with_one_line() {
         epochs_done: 1,
         steps_done: 1,
         notes: String::new(),
+        embedding: None,
     };
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.psm");
@@ -386,5 +387,6 @@ fn untrained_header(config: CdvaeConfig) -> polyshade::model::ModelHeader {
         epochs_done: 0,
         steps_done: 0,
         notes: String::new(),
+        embedding: None,
     }
 }

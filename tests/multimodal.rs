@@ -58,6 +58,7 @@ fn cdvae_samples_both_modes_of_scattered_data() {
         seed: 2,
         out: dir.path().join("scattered.psm"),
         resume: false,
+        from: None,
         notes: String::new(),
     };
     let mut last = None;

@@ -38,6 +38,7 @@ fn options(out: &Path, epochs: usize, resume: bool) -> TrainOptions {
         seed: 7,
         out: out.to_path_buf(),
         resume,
+        from: None,
         notes: String::new(),
     }
 }
@@ -91,4 +92,51 @@ fn a_resumed_run_ends_where_an_uninterrupted_one_does() {
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
     a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+#[test]
+fn fine_tuning_starts_from_the_given_weights_in_its_embedding_space() {
+    use polyshade::embedding::Lpp;
+    use polyshade::model::read_header;
+    let dir = tempfile::tempdir().unwrap();
+    let device = Device::flex();
+    let config = options(Path::new("unused"), 1, false).network;
+    // A source model trained with embedding guidance: its file carries the
+    // projection.
+    let mut data = dataset();
+    data.compute_embedding(config.embedding_dims()).unwrap();
+    let source = dir.path().join("source.psm");
+    train(&data, &options(&source, 2, false), &device, |_| {}, &AtomicBool::new(false)).unwrap();
+    let source_header = read_header(&source).unwrap();
+    let record = source_header.embedding.clone().expect("the model file carries its embedding projection");
+    assert_eq!(Some(record.clone()), data.lpp.as_ref().map(Lpp::to_record));
+
+    // Fine-tuning projects its photos with that projection (not a new fit),
+    // starts from the source's weights (a vanishing learning rate leaves
+    // them as they were; a fresh start would not) and keeps the projection.
+    let mut mine = dataset();
+    mine.use_embedding(Lpp::from_record(&record).unwrap()).unwrap();
+    assert_eq!(mine.p, data.p, "the same photos land at the same embeddings");
+    let tuned = dir.path().join("tuned.psm");
+    let tune = TrainOptions { from: Some(source.clone()), lr: 1e-12, ..options(&tuned, 1, false) };
+    train(&mine, &tune, &device, |_| {}, &AtomicBool::new(false)).unwrap();
+    assert!(max_diff(&samples_of(&tuned), &samples_of(&source)) < 1e-4, "fine-tuning did not start from the source");
+    let fresh = dir.path().join("fresh.psm");
+    let scratch = TrainOptions { lr: 1e-12, ..options(&fresh, 1, false) };
+    train(&mine, &scratch, &device, |_| {}, &AtomicBool::new(false)).unwrap();
+    assert!(max_diff(&samples_of(&fresh), &samples_of(&source)) > 1e-3, "a fresh start looks like the source");
+    assert_eq!(read_header(&tuned).unwrap().embedding, Some(record));
+
+    // A source of another configuration is refused.
+    let other = TrainOptions {
+        from: Some(source),
+        network: NetworkConfig::Cdvae(
+            CdvaeConfig::new()
+                .with_ladder(LadderConfig::new().with_d_hidden1(64).with_d_z1(8).with_d_hidden2(32).with_d_z2(4))
+                .with_mdn(MdnConfig::new().with_k(3).with_d_z(4)),
+        ),
+        ..options(&dir.path().join("other.psm"), 1, false)
+    };
+    let refused = train(&mine, &other, &device, |_| {}, &AtomicBool::new(false)).unwrap_err().to_string();
+    assert!(refused.contains("another configuration"), "{refused}");
 }

@@ -35,6 +35,20 @@ pub enum Command {
     SetSplit(Option<f32>),
     /// JPEG quality of exports (1–100).
     SetJpegQuality(u8),
+    /// Show the editor or the training tab.
+    ShowTab(super::Tab),
+    /// Ask for the training tab's photo folder.
+    TrainPickFolder,
+    /// The training tab's settings, as edited.
+    TrainSetup(super::training::TrainSetup),
+    /// Start a training run with the settings.
+    TrainStart,
+    /// Pause (true) or resume (false) the training run.
+    TrainPause(bool),
+    /// Stop the training run, keeping its last checkpoint.
+    TrainCancel,
+    /// Sample the gallery from this model file (`None`: the bundled model).
+    UseModel(Option<PathBuf>),
     /// Ask where to export the selected photo as shown.
     ExportDialog,
     /// Export the selected photo as shown (the applied variant, or the photo

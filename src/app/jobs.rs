@@ -40,6 +40,8 @@ pub enum JobResult {
         scene: Box<Scene>,
     },
     Picked(Vec<PathBuf>),
+    /// The training tab's photo folder, as chosen.
+    FolderPicked(PathBuf),
     ModelLoaded {
         task: Task,
         result: Result<Box<Network>, String>,
@@ -303,6 +305,19 @@ impl Jobs {
                 Ok((report, size)) => JobResult::Exported { path: out, report, size },
                 Err(message) => JobResult::ExportFailed(message),
             })
+        });
+    }
+
+    /// The context jobs ask to repaint (for threads of their own).
+    pub fn context(&self) -> egui::Context {
+        self.ctx.clone()
+    }
+
+    /// Asks for a folder of photos to train on.
+    pub fn pick_folder(&self) {
+        self.spawn("folder dialog".to_owned(), || {
+            let folder = rfd::FileDialog::new().set_title("Photos to train on").pick_folder()?;
+            Some(JobResult::FolderPicked(folder))
         });
     }
 

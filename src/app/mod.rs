@@ -10,6 +10,7 @@ mod gallery;
 mod jobs;
 mod library;
 mod panels;
+pub mod training;
 
 use std::path::PathBuf;
 
@@ -33,6 +34,16 @@ enum ModelState {
     Failed(String),
 }
 
+/// The main window's two tabs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tab {
+    /// Browse variants, apply, compare, export.
+    #[default]
+    Edit,
+    /// Fine-tune a model on a photo folder.
+    Train,
+}
+
 /// How the app starts.
 #[derive(Clone, Debug, Default)]
 pub struct AppOptions {
@@ -42,6 +53,8 @@ pub struct AppOptions {
     pub model_device: ModelDevice,
     /// Model files to use instead of the bundled models of their tasks.
     pub models: Vec<PathBuf>,
+    /// Where models trained in the app go (`None`: [`crate::data_dir`]).
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Pan and zoom of the viewer. `zoom` is relative to "fit" (1 = whole photo
@@ -89,6 +102,13 @@ pub struct PolyshadeApp {
     gallery: Option<Gallery>,
     /// JPEG quality of exports.
     jpeg_quality: u8,
+    tab: Tab,
+    /// The training tab's settings and its run, if one was started.
+    train_setup: training::TrainSetup,
+    training: Option<training::TrainingRun>,
+    /// Models trained in the app (the data folder's), for the model picker.
+    trained_models: Vec<training::TrainedModel>,
+    data_dir: Option<PathBuf>,
     /// The last thing that finished, for the status bar ("Exported …").
     notice: Option<String>,
     /// The applied variant at the preview's size (generated field, detail
@@ -134,6 +154,11 @@ impl PolyshadeApp {
             request: SampleRequest { n: GALLERY_SIZE, seed: 0, component: Component::All },
             gallery: None,
             jpeg_quality: crate::io::export::DEFAULT_JPEG_QUALITY,
+            tab: Tab::Edit,
+            train_setup: training::TrainSetup::default(),
+            training: None,
+            trained_models: Vec::new(),
+            data_dir: options.data_dir.clone().or_else(crate::data_dir),
             notice: None,
             applied_full: None,
             comparing: false,
@@ -142,6 +167,7 @@ impl PolyshadeApp {
         for task in Task::ALL {
             app.jobs.load_model(task, app.placement.device.clone());
         }
+        app.rescan_models();
         for path in options.models {
             app.jobs.load_model_file(path, app.placement.device.clone());
         }
@@ -183,6 +209,21 @@ impl PolyshadeApp {
     /// The model of `task` in words: a file the user gave, or "bundled".
     pub fn model_name(&self, task: Task) -> String {
         self.model_files[task.index()].clone().unwrap_or_else(|| format!("bundled {} model", task.name()))
+    }
+
+    /// The tab on show.
+    pub fn tab(&self) -> Tab {
+        self.tab
+    }
+
+    /// The training run, if one was started.
+    pub fn training(&self) -> Option<&training::TrainingRun> {
+        self.training.as_ref()
+    }
+
+    /// Models trained in the app, newest first.
+    pub fn trained_models(&self) -> &[training::TrainedModel] {
+        &self.trained_models
     }
 
     /// What the gallery shows variants of.
@@ -281,6 +322,21 @@ impl PolyshadeApp {
                 self.jobs.export(photo.path.clone(), out, field, settings);
             }
             Command::ShowOriginal => self.show_original(),
+            Command::ShowTab(tab) => self.tab = tab,
+            Command::TrainPickFolder => self.jobs.pick_folder(),
+            Command::TrainSetup(setup) => self.train_setup = setup,
+            Command::TrainStart => self.start_training(),
+            Command::TrainPause(paused) => {
+                if let Some(run) = &self.training {
+                    run.set_paused(paused);
+                }
+            }
+            Command::TrainCancel => {
+                if let Some(run) = &self.training {
+                    run.cancel();
+                }
+            }
+            Command::UseModel(path) => self.use_model(path),
             Command::SetJpegQuality(quality) => self.jpeg_quality = quality.clamp(1, 100),
             Command::SetGain(gain) => self.params.gain = gain,
             Command::SetDetail(strength) => self.params.detail_strength = strength,
@@ -291,6 +347,55 @@ impl PolyshadeApp {
                 }
             }
         }
+    }
+
+    fn start_training(&mut self) {
+        if self.training.as_ref().is_some_and(training::TrainingRun::is_running) {
+            return;
+        }
+        let Some(data_dir) = self.data_dir.clone() else {
+            self.errors.push("no data folder to keep trained models in (set POLYSHADE_DATA_DIR)".to_owned());
+            return;
+        };
+        let out = training::model_path(&data_dir, &self.train_setup);
+        let device = self.placement.device.clone();
+        let ctx = self.jobs.context();
+        self.training = Some(training::TrainingRun::start(self.train_setup.clone(), out, device, ctx));
+    }
+
+    /// Samples the current task's gallery from `path`'s model, or from the
+    /// bundled one.
+    fn use_model(&mut self, path: Option<PathBuf>) {
+        let device = self.placement.device.clone();
+        match path {
+            Some(path) => self.jobs.load_model_file(path, device),
+            None => {
+                self.model_files[self.task.index()] = None;
+                self.models[self.task.index()] = ModelState::Loading;
+                self.jobs.load_model(self.task, device);
+            }
+        }
+    }
+
+    /// Takes in the training run's reports; a new checkpoint or the run's
+    /// end puts its model in the picker.
+    fn poll_training(&mut self) {
+        let Some(run) = self.training.as_mut() else { return };
+        let epochs_before = run.epochs_done;
+        let ended = run.poll();
+        let failed = match (&run.stage, ended) {
+            (training::Stage::Failed(message), true) => Some(format!("training failed: {message}")),
+            _ => None,
+        };
+        if ended || run.epochs_done != epochs_before {
+            self.rescan_models();
+        }
+        self.errors.extend(failed);
+    }
+
+    /// Lists the models in the data folder again.
+    fn rescan_models(&mut self) {
+        self.trained_models = self.data_dir.as_deref().map(training::trained_models).unwrap_or_default();
     }
 
     /// After the photo or the task changed: the viewer shows the photo
@@ -438,6 +543,9 @@ impl PolyshadeApp {
                     }
                 }
                 JobResult::Picked(paths) => self.handle(Command::Open(paths)),
+                JobResult::FolderPicked(folder) => {
+                    self.train_setup.folder = Some(folder);
+                }
                 JobResult::ExportPicked(path) => self.handle(Command::ExportTo(path)),
                 JobResult::Exported { path, report, size } => {
                     let mut notice = format!(
@@ -549,10 +657,17 @@ impl PolyshadeApp {
 impl eframe::App for PolyshadeApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.take_job_results(ctx);
+        self.poll_training();
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect()
         });
-        if !dropped.is_empty() {
+        // A folder dropped on the training tab is its photo folder.
+        if self.tab == Tab::Train
+            && let [folder] = dropped.as_slice()
+            && folder.is_dir()
+        {
+            self.train_setup.folder = Some(folder.clone());
+        } else if !dropped.is_empty() {
             self.handle(Command::Open(dropped));
         }
         let open = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::O);
@@ -570,23 +685,39 @@ impl eframe::App for PolyshadeApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let mut commands = std::mem::take(&mut self.commands);
-        panels::menu_bar(ui, self.library.selected().is_some(), self.split.is_some(), &mut commands);
+        panels::menu_bar(ui, self.library.selected().is_some(), self.split.is_some(), self.tab, &mut commands);
         let status = panels::Status {
             errors: &self.errors,
             notice: self.notice.as_deref(),
             gpu: self.gpu.as_ref(),
             model_device: &self.placement.description,
             running: self.jobs.running(),
+            training: self.training.as_ref().filter(|r| r.is_running()),
         };
         panels::status_bar(ui, &status, &mut commands);
         let model_error = match &self.models[self.task.index()] {
             ModelState::Failed(message) => Some(message.as_str()),
             _ => None,
         };
-        let model_name = self.model_name(self.task);
-        panels::gallery(ui, self.task, self.gallery.as_ref(), (&model_name, model_error), &mut commands);
+        let models = panels::ModelChoice {
+            current: self.model_name(self.task),
+            using_file: self.model_files[self.task.index()].is_some(),
+            trained: self.trained_models.iter().filter(|m| m.task == self.task).collect(),
+        };
+        if self.tab == Tab::Edit {
+            panels::gallery(ui, self.task, self.gallery.as_ref(), model_error, &mut commands);
+        }
         panels::library(ui, &self.library, &mut commands);
-        let adjust = panels::AdjustState { task: self.task, params: self.params, jpeg_quality: self.jpeg_quality };
+        if self.tab == Tab::Train {
+            panels::training(ui, &self.train_setup, self.training.as_ref(), &mut commands);
+            for command in commands.drain(..) {
+                self.handle(command);
+            }
+            self.commands = commands;
+            return;
+        }
+        let adjust =
+            panels::AdjustState { task: self.task, params: self.params, jpeg_quality: self.jpeg_quality, models };
         panels::adjust(ui, &adjust, self.library.selected(), &mut commands);
         // Before/after (`\` held): the whole photo as it was, which the store
         // composed once per scene.

@@ -37,6 +37,11 @@ pub struct TrainArgs {
     /// Continue the run checkpointed in --out.
     #[arg(long)]
     pub resume: bool,
+    /// Fine-tune this model (e.g. a bundled one, `assets/models/TASK.psm`)
+    /// instead of starting from scratch: its weights, network and embedding
+    /// projection are kept (--network and --k are taken from it).
+    #[arg(long, value_name = "MODEL.psm", conflicts_with_all = ["network", "k"])]
+    pub from: Option<PathBuf>,
     /// Train without embedding guidance (the paper's "CDVAE noemb").
     #[arg(long)]
     pub no_embedding: bool,
@@ -64,14 +69,32 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let mut dataset = Dataset::from_folder(&args.photos, args.task, &CropOptions::default(), |path, why| {
         eprintln!("skipping {}: {why}", path.display());
     })?;
-    let network = match args.network {
-        NetworkKind::Cdvae => {
+    let source = args.from.as_deref().map(crate::model::read_header).transpose()?;
+    if let Some(source) = &source
+        && source.task != args.task
+    {
+        anyhow::bail!("--from is a {} model; pass --task {}", source.task.name(), source.task.name());
+    }
+    let network = match (&source, args.network) {
+        (Some(source), _) => source.network.clone(),
+        (None, NetworkKind::Cdvae) => {
             NetworkConfig::Cdvae(CdvaeConfig::new().with_mdn(MdnConfig::new().with_k(args.k as usize)))
         }
-        NetworkKind::Cvae => NetworkConfig::Cvae(CvaeConfig::new()),
+        (None, NetworkKind::Cvae) => NetworkConfig::Cvae(CvaeConfig::new()),
     };
     if network.takes_embedding() && !args.no_embedding {
-        dataset.compute_embedding(network.embedding_dims()).context("computing the embedding guidance")?;
+        match source.as_ref().and_then(|s| s.embedding.as_ref()) {
+            Some(record) => {
+                let lpp = crate::embedding::Lpp::from_record(record).context("the embedding projection of --from")?;
+                dataset.use_embedding(lpp).context("projecting the photos into --from's embedding space")?;
+            }
+            None => {
+                if source.is_some() {
+                    eprintln!("--from carries no embedding projection; fitting one on these photos");
+                }
+                dataset.compute_embedding(network.embedding_dims()).context("computing the embedding guidance")?;
+            }
+        }
     }
     eprintln!("{} examples from {} in {:.1} s", dataset.len(), args.photos.display(), started.elapsed().as_secs_f64());
     let options = TrainOptions {
@@ -84,9 +107,13 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         seed: args.seed,
         out: args.out.clone(),
         resume: args.resume,
+        from: args.from.clone(),
         notes: format!(
-            "polyshade train --network {:?} --task {:?} --photos {} --epochs {} --k {} --batch {} --lr {} --free-bits {} --top-recon {}{}",
-            args.network,
+            "polyshade train {} --task {:?} --photos {} --epochs {} --k {} --batch {} --lr {} --free-bits {} --top-recon {}{}",
+            match &args.from {
+                Some(from) => format!("--from {}", from.display()),
+                None => format!("--network {:?}", args.network),
+            },
             args.task,
             args.photos.display(),
             args.epochs,

@@ -51,7 +51,58 @@ pub struct Lpp {
     scale_out: DVector<f64>,
 }
 
+/// A fitted projection as plain numbers, for model files: a fine-tuned
+/// model keeps the embedding space of the model it started from.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LppRecord {
+    pub mean_in: Vec<f64>,
+    pub scale_in: Vec<f64>,
+    /// Output dimensions.
+    pub dims: usize,
+    /// `[features, dims]`, row-major.
+    pub projection: Vec<f64>,
+    pub mean_out: Vec<f64>,
+    pub scale_out: Vec<f64>,
+}
+
 impl Lpp {
+    /// The projection as plain numbers.
+    pub fn to_record(&self) -> LppRecord {
+        let (f, dims) = (self.projection.nrows(), self.projection.ncols());
+        LppRecord {
+            mean_in: self.mean_in.iter().copied().collect(),
+            scale_in: self.scale_in.iter().copied().collect(),
+            dims,
+            projection: (0..f).flat_map(|i| (0..dims).map(move |j| (i, j))).map(|ij| self.projection[ij]).collect(),
+            mean_out: self.mean_out.iter().copied().collect(),
+            scale_out: self.scale_out.iter().copied().collect(),
+        }
+    }
+
+    /// The projection `record` describes, if its sizes agree.
+    pub fn from_record(record: &LppRecord) -> Result<Lpp, LppError> {
+        let (f, dims) = (record.mean_in.len(), record.dims);
+        let consistent = record.scale_in.len() == f
+            && record.projection.len() == f * dims
+            && record.mean_out.len() == dims
+            && record.scale_out.len() == dims;
+        if !consistent {
+            return Err(LppError::Ragged);
+        }
+        Ok(Lpp {
+            mean_in: DVector::from_vec(record.mean_in.clone()),
+            scale_in: DVector::from_vec(record.scale_in.clone()),
+            projection: DMatrix::from_row_slice(f, dims, &record.projection),
+            mean_out: DVector::from_vec(record.mean_out.clone()),
+            scale_out: DVector::from_vec(record.scale_out.clone()),
+        })
+    }
+
+    /// Input feature length.
+    pub fn feature_dims(&self) -> usize {
+        self.mean_in.len()
+    }
+
     /// Fits LPP to `features` (one vector per example).
     pub fn fit(features: &[Vec<f32>], config: &LppConfig) -> Result<Lpp, LppError> {
         let n_all = features.len();

@@ -10,4 +10,4 @@ pub mod features;
 pub mod lpp;
 
 pub use features::{FEATURE_DIM, features};
-pub use lpp::{Lpp, LppConfig, LppError};
+pub use lpp::{Lpp, LppConfig, LppError, LppRecord};

@@ -38,6 +38,11 @@ pub struct ModelHeader {
     /// Free-form provenance: corpus, command line, date.
     #[serde(default)]
     pub notes: String,
+    /// The embedding guidance's projection the model was trained with, so
+    /// fine-tuning keeps its embedding space (absent in older files and in
+    /// models trained without guidance).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embedding: Option<crate::embedding::LppRecord>,
 }
 
 impl ModelHeader {

@@ -47,6 +47,9 @@ pub struct Dataset {
     pub x_g: Vec<f32>,
     /// `[len, 64]` embedding guidance, if computed.
     pub p: Option<Vec<f32>>,
+    /// The projection `p` came from (model files carry it, so fine-tuning
+    /// keeps the embedding space).
+    pub lpp: Option<Lpp>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,7 +96,18 @@ impl Dataset {
     pub fn compute_embedding(&mut self, dims: usize) -> Result<(), DatasetError> {
         let feats: Vec<Vec<f32>> = (0..self.len()).map(|i| features(&self.x_c_field(i))).collect();
         let lpp = Lpp::fit(&feats, &LppConfig { dims, ..LppConfig::default() })?;
+        self.use_embedding(lpp)
+    }
+
+    /// Computes the embedding guidance `p` with a projection fitted before
+    /// (e.g. the one of the model being fine-tuned).
+    pub fn use_embedding(&mut self, lpp: Lpp) -> Result<(), DatasetError> {
+        if lpp.feature_dims() != crate::embedding::FEATURE_DIM {
+            return Err(DatasetError::Embedding(crate::embedding::LppError::Ragged));
+        }
+        let feats: Vec<Vec<f32>> = (0..self.len()).map(|i| features(&self.x_c_field(i))).collect();
         self.p = Some(lpp.project(&feats).into_iter().flatten().collect());
+        self.lpp = Some(lpp);
         Ok(())
     }
 
@@ -103,11 +117,24 @@ impl Dataset {
         dir: &Path,
         task: Task,
         options: &CropOptions,
+        skipped: impl FnMut(&Path, &str),
+    ) -> Result<Dataset, DatasetError> {
+        Self::from_folder_with_progress(dir, task, options, skipped, |_, _| {})
+    }
+
+    /// [`Dataset::from_folder`], telling `progress` how many photos of how
+    /// many are done after each (splitting a photo takes up to a second).
+    pub fn from_folder_with_progress(
+        dir: &Path,
+        task: Task,
+        options: &CropOptions,
         mut skipped: impl FnMut(&Path, &str),
+        mut progress: impl FnMut(usize, usize),
     ) -> Result<Dataset, DatasetError> {
         let photos = list_photos(dir)?;
         let mut dataset = Dataset::default();
-        for path in &photos {
+        for (i, path) in photos.iter().enumerate() {
+            progress(i, photos.len());
             match crops_cached(path, task, options) {
                 Ok(crops) => {
                     dataset.x_c.extend_from_slice(&crops.x_c);
@@ -116,6 +143,7 @@ impl Dataset {
                 Err(message) => skipped(path, &message),
             }
         }
+        progress(photos.len(), photos.len());
         if dataset.is_empty() {
             return Err(DatasetError::NoPhotos(dir.to_path_buf()));
         }
@@ -160,7 +188,7 @@ fn crops_cached(photo: &Path, task: Task, options: &CropOptions) -> Result<Datas
         let floats: Vec<f32> =
             bytes.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes"))).collect();
         let half = floats.len() / 2;
-        return Ok(Dataset { x_c: floats[..half].to_vec(), x_g: floats[half..].to_vec(), p: None });
+        return Ok(Dataset { x_c: floats[..half].to_vec(), x_g: floats[half..].to_vec(), ..Dataset::default() });
     }
     let crops = crops_of(photo, task, options)?;
     if let Some(cache) = cache {

@@ -43,6 +43,9 @@ pub struct TrainOptions {
     pub out: PathBuf,
     /// Continue from `out` if it holds a checkpoint of the same task and config.
     pub resume: bool,
+    /// Start from this model's weights (fine-tuning; same task and
+    /// configuration) instead of fresh ones, unless resuming.
+    pub from: Option<PathBuf>,
     /// Free-form provenance written into the model file.
     pub notes: String,
 }
@@ -156,7 +159,8 @@ pub fn train(
         }
         epochs_done += 1;
         on_event(TrainEvent::EpochDone { epoch: epochs_done - 1, loss: epoch_loss });
-        let header = header(options, guidance, epochs_done, steps_done);
+        let mut header = header(options, guidance, epochs_done, steps_done);
+        header.embedding = dataset.lpp.as_ref().filter(|_| guidance).map(crate::embedding::Lpp::to_record);
         save_optimizer(&optimizer_path(&options.out), steps_done, &optim)?;
         save_model(&options.out, &model.valid(), &header)?;
         on_event(TrainEvent::Checkpoint { path: options.out.clone(), epochs_done });
@@ -223,6 +227,7 @@ fn header(options: &TrainOptions, embedding_guidance: bool, epochs_done: usize, 
         epochs_done,
         steps_done,
         notes: options.notes.clone(),
+        embedding: None,
     }
 }
 
@@ -235,6 +240,14 @@ fn start(options: &TrainOptions, device: &Device) -> Result<(Network, usize, u64
         }
         tracing::info!("resuming {} after epoch {}", options.out.display(), header.epochs_done);
         return Ok((model, header.epochs_done, header.steps_done));
+    }
+    if let Some(from) = &options.from {
+        let (model, header) = load_model(from, Some(options.task), device)?;
+        if !same_config(&header.network, &options.network) {
+            return Err(TrainError::ConfigMismatch { path: from.clone() });
+        }
+        tracing::info!("fine-tuning {} ({} epochs trained)", from.display(), header.epochs_done);
+        return Ok((model, 0, 0));
     }
     Ok((options.network.init(device), 0, 0))
 }

@@ -5,15 +5,20 @@ use crate::fields::Task;
 use crate::gpu::ComposeParams;
 
 /// What the panel shows and edits.
-pub struct AdjustState {
+pub struct AdjustState<'a> {
     pub task: Task,
     pub params: ComposeParams,
     pub jpeg_quality: u8,
+    /// The gallery's model and the others it can use.
+    pub models: ModelChoice<'a>,
 }
 
-pub fn adjust(ui: &mut egui::Ui, state: &AdjustState, photo: Option<&PhotoEntry>, commands: &mut Vec<Command>) {
-    let AdjustState { task, params, jpeg_quality } = *state;
+pub fn adjust(ui: &mut egui::Ui, state: &AdjustState<'_>, photo: Option<&PhotoEntry>, commands: &mut Vec<Command>) {
+    let AdjustState { task, params, jpeg_quality, .. } = *state;
     egui::Panel::right("adjust").resizable(false).exact_size(230.0).show(ui, |ui| {
+        ui.heading("Model");
+        model_picker(ui, &state.models, commands);
+        ui.separator();
         ui.heading("Adjust");
         // Narrow enough that the longest slider label fits the panel, so the
         // viewer does not shift when the label changes with the task.
@@ -69,4 +74,37 @@ pub fn adjust(ui: &mut egui::Ui, state: &AdjustState, photo: Option<&PhotoEntry>
             });
         }
     });
+}
+
+/// The models the gallery can sample from, for the picker.
+pub struct ModelChoice<'a> {
+    /// The model in use, in words.
+    pub current: String,
+    /// Whether it is a file rather than the bundled model.
+    pub using_file: bool,
+    /// Models trained in the app for this task, newest first.
+    pub trained: Vec<&'a crate::app::training::TrainedModel>,
+}
+
+fn model_picker(ui: &mut egui::Ui, models: &ModelChoice<'_>, commands: &mut Vec<Command>) {
+    egui::ComboBox::from_id_salt("model picker")
+        .selected_text(models.current.as_str())
+        .width(210.0)
+        .show_ui(ui, |ui| {
+            if ui.selectable_label(!models.using_file, "Bundled").clicked() {
+                commands.push(Command::UseModel(None));
+            }
+            for model in &models.trained {
+                let chosen = models.current.starts_with(&format!("{} ", file_name(&model.path)));
+                if ui.selectable_label(chosen, model.label.as_str()).clicked() {
+                    commands.push(Command::UseModel(Some(model.path.clone())));
+                }
+            }
+        })
+        .response
+        .on_hover_text("The model the variants are sampled from: the bundled one, or one trained in the Train tab");
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }

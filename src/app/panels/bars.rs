@@ -3,7 +3,8 @@
 use super::super::Command;
 use crate::gpu::GpuContext;
 
-pub fn menu_bar(ui: &mut egui::Ui, has_photo: bool, split: bool, commands: &mut Vec<Command>) {
+pub fn menu_bar(ui: &mut egui::Ui, has_photo: bool, split: bool, tab: super::super::Tab, commands: &mut Vec<Command>) {
+    use super::super::Tab;
     egui::Panel::top("menu").show(ui, |ui| {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
@@ -34,6 +35,12 @@ pub fn menu_bar(ui: &mut egui::Ui, has_photo: bool, split: bool, commands: &mut 
                     commands.push(Command::SetSplit(on.then_some(0.5)));
                 }
             });
+            ui.separator();
+            for (choice, name) in [(Tab::Edit, "Edit"), (Tab::Train, "Train")] {
+                if ui.selectable_label(tab == choice, name).clicked() {
+                    commands.push(Command::ShowTab(choice));
+                }
+            }
         });
     });
 }
@@ -47,6 +54,8 @@ pub struct Status<'a> {
     /// Where the model runs, in words.
     pub model_device: &'a str,
     pub running: usize,
+    /// A training run in progress, shown from either tab.
+    pub training: Option<&'a super::super::training::TrainingRun>,
 }
 
 pub fn status_bar(ui: &mut egui::Ui, status: &Status<'_>, commands: &mut Vec<Command>) {
@@ -73,6 +82,13 @@ pub fn status_bar(ui: &mut egui::Ui, status: &Status<'_>, commands: &mut Vec<Com
                 ui.separator();
                 ui.spinner();
                 ui.weak(format!("{} job{} running", status.running, if status.running == 1 { "" } else { "s" }));
+            }
+            if let Some(run) = status.training {
+                ui.separator();
+                let eta = run.eta().map(|d| format!(", {} s left", d.as_secs())).unwrap_or_default();
+                ui.add(egui::ProgressBar::new(run.fraction()).desired_width(120.0))
+                    .on_hover_text(format!("Training {}{eta}", run.out.display()));
+                ui.weak(if run.is_paused() { "training paused" } else { "training" });
             }
             if let Some(notice) = status.notice {
                 ui.separator();

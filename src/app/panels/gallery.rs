@@ -13,7 +13,7 @@ pub fn gallery(
     ui: &mut egui::Ui,
     task: Task,
     gallery: Option<&Gallery>,
-    (model_name, model_error): (&str, Option<&str>),
+    model_error: Option<&str>,
     commands: &mut Vec<Command>,
 ) {
     egui::Panel::bottom("gallery").resizable(false).show(ui, |ui| {
@@ -48,8 +48,6 @@ pub fn gallery(
             if original.on_hover_text("Show the photo as it is").clicked() {
                 commands.push(Command::ShowOriginal);
             }
-            ui.separator();
-            ui.weak(model_name).on_hover_text("The model the variants are sampled from (polyshade --model FILE)");
         });
         let Some(gallery) = gallery else { return };
         match &gallery.status {

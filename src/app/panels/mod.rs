@@ -5,10 +5,12 @@ mod adjust;
 mod bars;
 mod gallery;
 mod library;
+mod training;
 mod viewer;
 
-pub use adjust::{AdjustState, adjust};
+pub use adjust::{AdjustState, ModelChoice, adjust};
 pub use bars::{Status, drop_hint, menu_bar, status_bar};
 pub use gallery::gallery;
 pub use library::library;
+pub use training::training;
 pub use viewer::{Comparison, viewer};

@@ -1,0 +1,163 @@
+//! The training tab: a photo folder, the task, where to start, epochs and
+//! K; start, pause, resume, cancel; progress with ETA and examples/s; the
+//! loss curves per term.
+
+use super::super::Command;
+use super::super::training::{Stage, StartFrom, TrainSetup, TrainingRun};
+use crate::fields::Task;
+
+pub fn training(ui: &mut egui::Ui, setup: &TrainSetup, run: Option<&TrainingRun>, commands: &mut Vec<Command>) {
+    egui::CentralPanel::default().show(ui, |ui| {
+        ui.heading("Fine-tune on your photos");
+        ui.weak(
+            "Polyshade learns your light and palette from a folder of your photos; the model appears in the \
+             gallery's model picker when an epoch is done. You can go on editing while it trains.",
+        );
+        ui.add_space(8.0);
+        let running = run.is_some_and(TrainingRun::is_running);
+        ui.add_enabled_ui(!running, |ui| setup_form(ui, setup, commands));
+        ui.add_space(8.0);
+        controls(ui, setup, run, commands);
+        if let Some(run) = run {
+            ui.add_space(8.0);
+            progress(ui, run);
+            ui.add_space(8.0);
+            loss_plot(ui, run);
+        }
+    });
+}
+
+fn setup_form(ui: &mut egui::Ui, setup: &TrainSetup, commands: &mut Vec<Command>) {
+    let mut edited = setup.clone();
+    egui::Grid::new("training setup").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
+        ui.label("Photos");
+        ui.horizontal(|ui| {
+            if ui.button("Choose folder…").clicked() {
+                commands.push(Command::TrainPickFolder);
+            }
+            match &setup.folder {
+                Some(folder) => {
+                    let name =
+                        folder.file_name().map_or_else(|| folder.display().to_string(), |n| n.to_string_lossy().into());
+                    ui.label(name).on_hover_text(folder.display().to_string())
+                }
+                None => ui.weak("none yet (or drop a folder on this tab)"),
+            };
+        });
+        ui.end_row();
+        ui.label("Task");
+        ui.horizontal(|ui| {
+            for task in Task::ALL {
+                ui.radio_value(&mut edited.task, task, task.label());
+            }
+        });
+        ui.end_row();
+        ui.label("Start from");
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut edited.start, StartFrom::Bundled, "the bundled model (fine-tune)");
+            ui.radio_value(&mut edited.start, StartFrom::Scratch, "scratch");
+        });
+        ui.end_row();
+        ui.label("Epochs");
+        ui.add(egui::DragValue::new(&mut edited.epochs).range(1..=1000));
+        ui.end_row();
+        ui.label("Components K");
+        ui.add_enabled(edited.start == StartFrom::Scratch, egui::Slider::new(&mut edited.k, 1..=32))
+            .on_disabled_hover_text("A fine-tuned model keeps the bundled model's K (12)");
+        ui.end_row();
+    });
+    if edited != *setup {
+        commands.push(Command::TrainSetup(edited));
+    }
+}
+
+fn controls(ui: &mut egui::Ui, setup: &TrainSetup, run: Option<&TrainingRun>, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        let running = run.is_some_and(TrainingRun::is_running);
+        let start = ui.add_enabled(!running && setup.folder.is_some(), egui::Button::new("Start training"));
+        if start.on_disabled_hover_text("Choose a folder of photos first").clicked() {
+            commands.push(Command::TrainStart);
+        }
+        if let Some(run) = run.filter(|r| r.is_running()) {
+            let paused = run.is_paused();
+            if ui.button(if paused { "Resume" } else { "Pause" }).clicked() {
+                commands.push(Command::TrainPause(!paused));
+            }
+            if ui.button("Cancel").on_hover_text("Stop; the last finished epoch is kept").clicked() {
+                commands.push(Command::TrainCancel);
+            }
+        }
+    });
+}
+
+fn progress(ui: &mut egui::Ui, run: &TrainingRun) {
+    match &run.stage {
+        Stage::Preparing { what, fraction } => {
+            ui.horizontal(|ui| {
+                match fraction {
+                    Some(f) => ui.add(egui::ProgressBar::new(*f).desired_width(320.0).show_percentage()),
+                    None => ui.spinner(),
+                };
+                ui.label(what);
+            });
+        }
+        Stage::Training => {
+            let eta = run.eta().map_or_else(|| "…".to_owned(), format_duration);
+            let text = format!(
+                "epoch {} of {} · step {} of {} · {:.0} examples/s · {} left{}",
+                run.epoch + 1,
+                run.setup.epochs,
+                run.step,
+                run.total_steps,
+                run.examples_per_s,
+                eta,
+                if run.is_paused() { " · paused" } else { "" }
+            );
+            ui.add(egui::ProgressBar::new(run.fraction()).text(text));
+        }
+        Stage::Finished => {
+            let name = run.out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            ui.label(format!("Finished: {name}, now in the gallery's model picker (Edit tab)"))
+                .on_hover_text(run.out.display().to_string());
+        }
+        Stage::Cancelled => {
+            let kept = match run.epochs_done {
+                0 => "no epoch finished, nothing kept".to_owned(),
+                n => format!("the model after epoch {n} is kept; start again to resume"),
+            };
+            ui.label(format!("Cancelled: {kept}"));
+        }
+        Stage::Failed(message) => {
+            ui.colored_label(ui.visuals().error_fg_color, format!("Training failed: {message}"));
+        }
+    }
+}
+
+/// Each loss term over the steps (the total too), as egui_plot lines.
+fn loss_plot(ui: &mut egui::Ui, run: &TrainingRun) {
+    let Some((_, last)) = run.history.last() else { return };
+    let names: Vec<&'static str> = last.terms.iter().map(|(n, _)| *n).collect();
+    egui_plot::Plot::new("loss curves")
+        .height(ui.available_height().max(160.0))
+        .legend(egui_plot::Legend::default())
+        .x_axis_label("step")
+        .y_axis_label("loss")
+        .show(ui, |plot| {
+            let total: Vec<[f64; 2]> = run.history.iter().map(|(s, l)| [*s as f64, f64::from(l.total)]).collect();
+            plot.line(egui_plot::Line::new("total", total));
+            for name in names {
+                let points: Vec<[f64; 2]> =
+                    run.history.iter().filter_map(|(s, l)| Some([*s as f64, f64::from(l.term(name)?)])).collect();
+                plot.line(egui_plot::Line::new(name, points));
+            }
+        });
+}
+
+fn format_duration(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}

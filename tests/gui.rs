@@ -462,3 +462,30 @@ fn the_training_tab_fine_tunes_a_model_into_the_gallery_and_cancel_keeps_a_check
         .expect("the checkpoint loads");
     assert!(header.epochs_done >= 3 && header.epochs_done < 400, "{}", header.epochs_done);
 }
+
+#[test]
+fn the_keyboard_steps_through_variants_and_f1_lists_the_shortcuts() {
+    let mut harness = new_harness(vec![polyshade::sample_photo_path()]);
+    let applied = |h: &Harness<'static, PolyshadeApp>| h.state().gallery().unwrap().applied;
+    let press = |h: &mut Harness<'static, PolyshadeApp>, key| {
+        h.key_press(key);
+        settle(h);
+    };
+    press(&mut harness, egui::Key::ArrowRight);
+    assert_eq!(applied(&harness), Some(0));
+    press(&mut harness, egui::Key::ArrowRight);
+    assert_eq!(applied(&harness), Some(1));
+    press(&mut harness, egui::Key::ArrowLeft);
+    assert_eq!(applied(&harness), Some(0));
+    press(&mut harness, egui::Key::ArrowLeft);
+    assert_eq!(applied(&harness), Some(11), "wraps around");
+    press(&mut harness, egui::Key::Escape);
+    assert_eq!(applied(&harness), None, "Esc shows the photo itself");
+    press(&mut harness, egui::Key::R);
+    assert_eq!(harness.state().gallery().unwrap().request.seed, 1, "R re-samples");
+    assert!(!harness.state().is_help_open());
+    press(&mut harness, egui::Key::F1);
+    assert!(harness.state().is_help_open());
+    harness.get_by_label("Keyboard shortcuts");
+    harness.get_by_label("Apply the next variant");
+}

@@ -35,6 +35,8 @@ pub enum Command {
     SetSplit(Option<f32>),
     /// JPEG quality of exports (1–100).
     SetJpegQuality(u8),
+    /// Show or hide the keyboard help (F1).
+    ToggleHelp,
     /// Show the editor or the training tab.
     ShowTab(super::Tab),
     /// Ask for the training tab's photo folder.

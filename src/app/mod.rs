@@ -8,6 +8,7 @@ mod commands;
 mod devices;
 mod gallery;
 mod jobs;
+mod keyboard;
 mod library;
 mod panels;
 pub mod training;
@@ -103,6 +104,8 @@ pub struct PolyshadeApp {
     /// JPEG quality of exports.
     jpeg_quality: u8,
     tab: Tab,
+    /// Whether the keyboard help (F1) is open.
+    help: bool,
     /// The training tab's settings and its run, if one was started.
     train_setup: training::TrainSetup,
     training: Option<training::TrainingRun>,
@@ -155,6 +158,7 @@ impl PolyshadeApp {
             gallery: None,
             jpeg_quality: crate::io::export::DEFAULT_JPEG_QUALITY,
             tab: Tab::Edit,
+            help: false,
             train_setup: training::TrainSetup::default(),
             training: None,
             trained_models: Vec::new(),
@@ -323,6 +327,7 @@ impl PolyshadeApp {
             }
             Command::ShowOriginal => self.show_original(),
             Command::ShowTab(tab) => self.tab = tab,
+            Command::ToggleHelp => self.help = !self.help,
             Command::TrainPickFolder => self.jobs.pick_folder(),
             Command::TrainSetup(setup) => self.train_setup = setup,
             Command::TrainStart => self.start_training(),
@@ -391,6 +396,25 @@ impl PolyshadeApp {
             self.rescan_models();
         }
         self.errors.extend(failed);
+    }
+
+    /// What the keyboard's actions act on.
+    fn keyboard_context(&self) -> keyboard::Context {
+        let gallery = self.gallery.as_ref().filter(|_| self.tab == Tab::Edit);
+        let photos: Vec<u64> = self.library.photos().iter().filter(|p| p.is_loaded()).map(|p| p.id).collect();
+        let at = self.library.selected().and_then(|s| photos.iter().position(|&id| id == s.id));
+        keyboard::Context {
+            applied: gallery.and_then(|g| g.applying.or(g.applied)),
+            variants: gallery.and_then(Gallery::variants).map_or(0, |v| v.fields.len()),
+            seed: self.request.seed,
+            previous_photo: at.and_then(|i| i.checked_sub(1)).and_then(|i| photos.get(i).copied()),
+            next_photo: at.and_then(|i| photos.get(i + 1).copied()),
+        }
+    }
+
+    /// Whether the keyboard help (F1) is open.
+    pub fn is_help_open(&self) -> bool {
+        self.help
     }
 
     /// Lists the models in the data folder again.
@@ -670,17 +694,18 @@ impl eframe::App for PolyshadeApp {
         } else if !dropped.is_empty() {
             self.handle(Command::Open(dropped));
         }
-        let open = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::O);
-        if ctx.input_mut(|i| i.consume_shortcut(&open)) {
-            self.handle(Command::OpenDialog);
+        for action in keyboard::pressed(ctx) {
+            if action == keyboard::Action::Help {
+                self.help = !self.help;
+            } else if let Some(command) = keyboard::command(action, &self.keyboard_context()) {
+                self.handle(command);
+            }
         }
-        self.comparing = ctx.input(|i| i.key_down(egui::Key::Backslash)) && !ctx.egui_wants_keyboard_input();
+        self.comparing = self.tab == Tab::Edit
+            && ctx.input(|i| i.key_down(keyboard::BEFORE_AFTER))
+            && !ctx.egui_wants_keyboard_input();
         // A scene the store let go of (over its memory budget) comes back.
         self.ensure_scene();
-        let export = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::E);
-        if ctx.input_mut(|i| i.consume_shortcut(&export)) {
-            self.handle(Command::ExportDialog);
-        }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -695,6 +720,9 @@ impl eframe::App for PolyshadeApp {
             training: self.training.as_ref().filter(|r| r.is_running()),
         };
         panels::status_bar(ui, &status, &mut commands);
+        let mut help = self.help;
+        keyboard::help_window(ui.ctx(), &mut help);
+        self.help = help;
         let model_error = match &self.models[self.task.index()] {
             ModelState::Failed(message) => Some(message.as_str()),
             _ => None,

@@ -35,6 +35,11 @@ pub fn menu_bar(ui: &mut egui::Ui, has_photo: bool, split: bool, tab: super::sup
                     commands.push(Command::SetSplit(on.then_some(0.5)));
                 }
             });
+            ui.menu_button("Help", |ui| {
+                if ui.add(egui::Button::new("Keyboard shortcuts").shortcut_text("F1")).clicked() {
+                    commands.push(Command::ToggleHelp);
+                }
+            });
             ui.separator();
             for (choice, name) in [(Tab::Edit, "Edit"), (Tab::Train, "Train")] {
                 if ui.selectable_label(tab == choice, name).clicked() {

@@ -1,0 +1,196 @@
+//! The keyboard: one table of shortcuts, read by the app's input handling
+//! and shown by the help panel (F1), so the two cannot disagree.
+
+use super::Command;
+
+/// What a shortcut does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    OpenPhotos,
+    Export,
+    PreviousVariant,
+    NextVariant,
+    PreviousPhoto,
+    NextPhoto,
+    Original,
+    Resample,
+    /// Held, not pressed: handled apart (see [`BEFORE_AFTER`]).
+    BeforeAfter,
+    Help,
+}
+
+/// One shortcut: its key and modifiers, how the help names it, what it does.
+pub struct Shortcut {
+    pub action: Action,
+    pub key: egui::Key,
+    pub modifiers: egui::Modifiers,
+    pub keys: &'static str,
+    pub description: &'static str,
+}
+
+/// The key held for before/after.
+pub const BEFORE_AFTER: egui::Key = egui::Key::Backslash;
+
+pub const SHORTCUTS: &[Shortcut] = &[
+    Shortcut {
+        action: Action::OpenPhotos,
+        key: egui::Key::O,
+        modifiers: egui::Modifiers::COMMAND,
+        keys: "Ctrl+O",
+        description: "Open photos",
+    },
+    Shortcut {
+        action: Action::Export,
+        key: egui::Key::E,
+        modifiers: egui::Modifiers::COMMAND,
+        keys: "Ctrl+E",
+        description: "Export the photo as shown",
+    },
+    Shortcut {
+        action: Action::PreviousVariant,
+        key: egui::Key::ArrowLeft,
+        modifiers: egui::Modifiers::NONE,
+        keys: "Left arrow",
+        description: "Apply the previous variant",
+    },
+    Shortcut {
+        action: Action::NextVariant,
+        key: egui::Key::ArrowRight,
+        modifiers: egui::Modifiers::NONE,
+        keys: "Right arrow",
+        description: "Apply the next variant",
+    },
+    Shortcut {
+        action: Action::PreviousPhoto,
+        key: egui::Key::ArrowUp,
+        modifiers: egui::Modifiers::NONE,
+        keys: "Up arrow",
+        description: "Previous photo",
+    },
+    Shortcut {
+        action: Action::NextPhoto,
+        key: egui::Key::ArrowDown,
+        modifiers: egui::Modifiers::NONE,
+        keys: "Down arrow",
+        description: "Next photo",
+    },
+    Shortcut {
+        action: Action::Original,
+        key: egui::Key::Escape,
+        modifiers: egui::Modifiers::NONE,
+        keys: "Esc",
+        description: "Show the photo itself (no variant)",
+    },
+    Shortcut {
+        action: Action::Resample,
+        key: egui::Key::R,
+        modifiers: egui::Modifiers::NONE,
+        keys: "R",
+        description: "Re-sample the gallery (next seed)",
+    },
+    Shortcut {
+        action: Action::BeforeAfter,
+        key: BEFORE_AFTER,
+        modifiers: egui::Modifiers::NONE,
+        keys: "\\ (hold)",
+        description: "Before: the photo as it was, while held",
+    },
+    Shortcut {
+        action: Action::Help,
+        key: egui::Key::F1,
+        modifiers: egui::Modifiers::NONE,
+        keys: "F1",
+        description: "Show or hide this list",
+    },
+];
+
+/// The actions pressed this frame (not [`Action::BeforeAfter`], which is
+/// held). Keys without modifiers are left to a text field that has focus.
+pub fn pressed(ctx: &egui::Context) -> Vec<Action> {
+    let typing = ctx.egui_wants_keyboard_input();
+    ctx.input_mut(|input| {
+        SHORTCUTS
+            .iter()
+            .filter(|s| s.action != Action::BeforeAfter)
+            .filter(|s| !(typing && s.modifiers.is_none()))
+            .filter(|s| input.consume_shortcut(&egui::KeyboardShortcut::new(s.modifiers, s.key)))
+            .map(|s| s.action)
+            .collect()
+    })
+}
+
+/// The help panel: every shortcut with its keys.
+pub fn help_window(ctx: &egui::Context, open: &mut bool) {
+    egui::Window::new("Keyboard shortcuts").open(open).resizable(false).collapsible(false).show(ctx, |ui| {
+        egui::Grid::new("shortcuts").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
+            for shortcut in SHORTCUTS {
+                ui.strong(shortcut.keys);
+                ui.label(shortcut.description);
+                ui.end_row();
+            }
+        });
+    });
+}
+
+/// The command an action asks for, given the gallery's state: the applied
+/// variant (if any) and how many there are, the seed, and the selected
+/// photo's neighbours.
+pub struct Context {
+    pub applied: Option<usize>,
+    pub variants: usize,
+    pub seed: u64,
+    pub previous_photo: Option<u64>,
+    pub next_photo: Option<u64>,
+}
+
+pub fn command(action: Action, at: &Context) -> Option<Command> {
+    let step = |delta: isize| {
+        let n = at.variants as isize;
+        (n > 0).then(|| {
+            let from = at.applied.map_or(if delta > 0 { -1 } else { n }, |i| i as isize);
+            Command::ApplyVariant((from + delta).rem_euclid(n) as usize)
+        })
+    };
+    match action {
+        Action::OpenPhotos => Some(Command::OpenDialog),
+        Action::Export => Some(Command::ExportDialog),
+        Action::PreviousVariant => step(-1),
+        Action::NextVariant => step(1),
+        Action::PreviousPhoto => at.previous_photo.map(Command::Select),
+        Action::NextPhoto => at.next_photo.map(Command::Select),
+        Action::Original => Some(Command::ShowOriginal),
+        Action::Resample => Some(Command::SetSeed(at.seed.wrapping_add(1))),
+        Action::BeforeAfter | Action::Help => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(applied: Option<usize>) -> Context {
+        Context { applied, variants: 3, seed: 7, previous_photo: None, next_photo: Some(2) }
+    }
+
+    #[test]
+    fn arrows_step_through_the_variants_and_wrap() {
+        assert_eq!(command(Action::NextVariant, &at(None)), Some(Command::ApplyVariant(0)));
+        assert_eq!(command(Action::PreviousVariant, &at(None)), Some(Command::ApplyVariant(2)));
+        assert_eq!(command(Action::NextVariant, &at(Some(2))), Some(Command::ApplyVariant(0)));
+        assert_eq!(command(Action::PreviousVariant, &at(Some(1))), Some(Command::ApplyVariant(0)));
+        let empty = Context { variants: 0, ..at(None) };
+        assert_eq!(command(Action::NextVariant, &empty), None);
+        assert_eq!(command(Action::NextPhoto, &at(None)), Some(Command::Select(2)));
+        assert_eq!(command(Action::PreviousPhoto, &at(None)), None);
+        assert_eq!(command(Action::Resample, &at(None)), Some(Command::SetSeed(8)));
+    }
+
+    #[test]
+    fn every_shortcut_is_distinct() {
+        for (i, a) in SHORTCUTS.iter().enumerate() {
+            for b in &SHORTCUTS[i + 1..] {
+                assert!(a.action != b.action && (a.key, a.modifiers) != (b.key, b.modifiers), "{}", a.keys);
+            }
+        }
+    }
+}

@@ -11,6 +11,21 @@ use polyshade::app::{AppOptions, Command, ModelDevice, PolyshadeApp};
 
 const SIZE: egui::Vec2 = egui::vec2(1100.0, 700.0);
 
+/// `photo` copied into a folder of its own that outlives the test: the app
+/// writes an edit's sidecar beside the photo it edits, and the source tree's
+/// photos must stay as they are.
+fn copied(photo: &std::path::Path) -> PathBuf {
+    let folder = tempfile::tempdir().unwrap().keep();
+    let copy = folder.join(photo.file_name().unwrap());
+    std::fs::copy(photo, &copy).unwrap();
+    copy
+}
+
+/// The bundled sample photo, [`copied`].
+fn sample_copy() -> PathBuf {
+    copied(&polyshade::sample_photo_path())
+}
+
 /// The one place that sizes the window and waits for background jobs.
 fn new_harness(photos: Vec<PathBuf>) -> Harness<'static, PolyshadeApp> {
     new_harness_with(photos, ModelDevice::Auto)
@@ -66,7 +81,7 @@ fn colourfulness(pixels: &[[u8; 3]]) -> f32 {
 
 #[test]
 fn opens_the_sample_photo_and_draws_it_through_the_shader() {
-    let mut harness = new_harness(vec![polyshade::sample_photo_path()]);
+    let mut harness = new_harness(vec![sample_copy()]);
     assert!(harness.state().errors().is_empty(), "{:?}", harness.state().errors());
     assert!(harness.state().is_showing_photo());
     harness.get_by_label("Photo viewer");
@@ -88,7 +103,7 @@ fn a_corrupt_file_shows_a_readable_error_and_the_app_goes_on() {
     // A relative path (tests run in the package root) keeps the snapshot the
     // same in any checkout.
     let bad = PathBuf::from("tests/fixtures/broken.png");
-    let mut harness = new_harness(vec![bad, polyshade::sample_photo_path()]);
+    let mut harness = new_harness(vec![bad, sample_copy()]);
     let errors = harness.state().errors().to_vec();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].contains("broken.png"), "{}", errors[0]);
@@ -103,7 +118,7 @@ fn a_corrupt_file_shows_a_readable_error_and_the_app_goes_on() {
 #[test]
 fn the_gallery_shows_distinct_variants_that_apply_to_the_viewer() {
     use polyshade::sampling::Component;
-    let mut harness = new_harness(vec![polyshade::sample_photo_path()]);
+    let mut harness = new_harness(vec![sample_copy()]);
     assert!(harness.state().errors().is_empty(), "{:?}", harness.state().errors());
     let variants = |h: &Harness<'static, PolyshadeApp>| {
         let gallery = h.state().gallery().expect("a gallery for the selected photo");
@@ -177,7 +192,7 @@ fn the_gallery_shows_distinct_variants_that_apply_to_the_viewer() {
 #[test]
 fn exports_the_applied_variant_at_full_size_with_the_photos_metadata() {
     use image::ImageDecoder;
-    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exif_icc.jpg");
+    let fixture = copied(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exif_icc.jpg"));
     let mut harness = new_harness(vec![fixture.clone()]);
     assert!(harness.state().gallery().and_then(|g| g.variants()).is_some(), "{:?}", harness.state().errors());
     harness.get_by_label("Variant 2").click();
@@ -265,7 +280,7 @@ fn exports_the_applied_variant_at_full_size_with_the_photos_metadata() {
 #[test]
 fn relight_fills_the_gallery_and_switching_back_uploads_nothing() {
     use polyshade::fields::Task;
-    let mut harness = new_harness(vec![polyshade::sample_photo_path()]);
+    let mut harness = new_harness(vec![sample_copy()]);
     assert!(harness.state().errors().is_empty(), "{:?}", harness.state().errors());
     let original = viewer_pixels(&harness.render().unwrap());
     let uploads = harness.state().scene_uploads();
@@ -319,7 +334,7 @@ fn mean_difference(a: &[[u8; 3]], b: &[[u8; 3]]) -> f32 {
 #[test]
 fn the_model_runs_on_the_viewers_own_device_and_samples_as_on_the_cpu() {
     let gallery = |model_device| {
-        let harness = new_harness_with(vec![polyshade::sample_photo_path()], model_device);
+        let harness = new_harness_with(vec![sample_copy()], model_device);
         assert!(harness.state().errors().is_empty(), "{:?}", harness.state().errors());
         let description = harness.state().model_device().to_owned();
         let variants = harness.state().gallery().and_then(|g| g.variants()).expect("a gallery");
@@ -354,7 +369,7 @@ fn model_files_replace_the_bundled_ones_and_a_broken_one_is_a_message() {
     bytes.truncate(bytes.len() / 2);
     std::fs::write(&broken, bytes).unwrap();
     let options = AppOptions {
-        photos: vec![polyshade::sample_photo_path()],
+        photos: vec![sample_copy()],
         model_device: ModelDevice::Auto,
         models: vec![broken.clone(), good],
         data_dir: None,
@@ -391,7 +406,7 @@ fn the_training_tab_fine_tunes_a_model_into_the_gallery_and_cancel_keeps_a_check
     )
     .unwrap();
     let options = AppOptions {
-        photos: vec![polyshade::sample_photo_path()],
+        photos: vec![sample_copy()],
         model_device: ModelDevice::Auto,
         models: Vec::new(),
         data_dir: Some(data.path().to_path_buf()),
@@ -465,7 +480,7 @@ fn the_training_tab_fine_tunes_a_model_into_the_gallery_and_cancel_keeps_a_check
 
 #[test]
 fn the_keyboard_steps_through_variants_and_f1_lists_the_shortcuts() {
-    let mut harness = new_harness(vec![polyshade::sample_photo_path()]);
+    let mut harness = new_harness(vec![sample_copy()]);
     let applied = |h: &Harness<'static, PolyshadeApp>| h.state().gallery().unwrap().applied;
     let press = |h: &mut Harness<'static, PolyshadeApp>, key| {
         h.key_press(key);
@@ -488,4 +503,48 @@ fn the_keyboard_steps_through_variants_and_f1_lists_the_shortcuts() {
     assert!(harness.state().is_help_open());
     harness.get_by_label("Keyboard shortcuts");
     harness.get_by_label("Apply the next variant");
+}
+
+#[test]
+fn edits_are_sidecar_documents_with_undo_and_come_back_when_the_photo_is_reopened() {
+    use polyshade::app::edits::{load, sidecar_path};
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("portrait.jpg");
+    std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exif_icc.jpg"), &photo).unwrap();
+    let original_bytes = std::fs::read(&photo).unwrap();
+    let mut harness = new_harness(vec![photo.clone()]);
+    assert!(!sidecar_path(&photo).exists(), "opening alone writes nothing");
+    let applied = |h: &Harness<'static, PolyshadeApp>| h.state().gallery().unwrap().applied;
+    let ctrl = egui::Modifiers::COMMAND;
+    let ctrl_shift = egui::Modifiers::COMMAND.plus(egui::Modifiers::SHIFT);
+
+    harness.get_by_label("Variant 3").click();
+    settle(&mut harness);
+    let saved = load(&photo, None).expect("applying writes the sidecar");
+    assert_eq!(saved.variant, Some(2));
+    harness.state_mut().handle(Command::SetGain(1.4));
+    harness.run_steps(2);
+    assert_eq!(load(&photo, None).unwrap().gain, 1.4);
+    assert_eq!(std::fs::read(&photo).unwrap(), original_bytes, "the photo itself is never written");
+
+    // Undo twice: the gain, then the variant; redo brings the variant back.
+    harness.key_press_modifiers(ctrl, egui::Key::Z);
+    settle(&mut harness);
+    assert_eq!((harness.state().params().gain, applied(&harness)), (1.0, Some(2)));
+    harness.key_press_modifiers(ctrl, egui::Key::Z);
+    settle(&mut harness);
+    assert_eq!(applied(&harness), None);
+    assert_eq!(load(&photo, None).unwrap().variant, None, "the sidecar follows undo");
+    harness.key_press_modifiers(ctrl_shift, egui::Key::Z);
+    settle(&mut harness);
+    assert_eq!(applied(&harness), Some(2));
+    harness.key_press_modifiers(ctrl_shift, egui::Key::Z);
+    settle(&mut harness);
+    assert_eq!((harness.state().params().gain, applied(&harness)), (1.4, Some(2)));
+    drop(harness);
+
+    // Reopened (the app started again), the photo shows its edit.
+    let harness = new_harness(vec![photo.clone()]);
+    assert_eq!(applied(&harness), Some(2), "{:?}", harness.state().errors());
+    assert_eq!(harness.state().params().gain, 1.4);
 }

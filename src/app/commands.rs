@@ -35,6 +35,10 @@ pub enum Command {
     SetSplit(Option<f32>),
     /// JPEG quality of exports (1–100).
     SetJpegQuality(u8),
+    /// Undo the selected photo's last edit.
+    Undo,
+    /// Redo what was undone.
+    Redo,
     /// Show or hide the keyboard help (F1).
     ToggleHelp,
     /// Show the editor or the training tab.

@@ -8,6 +8,8 @@ use super::Command;
 pub enum Action {
     OpenPhotos,
     Export,
+    Undo,
+    Redo,
     PreviousVariant,
     NextVariant,
     PreviousPhoto,
@@ -45,6 +47,21 @@ pub const SHORTCUTS: &[Shortcut] = &[
         modifiers: egui::Modifiers::COMMAND,
         keys: "Ctrl+E",
         description: "Export the photo as shown",
+    },
+    // Redo before undo: Ctrl+Shift+Z must not be taken as Ctrl+Z.
+    Shortcut {
+        action: Action::Redo,
+        key: egui::Key::Z,
+        modifiers: egui::Modifiers::COMMAND.plus(egui::Modifiers::SHIFT),
+        keys: "Ctrl+Shift+Z",
+        description: "Redo",
+    },
+    Shortcut {
+        action: Action::Undo,
+        key: egui::Key::Z,
+        modifiers: egui::Modifiers::COMMAND,
+        keys: "Ctrl+Z",
+        description: "Undo (a slider drag is one step)",
     },
     Shortcut {
         action: Action::PreviousVariant,
@@ -154,6 +171,8 @@ pub fn command(action: Action, at: &Context) -> Option<Command> {
     match action {
         Action::OpenPhotos => Some(Command::OpenDialog),
         Action::Export => Some(Command::ExportDialog),
+        Action::Undo => Some(Command::Undo),
+        Action::Redo => Some(Command::Redo),
         Action::PreviousVariant => step(-1),
         Action::NextVariant => step(1),
         Action::PreviousPhoto => at.previous_photo.map(Command::Select),

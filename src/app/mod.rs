@@ -6,6 +6,7 @@
 
 mod commands;
 mod devices;
+pub mod edits;
 mod gallery;
 mod jobs;
 mod keyboard;
@@ -106,6 +107,17 @@ pub struct PolyshadeApp {
     tab: Tab,
     /// Whether the keyboard help (F1) is open.
     help: bool,
+    /// Each photo's edits, for undo and redo (the current one is also its
+    /// sidecar document).
+    histories: std::collections::HashMap<u64, edits::History>,
+    /// A variant to apply once its gallery is ready (restoring an edit).
+    pending_variant: Option<(SceneKey, SampleRequest, usize)>,
+    /// The variant being applied on behalf of a restore, not the user.
+    restoring: Option<usize>,
+    /// Whether a pointer button is down (a slider drag is one undo step).
+    dragging: bool,
+    /// Each task's model as edits name it: its name and its file's CRC.
+    model_ids: [(String, String); 2],
     /// The training tab's settings and its run, if one was started.
     train_setup: training::TrainSetup,
     training: Option<training::TrainingRun>,
@@ -159,6 +171,11 @@ impl PolyshadeApp {
             jpeg_quality: crate::io::export::DEFAULT_JPEG_QUALITY,
             tab: Tab::Edit,
             help: false,
+            histories: Default::default(),
+            pending_variant: None,
+            restoring: None,
+            dragging: false,
+            model_ids: Task::ALL.map(|task| ("bundled".to_owned(), model_crc(crate::model::bundled::bytes(task)))),
             train_setup: training::TrainSetup::default(),
             training: None,
             trained_models: Vec::new(),
@@ -292,21 +309,27 @@ impl PolyshadeApp {
                 self.library.select(id);
                 self.view = ViewTransform::default();
                 self.switch_scene();
+                self.restore_current();
             }
             Command::SetTask(task) => {
                 if task != self.task {
                     self.task = task;
                     self.switch_scene();
+                    self.record_edit();
                 }
             }
             Command::SetSeed(seed) => {
                 self.request.seed = seed;
                 self.sample_gallery();
+                self.record_edit();
             }
             Command::SetComponent(component) => {
                 self.request.component = component;
                 self.sample_gallery();
+                self.record_edit();
             }
+            Command::Undo => self.step_history(false),
+            Command::Redo => self.step_history(true),
             Command::ApplyVariant(index) => self.apply_variant(index),
             Command::SetSplit(split) => self.split = split.map(|s| s.clamp(0.0, 1.0)),
             Command::ExportDialog => {
@@ -325,7 +348,11 @@ impl PolyshadeApp {
                     jobs::ExportSettings { task: self.task, params: self.params, jpeg_quality: self.jpeg_quality };
                 self.jobs.export(photo.path.clone(), out, field, settings);
             }
-            Command::ShowOriginal => self.show_original(),
+            Command::ShowOriginal => {
+                self.pending_variant = None;
+                self.show_original();
+                self.record_edit();
+            }
             Command::ShowTab(tab) => self.tab = tab,
             Command::ToggleHelp => self.help = !self.help,
             Command::TrainPickFolder => self.jobs.pick_folder(),
@@ -343,8 +370,14 @@ impl PolyshadeApp {
             }
             Command::UseModel(path) => self.use_model(path),
             Command::SetJpegQuality(quality) => self.jpeg_quality = quality.clamp(1, 100),
-            Command::SetGain(gain) => self.params.gain = gain,
-            Command::SetDetail(strength) => self.params.detail_strength = strength,
+            Command::SetGain(gain) => {
+                self.params.gain = gain;
+                self.record_edit();
+            }
+            Command::SetDetail(strength) => {
+                self.params.detail_strength = strength;
+                self.record_edit();
+            }
             Command::FitView => self.view = ViewTransform::default(),
             Command::DismissError(index) => {
                 if index < self.errors.len() {
@@ -376,6 +409,8 @@ impl PolyshadeApp {
             Some(path) => self.jobs.load_model_file(path, device),
             None => {
                 self.model_files[self.task.index()] = None;
+                self.model_ids[self.task.index()] =
+                    ("bundled".to_owned(), model_crc(crate::model::bundled::bytes(self.task)));
                 self.models[self.task.index()] = ModelState::Loading;
                 self.jobs.load_model(self.task, device);
             }
@@ -396,6 +431,131 @@ impl PolyshadeApp {
             self.rescan_models();
         }
         self.errors.extend(failed);
+    }
+
+    /// The selected photo's edit as it stands.
+    fn current_edit(&self) -> Option<edits::Edit> {
+        self.library.selected().filter(|p| p.is_loaded())?;
+        let gallery = self.gallery.as_ref().filter(|g| Some(g.key) == self.current_key());
+        let (model, model_hash) = self.model_ids[self.task.index()].clone();
+        Some(edits::Edit {
+            version: edits::VERSION,
+            task: self.task,
+            model,
+            model_hash,
+            seed: self.request.seed,
+            component: match self.request.component {
+                Component::All => None,
+                Component::Only(k) => Some(k),
+            },
+            n: self.request.n,
+            variant: gallery.and_then(|g| g.applying.or(g.applied)),
+            gain: self.params.gain,
+            detail_strength: self.params.detail_strength,
+        })
+    }
+
+    /// Records the selected photo's edit in its history and, unless a slider
+    /// is being dragged, saves it as the photo's sidecar.
+    fn record_edit(&mut self) {
+        let (Some(edit), Some(photo)) = (self.current_edit(), self.library.selected()) else { return };
+        let (id, path) = (photo.id, photo.path.clone());
+        let history = self.histories.entry(id).or_default();
+        history.record(edit.clone(), self.dragging);
+        if !self.dragging {
+            self.save_edit(&path, &edit);
+        }
+    }
+
+    fn save_edit(&mut self, photo: &std::path::Path, edit: &edits::Edit) {
+        if let Err(message) = edits::save(photo, self.data_dir.as_deref(), edit)
+            && !self.errors.contains(&message)
+        {
+            self.errors.push(message);
+        }
+    }
+
+    /// A drag ended: its edit becomes one undo step and is saved.
+    fn end_drag(&mut self) {
+        let Some(photo) = self.library.selected() else { return };
+        let (id, path) = (photo.id, photo.path.clone());
+        let Some(history) = self.histories.get_mut(&id) else { return };
+        if history.close()
+            && let Some(edit) = history.current().cloned()
+        {
+            self.save_edit(&path, &edit);
+        }
+    }
+
+    /// Shows the selected photo's current edit (after it was selected or
+    /// opened): its task, gallery, settings and applied variant.
+    fn restore_current(&mut self) {
+        let Some(id) = self.library.selected().map(|p| p.id) else { return };
+        match self.histories.get(&id).and_then(edits::History::current).cloned() {
+            Some(edit) => self.restore(&edit),
+            None => {
+                // The photo as first shown is where undo goes back to.
+                if let Some(edit) = self.current_edit() {
+                    self.histories.insert(id, edits::History::new(edit));
+                }
+            }
+        }
+    }
+
+    fn restore(&mut self, edit: &edits::Edit) {
+        if edit.task != self.task {
+            self.task = edit.task;
+            self.switch_scene();
+        }
+        self.params = edit.params();
+        self.request = SampleRequest { n: edit.n, seed: edit.seed, component: edit.component() };
+        if edit.model != self.model_ids[edit.task.index()].0 {
+            self.notice = Some(format!(
+                "this edit was made with the model {}; the gallery uses {}",
+                edit.model,
+                self.model_name(edit.task)
+            ));
+        }
+        self.sample_gallery();
+        match (edit.variant, self.current_key()) {
+            (Some(index), Some(key)) => {
+                self.pending_variant = Some((key, self.request, index));
+                self.apply_pending();
+            }
+            _ => {
+                self.pending_variant = None;
+                self.show_original();
+            }
+        }
+    }
+
+    /// Applies the variant a restore asked for, once its gallery is ready.
+    fn apply_pending(&mut self) {
+        let Some((key, request, index)) = self.pending_variant else { return };
+        let ready =
+            self.gallery.as_ref().is_some_and(|g| g.key == key && g.request == request && g.variants().is_some());
+        if ready {
+            self.pending_variant = None;
+            self.restoring = Some(index);
+            self.apply_variant(index);
+        }
+    }
+
+    /// Undo (`forward` false) or redo on the selected photo.
+    fn step_history(&mut self, forward: bool) {
+        let Some(photo) = self.library.selected() else { return };
+        let (id, path) = (photo.id, photo.path.clone());
+        let Some(history) = self.histories.get_mut(&id) else { return };
+        let edit = if forward { history.redo() } else { history.undo() };
+        let Some(edit) = edit.cloned() else { return };
+        self.restore(&edit);
+        self.save_edit(&path, &edit);
+    }
+
+    /// Whether the selected photo has something to undo / redo.
+    pub fn can_undo_redo(&self) -> (bool, bool) {
+        let history = self.library.selected().and_then(|p| self.histories.get(&p.id));
+        history.map_or((false, false), |h| (h.can_undo(), h.can_redo()))
     }
 
     /// What the keyboard's actions act on.
@@ -538,12 +698,17 @@ impl PolyshadeApp {
                     let texture =
                         ctx.load_texture(format!("thumbnail {id}"), loaded.thumbnail.clone(), Default::default());
                     let became_selected = self.library.finish_loading(loaded.id, &loaded, texture);
+                    let path = self.library.photos().iter().find(|p| p.id == id).map(|p| p.path.clone());
+                    if let Some(edit) = path.and_then(|p| edits::load(&p, self.data_dir.as_deref())) {
+                        self.histories.insert(id, edits::History::new(edit));
+                    }
                     if let Some(scene) = loaded.scene {
                         let key = SceneKey { photo: id, task: scene.task() };
                         self.viewer_resources(|r| r.insert(key, scene));
                     }
                     if became_selected {
                         self.switch_scene();
+                        self.restore_current();
                     }
                 }
                 JobResult::LoadFailed { path, message } => {
@@ -610,6 +775,9 @@ impl PolyshadeApp {
                         tracing::info!("the {} gallery uses {description}", task.name());
                         self.models[task.index()] = ModelState::Ready(network);
                         self.model_files[task.index()] = Some(description);
+                        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                        let crc = std::fs::read(&path).map(|b| model_crc(&b)).unwrap_or_default();
+                        self.model_ids[task.index()] = (name, crc);
                         if task == self.task {
                             self.free_thumbnails();
                             self.gallery = None;
@@ -671,6 +839,10 @@ impl PolyshadeApp {
                         self.applied_full = Some((generated, coarse));
                         self.comparing = false;
                         self.push_applied();
+                        // The user's apply is an edit; a restore's is not.
+                        if self.restoring.take() != Some(index) {
+                            self.record_edit();
+                        }
                     }
                 }
             }
@@ -678,10 +850,24 @@ impl PolyshadeApp {
     }
 }
 
+/// A model file's own checksum (bytes 16–20 of its header), as hex: what an
+/// edit records to tell models apart.
+fn model_crc(bytes: &[u8]) -> String {
+    bytes.get(16..20).map(|b| b.iter().map(|x| format!("{x:02x}")).collect()).unwrap_or_default()
+}
+
 impl eframe::App for PolyshadeApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.take_job_results(ctx);
+        self.apply_pending();
         self.poll_training();
+        // A slider drag is one undo step, saved when the pointer lets go.
+        let dragging = ctx.input(|i| i.pointer.any_down());
+        if self.dragging && !dragging {
+            self.dragging = false;
+            self.end_drag();
+        }
+        self.dragging = dragging;
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect()
         });

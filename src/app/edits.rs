@@ -1,0 +1,228 @@
+//! Edits as documents: what the user did to a photo (task, model, seed,
+//! component, variant, saturation or light, detail) is a small JSON sidecar
+//! beside the photo, `NAME.EXT.polyshade.json` — never inside the original —
+//! or in the app's data folder where the photo's folder is read-only.
+//! Reopening the photo restores it; [`History`] gives undo and redo.
+
+use std::path::{Path, PathBuf};
+
+use crate::compose::ComposeParams;
+use crate::fields::Task;
+use crate::sampling::Component;
+
+/// The sidecar format's version.
+pub const VERSION: u32 = 1;
+
+/// One photo's edit.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Edit {
+    pub version: u32,
+    pub task: Task,
+    /// The model the variants came from: "bundled", or a model file's name.
+    pub model: String,
+    /// CRC-32 of the model's bytes (hex), to tell a retrained file apart.
+    pub model_hash: String,
+    pub seed: u64,
+    /// The mixture component the gallery drew from (`None`: all).
+    pub component: Option<usize>,
+    /// Variants in the gallery (the variant index depends on it).
+    pub n: usize,
+    /// The applied variant (`None`: the photo itself).
+    pub variant: Option<usize>,
+    /// Saturation (resaturate) or light (relight) gain.
+    pub gain: f32,
+    pub detail_strength: f32,
+}
+
+impl Edit {
+    pub fn params(&self) -> ComposeParams {
+        ComposeParams { gain: self.gain, detail_strength: self.detail_strength }
+    }
+
+    pub fn component(&self) -> Component {
+        self.component.map_or(Component::All, Component::Only)
+    }
+}
+
+/// The sidecar beside `photo`: `NAME.EXT.polyshade.json`.
+pub fn sidecar_path(photo: &Path) -> PathBuf {
+    let mut name = photo.file_name().unwrap_or_default().to_os_string();
+    name.push(".polyshade.json");
+    photo.with_file_name(name)
+}
+
+/// Where the edit of `photo` goes when its folder is read-only: the data
+/// folder's `edits/`, named by a hash of the photo's full path.
+pub fn fallback_path(data_dir: &Path, photo: &Path) -> PathBuf {
+    let full = photo.canonicalize().unwrap_or_else(|_| photo.to_path_buf());
+    let hash = crc32fast::hash(full.to_string_lossy().as_bytes());
+    let name = photo.file_name().unwrap_or_default().to_string_lossy();
+    data_dir.join("edits").join(format!("{name}.{hash:08x}.polyshade.json"))
+}
+
+/// Writes `edit` for `photo` (atomically): beside it, or in `data_dir` when
+/// that fails. Returns where it went.
+pub fn save(photo: &Path, data_dir: Option<&Path>, edit: &Edit) -> Result<PathBuf, String> {
+    let json = serde_json::to_vec_pretty(edit).expect("an edit always serialises");
+    let beside = sidecar_path(photo);
+    match crate::io::write_atomically(&beside, &[&json]) {
+        Ok(()) => Ok(beside),
+        Err(first) => {
+            let Some(data_dir) = data_dir else {
+                return Err(format!("cannot save the edit beside the photo ({first})"));
+            };
+            let fallback = fallback_path(data_dir, photo);
+            let written = fallback
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| crate::io::write_atomically(&fallback, &[&json]));
+            written.map(|()| fallback.clone()).map_err(|e| format!("cannot save the edit ({first}; {e})"))
+        }
+    }
+}
+
+/// The saved edit of `photo`, if any: beside it first, then in `data_dir`.
+/// A sidecar that does not parse is ignored with a warning.
+pub fn load(photo: &Path, data_dir: Option<&Path>) -> Option<Edit> {
+    let candidates = std::iter::once(sidecar_path(photo)).chain(data_dir.map(|d| fallback_path(d, photo)));
+    for path in candidates {
+        let Ok(bytes) = std::fs::read(&path) else { continue };
+        match serde_json::from_slice::<Edit>(&bytes) {
+            Ok(edit) if edit.version == VERSION => return Some(edit),
+            Ok(edit) => tracing::warn!("{}: edit format {} is not known; ignored", path.display(), edit.version),
+            Err(e) => tracing::warn!("{}: not a Polyshade edit ({e}); ignored", path.display()),
+        }
+    }
+    None
+}
+
+/// Undo and redo over a photo's edits: `entries[at]` is the current one.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    entries: Vec<Edit>,
+    at: usize,
+    /// Whether the last entry may still be replaced (a slider being dragged).
+    open: bool,
+}
+
+impl History {
+    /// Starts with `edit` as the only state (e.g. a sidecar read back).
+    pub fn new(edit: Edit) -> Self {
+        History { entries: vec![edit], at: 0, open: false }
+    }
+
+    pub fn current(&self) -> Option<&Edit> {
+        self.entries.get(self.at)
+    }
+
+    /// Records `edit` as the new current state, dropping the redo branch.
+    /// While `continuing` (one slider drag), it replaces the entry the drag
+    /// started, so a drag is one undo step. An edit equal to the current
+    /// one records nothing.
+    pub fn record(&mut self, edit: Edit, continuing: bool) {
+        if self.current() == Some(&edit) {
+            return;
+        }
+        self.entries.truncate(self.at + 1);
+        if continuing && self.open && self.at > 0 {
+            self.entries[self.at] = edit;
+        } else {
+            self.entries.push(edit);
+            self.at = self.entries.len() - 1;
+        }
+        self.open = continuing;
+    }
+
+    /// Ends a slider drag: the next change is a step of its own. Returns
+    /// whether a drag was recorded.
+    pub fn close(&mut self) -> bool {
+        std::mem::replace(&mut self.open, false)
+    }
+
+    pub fn undo(&mut self) -> Option<&Edit> {
+        self.open = false;
+        self.at = self.at.checked_sub(1)?;
+        self.current()
+    }
+
+    pub fn redo(&mut self) -> Option<&Edit> {
+        self.open = false;
+        if self.at + 1 >= self.entries.len() {
+            return None;
+        }
+        self.at += 1;
+        self.current()
+    }
+
+    pub fn can_undo(&self) -> bool {
+        self.at > 0
+    }
+
+    pub fn can_redo(&self) -> bool {
+        self.at + 1 < self.entries.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit(variant: Option<usize>, gain: f32) -> Edit {
+        Edit {
+            version: VERSION,
+            task: Task::Resaturate,
+            model: "bundled".into(),
+            model_hash: "0".into(),
+            seed: 0,
+            component: None,
+            n: 12,
+            variant,
+            gain,
+            detail_strength: 1.0,
+        }
+    }
+
+    #[test]
+    fn a_slider_drag_is_one_undo_step_and_redo_comes_back() {
+        let mut h = History::new(edit(None, 1.0));
+        h.record(edit(Some(2), 1.0), false);
+        // One drag: three values, one step.
+        for gain in [1.1, 1.2, 1.3] {
+            h.record(edit(Some(2), gain), true);
+        }
+        h.close();
+        h.record(edit(Some(5), 1.3), false);
+        assert_eq!(h.current(), Some(&edit(Some(5), 1.3)));
+        assert_eq!(h.undo(), Some(&edit(Some(2), 1.3)));
+        assert_eq!(h.undo(), Some(&edit(Some(2), 1.0)), "the drag was one step");
+        assert_eq!(h.undo(), Some(&edit(None, 1.0)));
+        assert_eq!(h.undo(), None);
+        assert!(!h.can_undo() && h.can_redo());
+        assert_eq!(h.redo(), Some(&edit(Some(2), 1.0)));
+        // A new edit drops the redo branch.
+        h.record(edit(Some(7), 1.0), false);
+        assert!(!h.can_redo());
+        assert_eq!(h.undo(), Some(&edit(Some(2), 1.0)));
+    }
+
+    #[test]
+    fn sidecars_go_beside_the_photo_or_to_the_data_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let photo = dir.path().join("beach.jpg");
+        std::fs::write(&photo, b"not read").unwrap();
+        assert_eq!(sidecar_path(&photo), dir.path().join("beach.jpg.polyshade.json"));
+        let e = edit(Some(3), 1.4);
+        assert_eq!(save(&photo, None, &e).unwrap(), sidecar_path(&photo));
+        assert_eq!(load(&photo, None), Some(e.clone()));
+        assert_eq!(std::fs::read(&photo).unwrap(), b"not read", "the photo itself is untouched");
+        // A folder that cannot be written to: the data folder takes it.
+        let missing = dir.path().join("no such folder").join("x.jpg");
+        let data = tempfile::tempdir().unwrap();
+        let went = save(&missing, Some(data.path()), &e).unwrap();
+        assert!(went.starts_with(data.path()));
+        assert_eq!(load(&missing, Some(data.path())), Some(e));
+        // Garbage is ignored, not fatal.
+        std::fs::write(sidecar_path(&photo), b"{ not json").unwrap();
+        assert_eq!(load(&photo, None), None);
+    }
+}

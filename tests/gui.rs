@@ -548,3 +548,68 @@ fn edits_are_sidecar_documents_with_undo_and_come_back_when_the_photo_is_reopene
     assert_eq!(applied(&harness), Some(2), "{:?}", harness.state().errors());
     assert_eq!(harness.state().params().gain, 1.4);
 }
+
+#[test]
+fn batch_export_writes_every_edited_photo_and_never_replaces_a_file() {
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exif_icc.jpg");
+    let (portrait, beach) = (copied(&fixture), copied(&fixture));
+    let beach_path = beach.with_file_name("beach.jpg");
+    std::fs::rename(&beach, &beach_path).unwrap();
+    let unedited = copied(&fixture).with_file_name("unedited.jpg");
+    std::fs::copy(&fixture, &unedited).unwrap();
+    let mut harness = new_harness(vec![portrait.clone(), beach_path.clone(), unedited]);
+    let ids: Vec<u64> = harness.state().library().photos().iter().map(|p| p.id).collect();
+    assert_eq!(ids.len(), 3);
+    // The portrait gets a variant, the beach only a saturation change.
+    harness.state_mut().handle(Command::Select(ids[0]));
+    settle(&mut harness);
+    harness.get_by_label("Variant 4").click();
+    settle(&mut harness);
+    harness.state_mut().handle(Command::Select(ids[1]));
+    settle(&mut harness);
+    harness.state_mut().handle(Command::SetGain(1.5));
+    harness.run_steps(2);
+    assert_eq!(harness.state().edited_photos().len(), 2, "the third photo is not edited");
+
+    let out = tempfile::tempdir().unwrap();
+    // A file of the user's where the portrait's export would go.
+    std::fs::write(out.path().join("exif_icc_polyshade.jpg"), b"mine").unwrap();
+    harness.state_mut().handle(Command::BatchExportTo(out.path().to_path_buf()));
+    settle(&mut harness);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !harness.state().batch().is_some_and(|b| b.finished) {
+        assert!(Instant::now() < deadline, "the batch did not finish");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let batch = harness.state().batch().unwrap();
+    assert!(batch.failures.is_empty(), "{:?}", batch.failures);
+    assert_eq!(batch.written.len(), 2);
+    assert_eq!(std::fs::read(out.path().join("exif_icc_polyshade.jpg")).unwrap(), b"mine", "never replaced");
+    let portrait_out = out.path().join("exif_icc_polyshade (2).jpg");
+    let beach_out = out.path().join("beach_polyshade.jpg");
+    assert!(batch.written.contains(&portrait_out) && batch.written.contains(&beach_out), "{:?}", batch.written);
+    // Each is its photo as edited: the portrait's variant as the CLI exports
+    // it; the beach more saturated than the photo.
+    let cli = out.path().join("cli.png");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_polyshade"))
+        .args(["export", "--seed", "0", "-n", "12", "--variant", "3", "--out"])
+        .arg(&cli)
+        .arg(&portrait)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (a, b) = (image::open(&portrait_out).unwrap().to_rgb8(), image::open(&cli).unwrap().to_rgb8());
+    let mean = a
+        .pixels()
+        .zip(b.pixels())
+        .map(|(p, q)| (0..3).map(|k| f32::from(p[k].abs_diff(q[k]))).sum::<f32>())
+        .sum::<f32>()
+        / (a.width() * a.height()) as f32;
+    assert!(mean < 3.0, "the batch's portrait is the variant (JPEG off by {mean} levels)");
+    let chroma = |img: &image::RgbImage| {
+        img.pixels().map(|p| f32::from(p.0.iter().max().unwrap() - p.0.iter().min().unwrap())).sum::<f32>()
+    };
+    let photo = image::open(&beach_path).unwrap().to_rgb8();
+    assert!(chroma(&image::open(&beach_out).unwrap().to_rgb8()) > 1.2 * chroma(&photo));
+}

@@ -35,6 +35,12 @@ pub enum Command {
     SetSplit(Option<f32>),
     /// JPEG quality of exports (1–100).
     SetJpegQuality(u8),
+    /// Ask for a folder to export every edited photo to.
+    BatchExportDialog,
+    /// Export every edited photo of the library into this folder.
+    BatchExportTo(PathBuf),
+    /// Stop the batch export after the photo it is on.
+    BatchCancel,
     /// Undo the selected photo's last edit.
     Undo,
     /// Redo what was undone.

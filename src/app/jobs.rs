@@ -42,6 +42,8 @@ pub enum JobResult {
     Picked(Vec<PathBuf>),
     /// The training tab's photo folder, as chosen.
     FolderPicked(PathBuf),
+    /// Where to batch-export, as chosen.
+    BatchFolderPicked(PathBuf),
     ModelLoaded {
         task: Task,
         result: Result<Box<Network>, String>,
@@ -311,6 +313,14 @@ impl Jobs {
     /// The context jobs ask to repaint (for threads of their own).
     pub fn context(&self) -> egui::Context {
         self.ctx.clone()
+    }
+
+    /// Asks for a folder to export every edited photo to.
+    pub fn pick_batch_folder(&self) {
+        self.spawn("batch export dialog".to_owned(), || {
+            let folder = rfd::FileDialog::new().set_title("Export every edited photo to").pick_folder()?;
+            Some(JobResult::BatchFolderPicked(folder))
+        });
     }
 
     /// Asks for a folder of photos to train on.

@@ -4,6 +4,7 @@
 //! files; [`eframe::App::ui`] draws the panels, which return [`Command`]s;
 //! the commands are then handled in one place ([`PolyshadeApp::handle`]).
 
+pub mod batch;
 mod commands;
 mod devices;
 pub mod edits;
@@ -114,6 +115,8 @@ pub struct PolyshadeApp {
     pending_variant: Option<(SceneKey, SampleRequest, usize)>,
     /// The variant being applied on behalf of a restore, not the user.
     restoring: Option<usize>,
+    /// The batch export under way or last finished.
+    batch: Option<batch::BatchExport>,
     /// Whether a pointer button is down (a slider drag is one undo step).
     dragging: bool,
     /// Each task's model as edits name it: its name and its file's CRC.
@@ -173,6 +176,7 @@ impl PolyshadeApp {
             help: false,
             histories: Default::default(),
             pending_variant: None,
+            batch: None,
             restoring: None,
             dragging: false,
             model_ids: Task::ALL.map(|task| ("bundled".to_owned(), model_crc(crate::model::bundled::bytes(task)))),
@@ -327,6 +331,13 @@ impl PolyshadeApp {
                 self.request.component = component;
                 self.sample_gallery();
                 self.record_edit();
+            }
+            Command::BatchExportDialog => self.jobs.pick_batch_folder(),
+            Command::BatchExportTo(folder) => self.start_batch(folder),
+            Command::BatchCancel => {
+                if let Some(batch) = &self.batch {
+                    batch.cancel();
+                }
             }
             Command::Undo => self.step_history(false),
             Command::Redo => self.step_history(true),
@@ -552,6 +563,44 @@ impl PolyshadeApp {
         self.save_edit(&path, &edit);
     }
 
+    /// The library's edited photos with their edits, in library order.
+    pub fn edited_photos(&self) -> Vec<batch::BatchItem> {
+        self.library
+            .photos()
+            .iter()
+            .filter_map(|p| {
+                let edit = self.histories.get(&p.id)?.current()?;
+                batch::is_edited(edit).then(|| batch::BatchItem { photo: p.path.clone(), edit: edit.clone() })
+            })
+            .collect()
+    }
+
+    fn start_batch(&mut self, folder: PathBuf) {
+        if self.batch.as_ref().is_some_and(|b| !b.finished) {
+            return;
+        }
+        let items = self.edited_photos();
+        if items.is_empty() {
+            self.notice = Some("No edited photos to export".to_owned());
+            return;
+        }
+        if let Err(e) = std::fs::create_dir_all(&folder) {
+            self.errors.push(format!("cannot export to {}: {e}", folder.display()));
+            return;
+        }
+        let models = Task::ALL.map(|task| match &self.models[task.index()] {
+            ModelState::Ready(network) => Some((**network).clone()),
+            _ => None,
+        });
+        let ctx = self.jobs.context();
+        self.batch = Some(batch::BatchExport::start(items, folder, models, self.jpeg_quality, ctx));
+    }
+
+    /// The batch export under way or last finished.
+    pub fn batch(&self) -> Option<&batch::BatchExport> {
+        self.batch.as_ref()
+    }
+
     /// Whether the selected photo has something to undo / redo.
     pub fn can_undo_redo(&self) -> (bool, bool) {
         let history = self.library.selected().and_then(|p| self.histories.get(&p.id));
@@ -732,6 +781,7 @@ impl PolyshadeApp {
                     }
                 }
                 JobResult::Picked(paths) => self.handle(Command::Open(paths)),
+                JobResult::BatchFolderPicked(folder) => self.handle(Command::BatchExportTo(folder)),
                 JobResult::FolderPicked(folder) => {
                     self.train_setup.folder = Some(folder);
                 }
@@ -861,6 +911,13 @@ impl eframe::App for PolyshadeApp {
         self.take_job_results(ctx);
         self.apply_pending();
         self.poll_training();
+        if let Some(batch) = self.batch.as_mut()
+            && batch.poll()
+        {
+            let summary = batch.summary();
+            tracing::info!("{summary}");
+            self.notice = Some(summary);
+        }
         // A slider drag is one undo step, saved when the pointer lets go.
         let dragging = ctx.input(|i| i.pointer.any_down());
         if self.dragging && !dragging {
@@ -896,7 +953,13 @@ impl eframe::App for PolyshadeApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let mut commands = std::mem::take(&mut self.commands);
-        panels::menu_bar(ui, self.library.selected().is_some(), self.split.is_some(), self.tab, &mut commands);
+        let menu = panels::MenuState {
+            has_photo: self.library.selected().is_some(),
+            has_edits: self.histories.values().filter_map(edits::History::current).any(batch::is_edited),
+            split: self.split.is_some(),
+            tab: self.tab,
+        };
+        panels::menu_bar(ui, &menu, &mut commands);
         let status = panels::Status {
             errors: &self.errors,
             notice: self.notice.as_deref(),
@@ -904,6 +967,7 @@ impl eframe::App for PolyshadeApp {
             model_device: &self.placement.description,
             running: self.jobs.running(),
             training: self.training.as_ref().filter(|r| r.is_running()),
+            batch: self.batch.as_ref().filter(|b| !b.finished),
         };
         panels::status_bar(ui, &status, &mut commands);
         let mut help = self.help;

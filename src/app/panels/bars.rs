@@ -3,8 +3,18 @@
 use super::super::Command;
 use crate::gpu::GpuContext;
 
-pub fn menu_bar(ui: &mut egui::Ui, has_photo: bool, split: bool, tab: super::super::Tab, commands: &mut Vec<Command>) {
+/// What the menu bar enables and marks.
+pub struct MenuState {
+    pub has_photo: bool,
+    /// Whether any photo of the library is edited (batch export).
+    pub has_edits: bool,
+    pub split: bool,
+    pub tab: super::super::Tab,
+}
+
+pub fn menu_bar(ui: &mut egui::Ui, state: &MenuState, commands: &mut Vec<Command>) {
     use super::super::Tab;
+    let MenuState { has_photo, has_edits, split, tab } = *state;
     egui::Panel::top("menu").show(ui, |ui| {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
@@ -17,6 +27,10 @@ pub fn menu_bar(ui: &mut egui::Ui, has_photo: bool, split: bool, tab: super::sup
                     .clicked()
                 {
                     commands.push(Command::ExportDialog);
+                }
+                let batch = ui.add_enabled(has_edits, egui::Button::new("Export all edited…"));
+                if batch.on_hover_text("Every edited photo of the library, as JPEGs into one folder").clicked() {
+                    commands.push(Command::BatchExportDialog);
                 }
                 if ui.button("Quit").clicked() {
                     ui.send_viewport_cmd(egui::ViewportCommand::Close);
@@ -61,6 +75,8 @@ pub struct Status<'a> {
     pub running: usize,
     /// A training run in progress, shown from either tab.
     pub training: Option<&'a super::super::training::TrainingRun>,
+    /// A batch export in progress.
+    pub batch: Option<&'a super::super::batch::BatchExport>,
 }
 
 pub fn status_bar(ui: &mut egui::Ui, status: &Status<'_>, commands: &mut Vec<Command>) {
@@ -87,6 +103,16 @@ pub fn status_bar(ui: &mut egui::Ui, status: &Status<'_>, commands: &mut Vec<Com
                 ui.separator();
                 ui.spinner();
                 ui.weak(format!("{} job{} running", status.running, if status.running == 1 { "" } else { "s" }));
+            }
+            if let Some(batch) = status.batch {
+                ui.separator();
+                let fraction = batch.done() as f32 / batch.total.max(1) as f32;
+                ui.add(egui::ProgressBar::new(fraction).desired_width(120.0));
+                let current = batch.current.as_deref().unwrap_or("");
+                ui.weak(format!("exporting {} of {}: {current}", batch.done() + 1, batch.total));
+                if ui.small_button("Cancel export").clicked() {
+                    commands.push(Command::BatchCancel);
+                }
             }
             if let Some(run) = status.training {
                 ui.separator();

@@ -9,7 +9,7 @@ mod training;
 mod viewer;
 
 pub use adjust::{AdjustState, ModelChoice, adjust};
-pub use bars::{Status, drop_hint, menu_bar, status_bar};
+pub use bars::{MenuState, Status, drop_hint, menu_bar, status_bar};
 pub use gallery::gallery;
 pub use library::library;
 pub use training::training;

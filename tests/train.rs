@@ -11,6 +11,15 @@ use polyshade::model::{CdvaeConfig, LadderConfig, MdnConfig, NetworkConfig, load
 use polyshade::sampling::{Component, SampleRequest, sample};
 use polyshade::train::{Dataset, Schedule, TrainEvent, TrainOptions, optimizer_path, train};
 
+/// Burn's random ops draw from one generator per backend, seeded by each
+/// run: two runs at once in this process would interleave their draws, so
+/// the tests here train one at a time.
+static ONE_RUN_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_RUN_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn dataset() -> Dataset {
     let mut data = Dataset::default();
     for i in 0..48 {
@@ -66,6 +75,7 @@ fn samples_of(path: &Path) -> Vec<f32> {
 
 #[test]
 fn a_resumed_run_ends_where_an_uninterrupted_one_does() {
+    let _serial = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let whole = dir.path().join("whole.psm");
     run(&whole, 3, false, None);
@@ -96,6 +106,7 @@ fn max_diff(a: &[f32], b: &[f32]) -> f32 {
 
 #[test]
 fn fine_tuning_starts_from_the_given_weights_in_its_embedding_space() {
+    let _serial = one_at_a_time();
     use polyshade::embedding::Lpp;
     use polyshade::model::read_header;
     let dir = tempfile::tempdir().unwrap();

@@ -362,6 +362,10 @@ fn the_bundled_models_load_and_give_distinct_variants_for_both_tasks() {
         assert_eq!(header.task, task);
         assert_eq!(header.method_name(), "cdvae_k12", "the default is the paper's K = 12 with guidance");
         assert!(header.epochs_done >= 10, "a trained model, not an initialisation");
+        // It carries its embedding projection, so fine-tuning keeps its space.
+        let embedding = header.embedding.as_ref().expect("the bundled model records its embedding projection");
+        let lpp = polyshade::embedding::Lpp::from_record(embedding).unwrap();
+        assert_eq!((lpp.feature_dims(), lpp.dims()), (polyshade::embedding::FEATURE_DIM, 64));
         let request = SampleRequest { n: 12, seed: 3, component: Component::All };
         let variants = draw_distinct(&network, &x_c, request).unwrap();
         assert_eq!(variants.fields.len(), 12);

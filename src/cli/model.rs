@@ -10,6 +10,7 @@ use super::output::ensure_free;
 use crate::fields::Task;
 use crate::model::file::save_model_as;
 use crate::model::{NetworkConfig, Precision, bundled, load_model};
+use crate::train::{CropOptions, Dataset};
 
 #[derive(Debug, clap::Args)]
 pub struct ModelArgs {
@@ -23,6 +24,11 @@ pub struct ModelArgs {
     /// Precision of the copy's weights.
     #[arg(long, value_enum, default_value = "f32", requires = "out")]
     pub precision: PrecisionArg,
+    /// Write into the copy the embedding projection fitted on this photo
+    /// folder's crops, exactly as `train` fits it (for a model trained
+    /// before model files carried it: give the folder it was trained on).
+    #[arg(long, value_name = "DIR", requires = "out")]
+    pub embedding_from: Option<PathBuf>,
     /// Replace --out if it exists.
     #[arg(long)]
     pub overwrite: bool,
@@ -36,7 +42,7 @@ pub enum PrecisionArg {
 
 pub fn run(args: &ModelArgs) -> anyhow::Result<()> {
     let device = Device::flex();
-    let (network, header, origin) = match &args.model {
+    let (network, mut header, origin) = match &args.model {
         Some(path) => {
             let (network, header) = load_model(path, None, &device)?;
             (network, header, path.clone())
@@ -60,11 +66,24 @@ pub fn run(args: &ModelArgs) -> anyhow::Result<()> {
         NetworkConfig::Cvae(c) => println!("  network:    CVAE, code {}, width {}", c.d_z, c.width),
     }
     println!("  trained:    {} epochs, {} steps", header.epochs_done, header.steps_done);
+    let projection = match &header.embedding {
+        Some(record) => format!("LPP to {} dimensions (fine-tuning keeps it)", record.dims),
+        None => "none recorded".to_owned(),
+    };
+    println!("  embedding:  {projection}");
     if !header.notes.is_empty() {
         println!("  notes:      {}", header.notes);
     }
     if let Some(out) = &args.out {
         ensure_free(std::slice::from_ref(out), args.overwrite)?;
+        if let Some(folder) = &args.embedding_from {
+            let mut dataset = Dataset::from_folder(folder, header.task, &CropOptions::default(), |path, why| {
+                eprintln!("skipping {}: {why}", path.display());
+            })?;
+            dataset.compute_embedding(header.network.embedding_dims())?;
+            header.embedding = dataset.lpp.as_ref().map(crate::embedding::Lpp::to_record);
+            println!("  embedding:  fitted on {} examples of {}", dataset.len(), folder.display());
+        }
         let precision = match args.precision {
             PrecisionArg::F32 => Precision::F32,
             PrecisionArg::F16 => Precision::F16,

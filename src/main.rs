@@ -17,6 +17,7 @@ fn main() -> ExitCode {
             model_device: cli.model_device,
             models: cli.models,
             data_dir: None,
+            train_folder: cli.train_folder,
         }),
     };
     match result {

@@ -34,7 +34,7 @@ fn new_harness(photos: Vec<PathBuf>) -> Harness<'static, PolyshadeApp> {
 /// The window's device is asked for as the app asks for it (the adapter's
 /// limits and features), on kittest's software-first adapter choice.
 fn new_harness_with(photos: Vec<PathBuf>, model_device: ModelDevice) -> Harness<'static, PolyshadeApp> {
-    harness_for(AppOptions { photos, model_device, models: Vec::new(), data_dir: None })
+    harness_for(AppOptions { photos, model_device, models: Vec::new(), data_dir: None, train_folder: None })
 }
 
 fn harness_for(options: AppOptions) -> Harness<'static, PolyshadeApp> {
@@ -373,6 +373,7 @@ fn model_files_replace_the_bundled_ones_and_a_broken_one_is_a_message() {
         model_device: ModelDevice::Auto,
         models: vec![broken.clone(), good],
         data_dir: None,
+        train_folder: None,
     };
     let mut harness = harness_for(options);
     let errors = harness.state().errors().to_vec();
@@ -410,6 +411,7 @@ fn the_training_tab_fine_tunes_a_model_into_the_gallery_and_cancel_keeps_a_check
         model_device: ModelDevice::Auto,
         models: Vec::new(),
         data_dir: Some(data.path().to_path_buf()),
+        train_folder: None,
     };
     let mut harness = harness_for(options);
     assert!(harness.state().trained_models().is_empty());

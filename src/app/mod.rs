@@ -58,6 +58,8 @@ pub struct AppOptions {
     pub models: Vec<PathBuf>,
     /// Where models trained in the app go (`None`: [`crate::data_dir`]).
     pub data_dir: Option<PathBuf>,
+    /// Open on the training tab with this photo folder chosen.
+    pub train_folder: Option<PathBuf>,
 }
 
 /// Pan and zoom of the viewer. `zoom` is relative to "fit" (1 = whole photo
@@ -117,6 +119,8 @@ pub struct PolyshadeApp {
     restoring: Option<usize>,
     /// The batch export under way or last finished.
     batch: Option<batch::BatchExport>,
+    /// Frame times, for the log (the UI must not stall while training).
+    frames: FrameStats,
     /// Whether a pointer button is down (a slider drag is one undo step).
     dragging: bool,
     /// Each task's model as edits name it: its name and its file's CRC.
@@ -176,6 +180,7 @@ impl PolyshadeApp {
             help: false,
             histories: Default::default(),
             pending_variant: None,
+            frames: FrameStats::default(),
             batch: None,
             restoring: None,
             dragging: false,
@@ -193,6 +198,10 @@ impl PolyshadeApp {
             app.jobs.load_model(task, app.placement.device.clone());
         }
         app.rescan_models();
+        if let Some(folder) = options.train_folder {
+            app.train_setup.folder = Some(folder);
+            app.tab = Tab::Train;
+        }
         for path in options.models {
             app.jobs.load_model_file(path, app.placement.device.clone());
         }
@@ -900,6 +909,39 @@ impl PolyshadeApp {
     }
 }
 
+/// The time each frame took (UI and rendering, not the wait for vsync), logged
+/// every [`FrameStats::WINDOW`] frames as percentiles, with how many of them
+/// came while a training run was going on: the UI must stay responsive while
+/// one trains.
+#[derive(Default)]
+struct FrameStats {
+    seconds: Vec<f32>,
+    while_training: usize,
+}
+
+impl FrameStats {
+    const WINDOW: usize = 200;
+
+    fn record(&mut self, seconds: f32, training: bool) {
+        self.seconds.push(seconds);
+        self.while_training += usize::from(training);
+        if self.seconds.len() == Self::WINDOW {
+            let mut sorted = std::mem::take(&mut self.seconds);
+            sorted.sort_by(f32::total_cmp);
+            let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize] * 1000.0;
+            tracing::info!(
+                "frame times over {} frames ({} while training): p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
+                Self::WINDOW,
+                self.while_training,
+                at(0.5),
+                at(0.95),
+                at(1.0)
+            );
+            self.while_training = 0;
+        }
+    }
+}
+
 /// A model file's own checksum (bytes 16–20 of its header), as hex: what an
 /// edit records to tell models apart.
 fn model_crc(bytes: &[u8]) -> String {
@@ -951,7 +993,11 @@ impl eframe::App for PolyshadeApp {
         self.ensure_scene();
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        let training = self.training.as_ref().is_some_and(training::TrainingRun::is_running);
+        if let Some(seconds) = frame.info().cpu_usage {
+            self.frames.record(seconds, training);
+        }
         let mut commands = std::mem::take(&mut self.commands);
         let menu = panels::MenuState {
             has_photo: self.library.selected().is_some(),

@@ -31,6 +31,9 @@ pub struct Cli {
     /// bundled model of its task (repeat for both tasks).
     #[arg(long = "model", value_name = "MODEL.psm")]
     pub models: Vec<PathBuf>,
+    /// Open the app on the training tab with this photo folder chosen.
+    #[arg(long, value_name = "DIR")]
+    pub train_folder: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -83,7 +83,8 @@ fn train_then_sample_writes_reproducible_variants() {
             .unwrap();
     }
     std::fs::write(photos.join("broken.jpg"), b"not a photo").unwrap();
-    let model = dir.path().join("model.psm");
+    // In a folder that does not exist yet: `train` makes it before any work.
+    let model = dir.path().join("models").join("model.psm");
     let cache = dir.path().join("cache");
     let train_for = |epochs: &str, extra: &[&str]| {
         polyshade()

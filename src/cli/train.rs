@@ -65,6 +65,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             args.out.display()
         );
     }
+    ensure_writable_folder(&args.out)?;
     let started = std::time::Instant::now();
     let mut dataset = Dataset::from_folder(&args.photos, args.task, &CropOptions::default(), |path, why| {
         eprintln!("skipping {}: {why}", path.display());
@@ -149,6 +150,18 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     };
     train(&dataset, &options, &args.device.device(), on_event, &AtomicBool::new(false))?;
     bar.finish_and_clear();
+    Ok(())
+}
+
+/// Makes the folder `out` goes in and checks that files can be written
+/// there, before any photo is read: a run must not fail after an epoch
+/// because its checkpoint cannot be written.
+fn ensure_writable_folder(out: &std::path::Path) -> anyhow::Result<()> {
+    let folder = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(folder).with_context(|| format!("cannot create the folder {}", folder.display()))?;
+    let probe = folder.join(format!(".polyshade-write-check-{}", std::process::id()));
+    std::fs::write(&probe, b"").with_context(|| format!("cannot write in {}", folder.display()))?;
+    let _ = std::fs::remove_file(&probe);
     Ok(())
 }
 

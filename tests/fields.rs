@@ -271,3 +271,24 @@ fn a_saturation_boost_does_not_turn_chroma_noise_into_speckle() {
         }
     }
 }
+
+#[test]
+fn a_jpeg_that_ends_early_is_an_error_not_a_photo_with_grey_rows() {
+    let bytes = std::fs::read(polyshade::sample_photo_path()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for keep in [629, bytes.len() / 2, bytes.len() - 2] {
+        let cut = dir.path().join(format!("cut_{keep}.jpg"));
+        std::fs::write(&cut, &bytes[..keep]).unwrap();
+        let err = load_photo(&cut).map(|_| ()).unwrap_err();
+        assert!(matches!(err, LoadError::Corrupt { .. }), "{keep} bytes: {err}");
+        assert!(err.to_string().contains("truncated"), "{err}");
+    }
+    // Complete files load, an EXIF thumbnail and trailing bytes included.
+    let mut trailing = bytes.clone();
+    trailing.extend_from_slice(b"trailing data after the image");
+    let whole = dir.path().join("trailing.jpg");
+    std::fs::write(&whole, trailing).unwrap();
+    assert!(load_photo(&whole).is_ok());
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exif_icc.jpg");
+    assert!(load_photo(&fixture).is_ok());
+}

@@ -185,6 +185,19 @@ impl RelightScene {
         self.detail.size()
     }
 
+    /// Composes the photo itself (its own shading, gain 1) into `target`.
+    pub fn encode_original(
+        &self,
+        ctx: &GpuContext,
+        compositor: &Compositor,
+        encoder: &mut wgpu::CommandEncoder,
+        target: &RgbaTarget,
+    ) {
+        let shading = &self.detail.source.view;
+        let inputs = RelightInputs { albedo: &self.albedo.1, shading };
+        compositor.encode_relight(ctx, encoder, inputs, &target.view, 1.0, self.size());
+    }
+
     /// Replaces the generated shading and the photo's coarse shading (both
     /// upsampled to the scene's size), e.g. to apply a sampled variant.
     pub fn set_generated(&mut self, ctx: &GpuContext, generated: &Field, coarse_shading: &Field) {
@@ -205,21 +218,6 @@ impl Compose for RelightScene {
         let detailed = &self.detail.detailed.view;
         let inputs = RelightInputs { albedo: &self.albedo.1, shading: detailed };
         compositor.encode_relight(ctx, encoder, inputs, &self.rgb.view, params.gain, self.size());
-    }
-}
-
-impl RelightScene {
-    /// Composes the photo itself (its own shading, gain 1) into `target`.
-    pub fn encode_original(
-        &self,
-        ctx: &GpuContext,
-        compositor: &Compositor,
-        encoder: &mut wgpu::CommandEncoder,
-        target: &RgbaTarget,
-    ) {
-        let shading = &self.detail.source.view;
-        let inputs = RelightInputs { albedo: &self.albedo.1, shading };
-        compositor.encode_relight(ctx, encoder, inputs, &target.view, 1.0, self.size());
     }
 }
 

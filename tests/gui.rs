@@ -543,6 +543,30 @@ fn edits_are_sidecar_documents_with_undo_and_come_back_when_the_photo_is_reopene
     harness.key_press_modifiers(ctrl_shift, egui::Key::Z);
     settle(&mut harness);
     assert_eq!((harness.state().params().gain, applied(&harness)), (1.4, Some(2)));
+
+    // A real drag of the Saturation slider, over several frames, is one
+    // undo step, and the sidecar has its end value.
+    let slider = harness.get_by_role_and_label(egui::accesskit::Role::Slider, "Saturation").rect();
+    let start = slider.center();
+    harness.drag_at(start);
+    harness.run_steps(2);
+    for dx in [-10.0, -20.0, -30.0] {
+        harness.hover_at(start + egui::vec2(dx, 0.0));
+        harness.run_steps(2);
+    }
+    harness.drop_at(start + egui::vec2(-30.0, 0.0));
+    settle(&mut harness);
+    let dragged = harness.state().params().gain;
+    assert!(dragged < 1.3, "the drag moved the slider ({dragged})");
+    assert_eq!(load(&photo, None).unwrap().gain, dragged, "saved when the drag ended");
+    harness.key_press_modifiers(ctrl, egui::Key::Z);
+    settle(&mut harness);
+    assert_eq!(harness.state().params().gain, 1.4, "one undo takes back the whole drag");
+    harness.key_press_modifiers(ctrl_shift, egui::Key::Z);
+    settle(&mut harness);
+    assert_eq!(harness.state().params().gain, dragged);
+    harness.key_press_modifiers(ctrl, egui::Key::Z);
+    settle(&mut harness);
     drop(harness);
 
     // Reopened (the app started again), the photo shows its edit.

@@ -98,6 +98,14 @@ impl PhotoSplit {
         Upsampling::new(self.condition().as_ref(), self.generated())
     }
 
+    /// Composes the photo's own field (its generated field as the network
+    /// sees it, upsampled back with the photo's detail) with `params`: the
+    /// photo itself when `params` are the defaults.
+    pub fn compose_own(&self, params: ComposeParams) -> Rgb32FImage {
+        let own = area_downsample(self.generated(), NET_SIZE, NET_SIZE);
+        self.compose(&own, &self.upsampling(), params)
+    }
+
     /// Composes one variant at full resolution on the CPU (sRGB-encoded):
     /// `field` (32×32) is upsampled edge-aware, given the photo's own
     /// detail and recombined.

@@ -9,8 +9,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, channel};
 
 use super::edits::Edit;
-use crate::fields::NET_SIZE;
-use crate::fields::resample::area_downsample;
 use crate::io::{ExportFormat, export, load_photo};
 use crate::model::Network;
 use crate::sampling::SampleRequest;
@@ -144,10 +142,7 @@ fn export_one(item: &BatchItem, folder: &Path, model: Option<&Network>, quality:
             let set = VariantSet::draw(model, split, request).map_err(|e| fail(&e))?;
             set.compose(index, edit.params()).ok_or_else(|| fail(&format!("there is no variant {index}")))?
         }
-        None => {
-            let own = area_downsample(split.generated(), NET_SIZE, NET_SIZE);
-            split.compose(&own, &split.upsampling(), edit.params())
-        }
+        None => split.compose_own(edit.params()),
     };
     let stem = item.photo.file_stem().map_or_else(|| "photo".into(), |s| s.to_string_lossy().into_owned());
     let out = free_name(folder, &format!("{stem}_polyshade"), "jpg");

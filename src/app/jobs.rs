@@ -9,8 +9,7 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use image::DynamicImage;
 
 use super::library::TaskSplit;
-use crate::fields::resample::area_downsample;
-use crate::fields::{Field, NET_SIZE, Task};
+use crate::fields::{Field, Task};
 use crate::gpu::view::SceneKey;
 use crate::gpu::{ComposeParams, GpuContext, Scene};
 use crate::io::{PhotoInfo, load_photo};
@@ -399,8 +398,10 @@ fn export_variant(
     }
     let loaded = load_photo(photo).map_err(|e| e.to_string())?;
     let split = PhotoSplit::new(task, &loaded.rgb);
-    let own = area_downsample(split.generated(), NET_SIZE, NET_SIZE);
-    let rgb = split.compose(field.unwrap_or(&own), &split.upsampling(), params);
+    let rgb = match field {
+        Some(field) => split.compose(field, &split.upsampling(), params),
+        None => split.compose_own(params),
+    };
     let size = rgb.dimensions();
     let report = crate::io::export(out, &rgb, &loaded.info, format, true).map_err(|e| e.to_string())?;
     Ok((report, size))

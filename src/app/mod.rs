@@ -321,8 +321,7 @@ impl PolyshadeApp {
             Command::Select(id) => {
                 self.library.select(id);
                 self.view = ViewTransform::default();
-                self.switch_scene();
-                self.restore_current();
+                self.show_selected();
             }
             Command::SetTask(task) => {
                 if task != self.task {
@@ -507,14 +506,15 @@ impl PolyshadeApp {
         }
     }
 
-    /// Shows the selected photo's current edit (after it was selected or
-    /// opened): its task, gallery, settings and applied variant.
-    fn restore_current(&mut self) {
+    /// Shows the newly selected photo: with its current edit (task,
+    /// settings, gallery, applied variant) if it has one, else as it is
+    /// with the settings in use, which then become where undo goes back to.
+    fn show_selected(&mut self) {
         let Some(id) = self.library.selected().map(|p| p.id) else { return };
         match self.histories.get(&id).and_then(edits::History::current).cloned() {
-            Some(edit) => self.restore(&edit),
+            Some(edit) => self.restore(&edit, true),
             None => {
-                // The photo as first shown is where undo goes back to.
+                self.switch_scene();
                 if let Some(edit) = self.current_edit() {
                     self.histories.insert(id, edits::History::new(edit));
                 }
@@ -522,11 +522,12 @@ impl PolyshadeApp {
         }
     }
 
-    fn restore(&mut self, edit: &edits::Edit) {
-        if edit.task != self.task {
-            self.task = edit.task;
-            self.switch_scene();
-        }
+    /// Shows `edit` of the selected photo. The task, settings and request
+    /// are taken first, so the gallery is drawn once, for the edit's request;
+    /// `new_photo`: the photo was just selected (its scene must be set up).
+    fn restore(&mut self, edit: &edits::Edit, new_photo: bool) {
+        let task_changed = edit.task != self.task;
+        self.task = edit.task;
         self.params = edit.params();
         self.request = SampleRequest { n: edit.n, seed: edit.seed, component: edit.component() };
         if edit.model != self.model_ids[edit.task.index()].0 {
@@ -536,7 +537,11 @@ impl PolyshadeApp {
                 self.model_name(edit.task)
             ));
         }
-        self.sample_gallery();
+        if new_photo || task_changed {
+            self.switch_scene();
+        } else {
+            self.sample_gallery();
+        }
         match (edit.variant, self.current_key()) {
             (Some(index), Some(key)) => {
                 self.pending_variant = Some((key, self.request, index));
@@ -568,7 +573,7 @@ impl PolyshadeApp {
         let Some(history) = self.histories.get_mut(&id) else { return };
         let edit = if forward { history.redo() } else { history.undo() };
         let Some(edit) = edit.cloned() else { return };
-        self.restore(&edit);
+        self.restore(&edit, false);
         self.save_edit(&path, &edit);
     }
 
@@ -765,8 +770,7 @@ impl PolyshadeApp {
                         self.viewer_resources(|r| r.insert(key, scene));
                     }
                     if became_selected {
-                        self.switch_scene();
-                        self.restore_current();
+                        self.show_selected();
                     }
                 }
                 JobResult::LoadFailed { path, message } => {

@@ -440,6 +440,8 @@ fn the_training_tab_fine_tunes_a_model_into_the_gallery_and_cancel_keeps_a_check
         h.run_steps(3);
     };
     finished(&mut harness, "the training run");
+    // The trained models are listed again off the UI thread.
+    settle(&mut harness);
     let run = harness.state().training().unwrap();
     assert_eq!(run.stage, Stage::Finished, "{:?}", harness.state().errors());
     assert!(run.history.len() >= 2, "progress was reported: {} reports", run.history.len());

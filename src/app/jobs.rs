@@ -47,12 +47,13 @@ pub enum JobResult {
         task: Task,
         result: Result<Box<Network>, String>,
     },
-    /// A model file the user gave, loaded (with its task and a one-line
-    /// description) or not.
+    /// A model file the user gave, loaded or not.
     ModelFileLoaded {
         path: PathBuf,
-        result: Result<(Task, Box<Network>, String), String>,
+        result: Result<Box<LoadedModel>, String>,
     },
+    /// The models trained in the app, listed again.
+    ModelsScanned(Vec<super::training::TrainedModel>),
     Sampled(Box<SampledVariants>),
     SampleFailed {
         key: SceneKey,
@@ -75,6 +76,16 @@ pub enum JobResult {
         generated: Field,
         coarse: Arc<Field>,
     },
+}
+
+/// A model file, loaded.
+pub struct LoadedModel {
+    pub task: Task,
+    pub network: Network,
+    /// One line: its file name, method and epochs.
+    pub description: String,
+    /// Its file's checksum ([`crate::model::stored_checksum`]).
+    pub checksum: String,
 }
 
 /// The gallery of one photo: distinct variants and their thumbnails.
@@ -208,15 +219,25 @@ impl Jobs {
     /// Loads the model file at `path` (its task is in its header) onto `device`.
     pub fn load_model_file(&self, path: PathBuf, device: burn::tensor::Device) {
         self.spawn(format!("load {}", path.display()), move || {
-            let result = crate::model::load_model(&path, None, &device)
-                .map(|(network, header)| {
+            let result =
+                std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display())).and_then(|bytes| {
+                    let checksum = crate::model::stored_checksum(&bytes);
+                    let (network, header) =
+                        crate::model::load_model_bytes(bytes, &path, None, &device).map_err(|e| e.to_string())?;
                     let name =
                         path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into());
                     let description = format!("{name} ({}, {} epochs)", header.method_name(), header.epochs_done);
-                    (header.task, Box::new(network), description)
-                })
-                .map_err(|e| e.to_string());
+                    Ok(Box::new(LoadedModel { task: header.task, network, description, checksum }))
+                });
             Some(JobResult::ModelFileLoaded { path, result })
+        });
+    }
+
+    /// Lists the models trained in the app under `data_dir` (reading each
+    /// file's header and checksum, off the UI thread).
+    pub fn scan_models(&self, data_dir: PathBuf) {
+        self.spawn("list trained models".to_owned(), move || {
+            Some(JobResult::ModelsScanned(super::training::trained_models(&data_dir)))
         });
     }
 

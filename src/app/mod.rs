@@ -184,7 +184,7 @@ impl PolyshadeApp {
             batch: None,
             restoring: None,
             dragging: false,
-            model_ids: Task::ALL.map(|task| ("bundled".to_owned(), model_crc(crate::model::bundled::bytes(task)))),
+            model_ids: Task::ALL.map(bundled_id),
             train_setup: training::TrainSetup::default(),
             training: None,
             trained_models: Vec::new(),
@@ -428,8 +428,7 @@ impl PolyshadeApp {
             Some(path) => self.jobs.load_model_file(path, device),
             None => {
                 self.model_files[self.task.index()] = None;
-                self.model_ids[self.task.index()] =
-                    ("bundled".to_owned(), model_crc(crate::model::bundled::bytes(self.task)));
+                self.model_ids[self.task.index()] = bundled_id(self.task);
                 self.models[self.task.index()] = ModelState::Loading;
                 self.jobs.load_model(self.task, device);
             }
@@ -642,7 +641,9 @@ impl PolyshadeApp {
 
     /// Lists the models in the data folder again.
     fn rescan_models(&mut self) {
-        self.trained_models = self.data_dir.as_deref().map(training::trained_models).unwrap_or_default();
+        if let Some(data_dir) = self.data_dir.clone() {
+            self.jobs.scan_models(data_dir);
+        }
     }
 
     /// After the photo or the task changed: the viewer shows the photo
@@ -834,13 +835,13 @@ impl PolyshadeApp {
                     }
                 }
                 JobResult::ModelFileLoaded { path, result } => match result {
-                    Ok((task, network, description)) => {
+                    Ok(loaded) => {
+                        let jobs::LoadedModel { task, network, description, checksum } = *loaded;
                         tracing::info!("the {} gallery uses {description}", task.name());
-                        self.models[task.index()] = ModelState::Ready(network);
+                        self.models[task.index()] = ModelState::Ready(Box::new(network));
                         self.model_files[task.index()] = Some(description);
                         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                        let crc = std::fs::read(&path).map(|b| model_crc(&b)).unwrap_or_default();
-                        self.model_ids[task.index()] = (name, crc);
+                        self.model_ids[task.index()] = (name, checksum);
                         if task == self.task {
                             self.free_thumbnails();
                             self.gallery = None;
@@ -852,6 +853,7 @@ impl PolyshadeApp {
                         self.errors.push(format!("cannot use the model {}: {message}", path.display()));
                     }
                 },
+                JobResult::ModelsScanned(models) => self.trained_models = models,
                 JobResult::Sampled(sampled) => {
                     let Some(gallery) = self.gallery.as_mut() else { continue };
                     if gallery.key != sampled.key || gallery.request != sampled.request {
@@ -946,10 +948,9 @@ impl FrameStats {
     }
 }
 
-/// A model file's own checksum (bytes 16–20 of its header), as hex: what an
-/// edit records to tell models apart.
-fn model_crc(bytes: &[u8]) -> String {
-    bytes.get(16..20).map(|b| b.iter().map(|x| format!("{x:02x}")).collect()).unwrap_or_default()
+/// How edits name the bundled model of `task`.
+fn bundled_id(task: Task) -> (String, String) {
+    ("bundled".to_owned(), crate::model::stored_checksum(crate::model::bundled::bytes(task)))
 }
 
 impl eframe::App for PolyshadeApp {

@@ -150,6 +150,12 @@ fn read_parts(mut bytes: Vec<u8>, origin: &Path) -> Result<(ModelHeader, Vec<u8>
     Ok((header, bytes.split_off(end)))
 }
 
+/// The checksum a model file's bytes carry (the CRC-32 after the magic), as
+/// hex: what tells two model files apart without reading their weights.
+pub fn stored_checksum(bytes: &[u8]) -> String {
+    bytes.get(16..20).map(|b| b.iter().map(|x| format!("{x:02x}")).collect()).unwrap_or_default()
+}
+
 /// Reads only the header of a model file (checksum included).
 pub fn read_header(path: &Path) -> Result<ModelHeader, ModelFileError> {
     let bytes = std::fs::read(path).map_err(|cause| ModelFileError::Read { path: path.to_path_buf(), cause })?;

@@ -21,7 +21,9 @@ pub mod network;
 
 pub use cdvae::{Batch, Cdvae, CdvaeConfig, CdvaeLoss, LossWeights};
 pub use cvae::{Cvae, CvaeConfig};
-pub use file::{ModelFileError, ModelHeader, Precision, load_model, load_model_bytes, read_header, save_model};
+pub use file::{
+    ModelFileError, ModelHeader, Precision, load_model, load_model_bytes, read_header, save_model, stored_checksum,
+};
 pub use ladder::{Ladder, LadderConfig, LadderNoise, LadderPass};
 pub use mdn::{Mdn, MdnConfig, MdnOutput};
 pub use network::{Network, NetworkConfig, NetworkLoss};

@@ -1,0 +1,139 @@
+//! The selected photo's edits as the app keeps them: recorded into its
+//! history on every change (see [`super::edits`]), saved as its sidecar,
+//! restored when the photo is shown again, undone and redone.
+
+use super::{PolyshadeApp, edits};
+use crate::sampling::{Component, SampleRequest};
+
+impl PolyshadeApp {
+    /// The selected photo's edit as it stands.
+    pub(super) fn current_edit(&self) -> Option<edits::Edit> {
+        self.library.selected().filter(|p| p.is_loaded())?;
+        let gallery = self.gallery.as_ref().filter(|g| Some(g.key) == self.current_key());
+        let (model, model_hash) = self.model_ids[self.task.index()].clone();
+        Some(edits::Edit {
+            version: edits::VERSION,
+            task: self.task,
+            model,
+            model_hash,
+            seed: self.request.seed,
+            component: match self.request.component {
+                Component::All => None,
+                Component::Only(k) => Some(k),
+            },
+            n: self.request.n,
+            variant: gallery.and_then(|g| g.applying.or(g.applied)),
+            gain: self.params.gain,
+            detail_strength: self.params.detail_strength,
+        })
+    }
+
+    /// Records the selected photo's edit in its history and, unless a slider
+    /// is being dragged, saves it as the photo's sidecar.
+    pub(super) fn record_edit(&mut self) {
+        let (Some(edit), Some(photo)) = (self.current_edit(), self.library.selected()) else { return };
+        let (id, path) = (photo.id, photo.path.clone());
+        let history = self.histories.entry(id).or_default();
+        history.record(edit.clone(), self.dragging);
+        if !self.dragging {
+            self.save_edit(&path, &edit);
+        }
+    }
+
+    pub(super) fn save_edit(&mut self, photo: &std::path::Path, edit: &edits::Edit) {
+        if let Err(message) = edits::save(photo, self.data_dir.as_deref(), edit)
+            && !self.errors.contains(&message)
+        {
+            self.errors.push(message);
+        }
+    }
+
+    /// A drag ended: its edit becomes one undo step and is saved.
+    pub(super) fn end_drag(&mut self) {
+        let Some(photo) = self.library.selected() else { return };
+        let (id, path) = (photo.id, photo.path.clone());
+        let Some(history) = self.histories.get_mut(&id) else { return };
+        if history.close()
+            && let Some(edit) = history.current().cloned()
+        {
+            self.save_edit(&path, &edit);
+        }
+    }
+
+    /// Shows the newly selected photo: with its current edit (task,
+    /// settings, gallery, applied variant) if it has one, else as it is
+    /// with the settings in use, which then become where undo goes back to.
+    pub(super) fn show_selected(&mut self) {
+        let Some(id) = self.library.selected().map(|p| p.id) else { return };
+        match self.histories.get(&id).and_then(edits::History::current).cloned() {
+            Some(edit) => self.restore(&edit, true),
+            None => {
+                self.switch_scene();
+                if let Some(edit) = self.current_edit() {
+                    self.histories.insert(id, edits::History::new(edit));
+                }
+            }
+        }
+    }
+
+    /// Shows `edit` of the selected photo. The task, settings and request
+    /// are taken first, so the gallery is drawn once, for the edit's request;
+    /// `new_photo`: the photo was just selected (its scene must be set up).
+    pub(super) fn restore(&mut self, edit: &edits::Edit, new_photo: bool) {
+        let task_changed = edit.task != self.task;
+        self.task = edit.task;
+        self.params = edit.params();
+        self.request = SampleRequest { n: edit.n, seed: edit.seed, component: edit.component() };
+        if edit.model != self.model_ids[edit.task.index()].0 {
+            self.notice = Some(format!(
+                "this edit was made with the model {}; the gallery uses {}",
+                edit.model,
+                self.model_name(edit.task)
+            ));
+        }
+        if new_photo || task_changed {
+            self.switch_scene();
+        } else {
+            self.sample_gallery();
+        }
+        match (edit.variant, self.current_key()) {
+            (Some(index), Some(key)) => {
+                self.pending_variant = Some((key, self.request, index));
+                self.apply_pending();
+            }
+            _ => {
+                self.pending_variant = None;
+                self.show_original();
+            }
+        }
+    }
+
+    /// Applies the variant a restore asked for, once its gallery is ready.
+    pub(super) fn apply_pending(&mut self) {
+        let Some((key, request, index)) = self.pending_variant else { return };
+        let ready =
+            self.gallery.as_ref().is_some_and(|g| g.key == key && g.request == request && g.variants().is_some());
+        if ready {
+            self.pending_variant = None;
+            self.restoring = Some(index);
+            self.apply_variant(index);
+        }
+    }
+
+    /// Undo (`forward` false) or redo on the selected photo.
+    pub(super) fn step_history(&mut self, forward: bool) {
+        let Some(photo) = self.library.selected() else { return };
+        let (id, path) = (photo.id, photo.path.clone());
+        let Some(history) = self.histories.get_mut(&id) else { return };
+        let edit = if forward { history.redo() } else { history.undo() };
+        let Some(edit) = edit.cloned() else { return };
+        self.restore(&edit, false);
+        self.save_edit(&path, &edit);
+    }
+
+    /// Whether the selected photo has something to undo / redo.
+    pub fn can_undo_redo(&self) -> (bool, bool) {
+        let history = self.library.selected().and_then(|p| self.histories.get(&p.id));
+        history.map_or((false, false), |h| (h.can_undo(), h.can_redo()))
+    }
+}

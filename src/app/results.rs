@@ -1,0 +1,170 @@
+//! Taking in what background jobs report: the one place their results
+//! change the app's state.
+
+use super::gallery::{GalleryStatus, GalleryThumbnail, GalleryVariants};
+use super::jobs::{self, JobResult};
+use super::{Command, ModelState, PolyshadeApp, edits};
+use crate::gpu::view::SceneKey;
+
+impl PolyshadeApp {
+    pub(super) fn take_job_results(&mut self, ctx: &egui::Context) {
+        for result in self.jobs.drain() {
+            match result {
+                JobResult::Loaded(loaded) => {
+                    let loaded = *loaded;
+                    let id = loaded.id;
+                    let texture =
+                        ctx.load_texture(format!("thumbnail {id}"), loaded.thumbnail.clone(), Default::default());
+                    let became_selected = self.library.finish_loading(loaded.id, &loaded, texture);
+                    let path = self.library.photos().iter().find(|p| p.id == id).map(|p| p.path.clone());
+                    if let Some(edit) = path.and_then(|p| edits::load(&p, self.data_dir.as_deref())) {
+                        self.histories.insert(id, edits::History::new(edit));
+                    }
+                    if let Some(scene) = loaded.scene {
+                        let key = SceneKey { photo: id, task: scene.task() };
+                        self.viewer_resources(|r| r.insert(key, scene));
+                    }
+                    if became_selected {
+                        self.show_selected();
+                    }
+                }
+                JobResult::LoadFailed { path, message } => {
+                    tracing::warn!("{message}");
+                    self.library.remove_path(&path);
+                    self.errors.push(message);
+                }
+                JobResult::Split { id, split } => {
+                    self.splitting.remove(&SceneKey { photo: id, task: split.preview.task() });
+                    self.library.set_split(id, split);
+                    if self.library.selected().is_some_and(|p| p.id == id) {
+                        self.ensure_scene();
+                        self.sample_gallery();
+                    }
+                }
+                JobResult::Uploaded { key, scene } => {
+                    self.uploading.remove(&key);
+                    self.viewer_resources(|r| r.insert(key, *scene));
+                    if self.current_key() == Some(key) {
+                        self.push_applied();
+                    }
+                }
+                JobResult::Picked(paths) => self.handle(Command::Open(paths)),
+                JobResult::BatchFolderPicked(folder) => self.handle(Command::BatchExportTo(folder)),
+                JobResult::FolderPicked(folder) => {
+                    self.train_setup.folder = Some(folder);
+                }
+                JobResult::ExportPicked(path) => self.handle(Command::ExportTo(path)),
+                JobResult::Exported { path, report, size } => {
+                    let mut notice = format!(
+                        "Exported {} ({}×{}, {} bits)",
+                        path.display(),
+                        size.0,
+                        size.1,
+                        report.bits_per_channel
+                    );
+                    if !report.dropped.is_empty() {
+                        notice.push_str(&format!("; left out: {}", report.dropped.join(", ")));
+                    }
+                    tracing::info!("{notice}");
+                    self.notice = Some(notice);
+                }
+                JobResult::ExportFailed(message) => {
+                    self.notice = None;
+                    self.errors.push(format!("export failed: {message}"));
+                }
+                JobResult::ModelLoaded { task, .. } if self.model_files[task.index()].is_some() => {
+                    // The user's model file came first; it stays.
+                }
+                JobResult::ModelLoaded { task, result } => {
+                    self.models[task.index()] = match result {
+                        Ok(network) => ModelState::Ready(network),
+                        Err(message) => {
+                            let message = format!("cannot load the {} model: {message}", task.name());
+                            self.errors.push(message.clone());
+                            ModelState::Failed(message)
+                        }
+                    };
+                    if task == self.task {
+                        self.sample_gallery();
+                    }
+                }
+                JobResult::ModelFileLoaded { path, result } => match result {
+                    Ok(loaded) => {
+                        let jobs::LoadedModel { task, network, description, checksum } = *loaded;
+                        tracing::info!("the {} gallery uses {description}", task.name());
+                        self.models[task.index()] = ModelState::Ready(Box::new(network));
+                        self.model_files[task.index()] = Some(description);
+                        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                        self.model_ids[task.index()] = (name, checksum);
+                        if task == self.task {
+                            self.free_thumbnails();
+                            self.gallery = None;
+                            self.sample_gallery();
+                        }
+                    }
+                    Err(message) => {
+                        // The bundled model stays in use.
+                        self.errors.push(format!("cannot use the model {}: {message}", path.display()));
+                    }
+                },
+                JobResult::ModelsScanned(models) => self.trained_models = models,
+                JobResult::Sampled(sampled) => {
+                    let Some(gallery) = self.gallery.as_mut() else { continue };
+                    if gallery.key != sampled.key || gallery.request != sampled.request {
+                        continue; // A gallery the user has moved on from.
+                    }
+                    tracing::info!(
+                        "gallery of photo {} ({}): {} variants in {} ms",
+                        sampled.key.photo,
+                        sampled.key.task.name(),
+                        sampled.fields.len(),
+                        gallery.requested.elapsed().as_millis()
+                    );
+                    let sampled = *sampled;
+                    let Some(rs) = self.render_state.as_ref() else { continue };
+                    let mut renderer = rs.renderer.write();
+                    let thumbnails = sampled
+                        .thumbnails
+                        .into_iter()
+                        .map(|texture| {
+                            let id =
+                                renderer.register_native_texture(&rs.device, &texture.view, wgpu::FilterMode::Linear);
+                            let (w, h) = texture.size();
+                            GalleryThumbnail { id, size: egui::vec2(w as f32, h as f32), _texture: texture }
+                        })
+                        .collect();
+                    drop(renderer);
+                    gallery.status = GalleryStatus::Ready(GalleryVariants {
+                        fields: sampled.fields,
+                        components: sampled.components,
+                        pi: sampled.pi,
+                        thumbnails,
+                        upsampling: sampled.upsampling,
+                    });
+                }
+                JobResult::SampleFailed { key, request, message } => {
+                    if let Some(gallery) = self.gallery.as_mut()
+                        && gallery.key == key
+                        && gallery.request == request
+                    {
+                        gallery.status = GalleryStatus::Failed(message);
+                    }
+                }
+                JobResult::Upsampled { key, request, index, generated, coarse } => {
+                    let Some(gallery) = self.gallery.as_mut() else { continue };
+                    if gallery.key == key && gallery.request == request && gallery.applying == Some(index) {
+                        gallery.applied = Some(index);
+                        gallery.applying = None;
+                        self.applied_full = Some((generated, coarse));
+                        self.comparing = false;
+                        self.push_applied();
+                        // The user's apply is an edit; a restore's is not.
+                        if self.restoring.take() != Some(index) {
+                            self.record_edit();
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The app's long runs beside editing: a training run, the list of trained
+//! models, the model the gallery samples from, and batch export.
+
+use std::path::PathBuf;
+
+use super::{ModelState, PolyshadeApp, batch, bundled_id, training};
+use crate::fields::Task;
+
+impl PolyshadeApp {
+    pub(super) fn start_training(&mut self) {
+        if self.training.as_ref().is_some_and(training::TrainingRun::is_running) {
+            return;
+        }
+        let Some(data_dir) = self.data_dir.clone() else {
+            self.errors.push("no data folder to keep trained models in (set POLYSHADE_DATA_DIR)".to_owned());
+            return;
+        };
+        let out = training::model_path(&data_dir, &self.train_setup);
+        let device = self.placement.device.clone();
+        let ctx = self.jobs.context();
+        self.training = Some(training::TrainingRun::start(self.train_setup.clone(), out, device, ctx));
+    }
+
+    /// Samples the current task's gallery from `path`'s model, or from the
+    /// bundled one.
+    pub(super) fn use_model(&mut self, path: Option<PathBuf>) {
+        let device = self.placement.device.clone();
+        match path {
+            Some(path) => self.jobs.load_model_file(path, device),
+            None => {
+                self.model_files[self.task.index()] = None;
+                self.model_ids[self.task.index()] = bundled_id(self.task);
+                self.models[self.task.index()] = ModelState::Loading;
+                self.jobs.load_model(self.task, device);
+            }
+        }
+    }
+    /// Takes in the training run's reports; a new checkpoint or the run's
+    /// end puts its model in the picker.
+    pub(super) fn poll_training(&mut self) {
+        let Some(run) = self.training.as_mut() else { return };
+        let epochs_before = run.epochs_done;
+        let ended = run.poll();
+        let failed = match (&run.stage, ended) {
+            (training::Stage::Failed(message), true) => Some(format!("training failed: {message}")),
+            _ => None,
+        };
+        if ended || run.epochs_done != epochs_before {
+            self.rescan_models();
+        }
+        self.errors.extend(failed);
+    }
+
+    /// Lists the models in the data folder again.
+    pub(super) fn rescan_models(&mut self) {
+        if let Some(data_dir) = self.data_dir.clone() {
+            self.jobs.scan_models(data_dir);
+        }
+    }
+    /// The library's edited photos with their edits, in library order.
+    pub fn edited_photos(&self) -> Vec<batch::BatchItem> {
+        self.library
+            .photos()
+            .iter()
+            .filter_map(|p| {
+                let edit = self.histories.get(&p.id)?.current()?;
+                batch::is_edited(edit).then(|| batch::BatchItem { photo: p.path.clone(), edit: edit.clone() })
+            })
+            .collect()
+    }
+
+    pub(super) fn start_batch(&mut self, folder: PathBuf) {
+        if self.batch.as_ref().is_some_and(|b| !b.finished) {
+            return;
+        }
+        let items = self.edited_photos();
+        if items.is_empty() {
+            self.notice = Some("No edited photos to export".to_owned());
+            return;
+        }
+        if let Err(e) = std::fs::create_dir_all(&folder) {
+            self.errors.push(format!("cannot export to {}: {e}", folder.display()));
+            return;
+        }
+        let models = Task::ALL.map(|task| match &self.models[task.index()] {
+            ModelState::Ready(network) => Some((**network).clone()),
+            _ => None,
+        });
+        let ctx = self.jobs.context();
+        self.batch = Some(batch::BatchExport::start(items, folder, models, self.jpeg_quality, ctx));
+    }
+
+    /// The batch export under way or last finished.
+    pub fn batch(&self) -> Option<&batch::BatchExport> {
+        self.batch.as_ref()
+    }
+}

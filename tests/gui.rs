@@ -116,6 +116,31 @@ fn a_corrupt_file_shows_a_readable_error_and_the_app_goes_on() {
 }
 
 #[test]
+fn the_first_photo_opened_is_shown_not_the_first_decoded() {
+    // The sample (2560×1600 JPEG) decodes far slower than a small PNG
+    // opened after it; the user put it first, so it is the one shown.
+    let big = sample_copy();
+    let small = big.with_file_name("a_photo_with_a_very_long_name_straight_from_the_camera_export_folder.png");
+    image::open(&big).unwrap().thumbnail(64, 64).save(&small).unwrap();
+    let mut harness = new_harness(vec![big.clone(), small]);
+    assert_eq!(harness.state().library().photos().len(), 2);
+    assert_eq!(harness.state().library().selected().map(|p| &p.path), Some(&big));
+    assert!(harness.state().is_showing_photo());
+    // The long name is cut to the library's and the right panel's widths:
+    // the viewer keeps its place between them (the name once widened the
+    // library and the viewer covered the right panel).
+    let layout = |h: &Harness<'static, PolyshadeApp>| {
+        (h.get_by_label("Photo viewer").rect(), h.get_by_label("Adjust").rect().left())
+    };
+    let (viewer, adjust) = layout(&harness);
+    harness.key_press(egui::Key::ArrowDown);
+    settle(&mut harness);
+    assert!(harness.state().library().selected().is_some_and(|p| p.path != big));
+    assert_eq!(layout(&harness), (viewer, adjust));
+    assert!(viewer.right() <= adjust && viewer.left() < 300.0, "{viewer:?} {adjust}");
+}
+
+#[test]
 fn the_gallery_shows_distinct_variants_that_apply_to_the_viewer() {
     use polyshade::sampling::Component;
     let mut harness = new_harness(vec![sample_copy()]);
@@ -391,7 +416,7 @@ fn model_files_replace_the_bundled_ones_and_a_broken_one_is_a_message() {
 #[test]
 fn the_training_tab_fine_tunes_a_model_into_the_gallery_and_cancel_keeps_a_checkpoint() {
     use polyshade::app::Tab;
-    use polyshade::app::training::{Stage, StartFrom, TrainSetup};
+    use polyshade::app::training::{Stage, StartFrom, TrainSetup, TrainingRun};
     use polyshade::fields::Task;
     let data = tempfile::tempdir().unwrap();
     let temp = tempfile::tempdir().unwrap();
@@ -406,14 +431,15 @@ fn the_training_tab_fine_tunes_a_model_into_the_gallery_and_cancel_keeps_a_check
         photos.join("portrait.jpg"),
     )
     .unwrap();
-    let options = AppOptions {
-        photos: vec![sample_copy()],
+    let photo = sample_copy();
+    let app_options = AppOptions {
+        photos: vec![photo.clone()],
         model_device: ModelDevice::Auto,
         models: Vec::new(),
         data_dir: Some(data.path().to_path_buf()),
         train_folder: None,
     };
-    let mut harness = harness_for(options);
+    let mut harness = harness_for(app_options.clone());
     assert!(harness.state().trained_models().is_empty());
     harness.get_by_label("Train").click();
     harness.run_steps(2);
@@ -421,7 +447,7 @@ fn the_training_tab_fine_tunes_a_model_into_the_gallery_and_cancel_keeps_a_check
     let setup = TrainSetup {
         folder: Some(photos.clone()),
         task: Task::Resaturate,
-        epochs: 2,
+        epochs: 8,
         k: 12,
         start: StartFrom::Bundled,
     };
@@ -430,26 +456,53 @@ fn the_training_tab_fine_tunes_a_model_into_the_gallery_and_cancel_keeps_a_check
     harness.get_by_label("Start training").click();
     harness.run_steps(2);
     assert!(harness.state().training().is_some(), "the run started");
-    let finished = |h: &mut Harness<'static, PolyshadeApp>, what: &str| {
+    let wait_for = |h: &mut Harness<'static, PolyshadeApp>, what: &str, done: &dyn Fn(&TrainingRun) -> bool| {
         let deadline = Instant::now() + Duration::from_secs(240);
-        while h.state().training().is_some_and(|r| r.is_running()) {
-            assert!(Instant::now() < deadline, "{what} did not end within 4 minutes");
+        while !h.state().training().is_some_and(done) {
+            assert!(Instant::now() < deadline, "{what} did not happen within 4 minutes");
             h.step();
             std::thread::sleep(Duration::from_millis(50));
         }
         h.run_steps(3);
     };
-    finished(&mut harness, "the training run");
+    // Mid-run, after an epoch: pausing stops the steps.
+    wait_for(&mut harness, "an epoch", &|r| r.epochs_done >= 1 && r.history.len() >= 3);
+    harness.get_by_label("Pause").click();
+    let settle_paused = |h: &mut Harness<'static, PolyshadeApp>| {
+        // The thread stops at its next progress report (every half second).
+        for _ in 0..30 {
+            h.step();
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        h.state().training().unwrap().step
+    };
+    let paused_at = settle_paused(&mut harness);
+    assert_eq!(settle_paused(&mut harness), paused_at, "paused, the run takes no step");
+    assert!(harness.state().training().unwrap().is_running());
+    harness.remove_cursor();
+    harness.run_steps(2);
+    // The loss curves come from a real (seeded) run, paused where the
+    // clock put it: the progress text is masked and the lines may move by
+    // a few pixels across machines; the layout must stay.
+    let bar = harness.get_by_label_contains("examples/s").rect();
+    // The status bar's progress bar sits just left of its label.
+    let label = harness.get_by_label("training paused").rect();
+    let status_bar = egui::Rect::from_min_max(
+        egui::pos2(label.left() - 140.0, label.top() - 6.0),
+        label.left_bottom() + egui::vec2(0.0, 6.0),
+    );
+    harness.mask(bar);
+    harness.mask(status_bar);
+    let options = egui_kittest::SnapshotOptions::new().max_failed_pixels(6000);
+    harness.snapshot_options("training_tab", &options);
+    harness.get_by_label("Resume").click();
+    wait_for(&mut harness, "the end of the run", &|r| !r.is_running());
     // The trained models are listed again off the UI thread.
     settle(&mut harness);
     let run = harness.state().training().unwrap();
     assert_eq!(run.stage, Stage::Finished, "{:?}", harness.state().errors());
-    assert!(run.history.len() >= 2, "progress was reported: {} reports", run.history.len());
-    assert_eq!(run.epochs_done, 2);
-    // The loss curves come from a real (seeded) run: allow their lines to
-    // move by a pixel across machines; the layout must stay.
-    let options = egui_kittest::SnapshotOptions::new().max_failed_pixels(6000);
-    harness.snapshot_options("training_tab", &options);
+    assert!(run.step > paused_at, "resumed");
+    assert_eq!(run.epochs_done, 8);
 
     // Its model is in the gallery's picker, and the gallery samples from it.
     let trained = harness.state().trained_models().to_vec();
@@ -462,24 +515,84 @@ fn the_training_tab_fine_tunes_a_model_into_the_gallery_and_cancel_keeps_a_check
     assert!(name.starts_with("holiday-resaturate-finetuned.psm ("), "{name}");
     assert!(harness.state().gallery().and_then(|g| g.variants()).is_some(), "{:?}", harness.state().errors());
 
+    // A variant of the fine-tuned model applied, the app closed and opened
+    // again: the photo shows that very variant, drawn again by the
+    // fine-tuned model (the gallery switches to it), not the bundled one's.
+    harness.get_by_label("Variant 3").click();
+    settle(&mut harness);
+    let variant =
+        |h: &Harness<'static, PolyshadeApp>| h.state().gallery().and_then(|g| g.variants()).unwrap().fields[2].clone();
+    let chosen = variant(&harness);
+    let shown = viewer_pixels(&harness.render().unwrap());
+    drop(harness);
+    let mut harness = harness_for(app_options.clone());
+    let name = harness.state().model_name(Task::Resaturate);
+    assert!(name.starts_with("holiday-resaturate-finetuned.psm ("), "{name}");
+    assert_eq!(harness.state().gallery().unwrap().applied, Some(2), "{:?}", harness.state().errors());
+    assert_eq!(variant(&harness), chosen);
+    // The viewer too (it once applied the bundled model's variant 3, drawn
+    // while the fine-tuned model was loading).
+    let reshown = viewer_pixels(&harness.render().unwrap());
+    let drift = mean_difference(&shown, &reshown);
+    assert!(drift < 0.5, "the viewer shows another variant after reopening ({drift} levels)");
+
+    // Batch export draws it from the fine-tuned model too: the same image
+    // as `polyshade export --model` of that file.
+    let out = tempfile::tempdir().unwrap();
+    harness.state_mut().handle(Command::BatchExportTo(out.path().to_path_buf()));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !harness.state().batch().is_some_and(|b| b.finished) {
+        assert!(Instant::now() < deadline, "the batch did not finish");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let batch = harness.state().batch().unwrap();
+    assert!(batch.failures.is_empty(), "{:?}", batch.failures);
+    let cli = out.path().join("cli.png");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_polyshade"))
+        .args(["export", "--seed", "0", "-n", "12", "--variant", "2", "--model"])
+        .arg(&trained[0].path)
+        .arg("--out")
+        .arg(&cli)
+        .arg(&photo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (a, b) = (image::open(&batch.written[0]).unwrap().to_rgb8(), image::open(&cli).unwrap().to_rgb8());
+    let mean = a
+        .pixels()
+        .zip(b.pixels())
+        .map(|(p, q)| (0..3).map(|k| f32::from(p[k].abs_diff(q[k]))).sum::<f32>())
+        .sum::<f32>()
+        / (a.width() * a.height()) as f32;
+    assert!(mean < 3.0, "the batch's photo is the fine-tuned variant (JPEG off by {mean} levels)");
+
     // A longer run of the same settings resumes the file; cancelled mid-run,
     // the last finished epoch stays, loadable.
     harness.get_by_label("Train").click();
     harness.state_mut().handle(Command::TrainSetup(TrainSetup { epochs: 400, ..setup }));
     harness.state_mut().handle(Command::TrainStart);
     let deadline = Instant::now() + Duration::from_secs(240);
-    while harness.state().training().is_none_or(|r| r.epochs_done < 3) {
+    while harness.state().training().is_none_or(|r| r.epochs_done < 9) {
         assert!(Instant::now() < deadline, "no epoch finished");
         harness.step();
         std::thread::sleep(Duration::from_millis(50));
     }
     harness.state_mut().handle(Command::TrainCancel);
-    finished(&mut harness, "cancelling");
+    wait_for(&mut harness, "cancelling", &|r| !r.is_running());
     let run = harness.state().training().unwrap();
     assert_eq!(run.stage, Stage::Cancelled);
     let (_, header) = polyshade::model::load_model(&run.out, Some(Task::Resaturate), &burn::tensor::Device::flex())
         .expect("the checkpoint loads");
-    assert!(header.epochs_done >= 3 && header.epochs_done < 400, "{}", header.epochs_done);
+    assert!(header.epochs_done >= 9 && header.epochs_done < 400, "{}", header.epochs_done);
+
+    // The model file the edit was made with has been trained further since:
+    // reopened, the photo says so instead of showing another model's variant.
+    drop(harness);
+    let harness = harness_for(app_options);
+    let notice = harness.state().notice().unwrap_or_default().to_owned();
+    assert!(notice.contains("has changed since this edit"), "{notice}");
+    assert_eq!(harness.state().gallery().unwrap().applied, None);
 }
 
 #[test]

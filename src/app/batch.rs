@@ -21,6 +21,36 @@ pub struct BatchItem {
     pub edit: Edit,
 }
 
+/// The models a batch draws from: those the app has in memory, by the id
+/// edits name them with (name, checksum), and where to find the others
+/// (each photo's variant comes from the model its edit was made with).
+pub struct BatchModels {
+    pub loaded: Vec<((String, String), Network)>,
+    /// Model files the app was given (`--model`).
+    pub files: Vec<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub device: burn::tensor::Device,
+}
+
+impl BatchModels {
+    /// The model `edit` was made with: in memory, or read (once) from the
+    /// bundled model, a given file or the data folder, its checksum checked.
+    fn get(&mut self, edit: &Edit) -> Result<&Network, String> {
+        let id = (edit.model.clone(), edit.model_hash.clone());
+        if let Some(at) = self.loaded.iter().position(|(known, _)| *known == id) {
+            return Ok(&self.loaded[at].1);
+        }
+        let source = super::edits::locate_model(edit, &self.files, self.data_dir.as_deref())
+            .ok_or_else(|| format!("the model it was made with ({}) is not on this machine", edit.model))?;
+        let loaded = super::jobs::read_model(&source, &self.device)?;
+        if loaded.checksum != edit.model_hash {
+            return Err(format!("the model {} has changed since this edit (retrained?)", edit.model));
+        }
+        self.loaded.push((id, loaded.network));
+        Ok(&self.loaded.last().expect("just pushed").1)
+    }
+}
+
 enum Update {
     Started(String),
     Exported(Result<PathBuf, String>),
@@ -42,12 +72,12 @@ pub struct BatchExport {
 
 impl BatchExport {
     /// Exports `items` into `folder` as JPEGs of `quality`, each variant
-    /// drawn from `models[task.index()]` (a task without a model fails its
-    /// photos with a message).
+    /// drawn from the model its edit names (a photo whose model is not
+    /// here fails with a message; the others go on).
     pub fn start(
         items: Vec<BatchItem>,
         folder: PathBuf,
-        models: [Option<Network>; 2],
+        mut models: BatchModels,
         quality: u8,
         ctx: egui::Context,
     ) -> Self {
@@ -64,8 +94,7 @@ impl BatchExport {
                     break;
                 }
                 send(Update::Started(display_name(&item.photo)));
-                let model = models[item.edit.task.index()].as_ref();
-                send(Update::Exported(export_one(item, &thread_folder, model, quality)));
+                send(Update::Exported(export_one(item, &thread_folder, &mut models, quality)));
             }
             send(Update::Done);
         });
@@ -129,7 +158,7 @@ fn display_name(path: &Path) -> String {
     path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
-fn export_one(item: &BatchItem, folder: &Path, model: Option<&Network>, quality: u8) -> Result<PathBuf, String> {
+fn export_one(item: &BatchItem, folder: &Path, models: &mut BatchModels, quality: u8) -> Result<PathBuf, String> {
     let name = display_name(&item.photo);
     let fail = |e: &dyn std::fmt::Display| format!("{name}: {e}");
     let photo = load_photo(&item.photo).map_err(|e| fail(&e))?;
@@ -137,7 +166,7 @@ fn export_one(item: &BatchItem, folder: &Path, model: Option<&Network>, quality:
     let split = PhotoSplit::new(edit.task, &photo.rgb);
     let rgb = match edit.variant {
         Some(index) => {
-            let model = model.ok_or_else(|| fail(&format!("no {} model", edit.task.name())))?;
+            let model = models.get(edit).map_err(|e| fail(&e))?;
             let request = SampleRequest { n: edit.n, seed: edit.seed, component: edit.component() };
             let set = VariantSet::draw(model, split, request).map_err(|e| fail(&e))?;
             set.compose(index, edit.params()).ok_or_else(|| fail(&format!("there is no variant {index}")))?

@@ -44,6 +44,33 @@ impl Edit {
     }
 }
 
+/// How an edit names the bundled model of its task.
+pub const BUNDLED_MODEL: &str = "bundled";
+
+/// Where the model an edit was made with is on this machine.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ModelSource {
+    Bundled(Task),
+    File(PathBuf),
+}
+
+/// Finds the model `edit` names: the bundled one, a model file the app was
+/// given (`files`), or one trained in the app (the data folder's
+/// `models/`). `None`: it is nowhere here, so its variants cannot be drawn
+/// again. The caller checks the file's checksum against the edit's.
+pub fn locate_model(edit: &Edit, files: &[PathBuf], data_dir: Option<&Path>) -> Option<ModelSource> {
+    if edit.model == BUNDLED_MODEL {
+        return Some(ModelSource::Bundled(edit.task));
+    }
+    let named = |path: &&PathBuf| path.file_name().is_some_and(|n| n.to_string_lossy() == edit.model);
+    // A name is one path component: "../x.psm" never leaves the folder.
+    let plain_name = Path::new(&edit.model).file_name().is_some_and(|n| n.to_string_lossy() == edit.model);
+    files.iter().find(named).cloned().map(ModelSource::File).or_else(|| {
+        let trained = data_dir?.join("models").join(&edit.model);
+        (plain_name && trained.is_file()).then_some(ModelSource::File(trained))
+    })
+}
+
 /// The sidecar beside `photo`: `NAME.EXT.polyshade.json`.
 pub fn sidecar_path(photo: &Path) -> PathBuf {
     let mut name = photo.file_name().unwrap_or_default().to_os_string();

@@ -14,6 +14,9 @@ pub const GALLERY_SIZE: usize = 12;
 /// The variants of one photo for one task and request (seed, component,
 /// count).
 pub struct Gallery {
+    /// Tells this gallery's job results from those of galleries it replaced
+    /// (even of the same photo and request, e.g. drawn by another model).
+    pub serial: u64,
     /// The photo and task.
     pub key: SceneKey,
     pub request: SampleRequest,
@@ -57,8 +60,8 @@ pub struct GalleryThumbnail {
 }
 
 impl Gallery {
-    pub fn new(key: SceneKey, request: SampleRequest, status: GalleryStatus) -> Self {
-        Gallery { key, request, status, applied: None, applying: None, requested: std::time::Instant::now() }
+    pub fn new(serial: u64, key: SceneKey, request: SampleRequest, status: GalleryStatus) -> Self {
+        Gallery { serial, key, request, status, applied: None, applying: None, requested: std::time::Instant::now() }
     }
 
     pub fn variants(&self) -> Option<&GalleryVariants> {

@@ -3,6 +3,7 @@
 //! restored when the photo is shown again, undone and redone.
 
 use super::{PolyshadeApp, edits};
+use crate::gpu::view::SceneKey;
 use crate::sampling::{Component, SampleRequest};
 
 impl PolyshadeApp {
@@ -84,21 +85,32 @@ impl PolyshadeApp {
         self.task = edit.task;
         self.params = edit.params();
         self.request = SampleRequest { n: edit.n, seed: edit.seed, component: edit.component() };
-        if edit.model != self.model_ids[edit.task.index()].0 {
-            self.notice = Some(format!(
-                "this edit was made with the model {}; the gallery uses {}",
-                edit.model,
-                self.model_name(edit.task)
-            ));
+        // The gallery samples from the model the edit was made with, so
+        // the applied variant is the one the user chose.
+        let model = (edit.model.clone(), edit.model_hash.clone());
+        let mut available = true;
+        if model != self.model_ids[edit.task.index()] {
+            match edits::locate_model(edit, &self.model_paths, self.data_dir.as_deref()) {
+                Some(edits::ModelSource::Bundled(_)) => self.use_model(None),
+                Some(edits::ModelSource::File(path)) => self.use_model(Some(path)),
+                None => {
+                    available = false;
+                    self.notice = Some(format!(
+                        "this edit was made with the model {}, which is not on this machine: its variant cannot be \
+                         drawn again",
+                        edit.model
+                    ));
+                }
+            }
         }
         if new_photo || task_changed {
             self.switch_scene();
         } else {
             self.sample_gallery();
         }
-        match (edit.variant, self.current_key()) {
+        match (edit.variant.filter(|_| available), self.current_key()) {
             (Some(index), Some(key)) => {
-                self.pending_variant = Some((key, self.request, index));
+                self.pending_variant = Some(PendingVariant { key, request: self.request, index, model });
                 self.apply_pending();
             }
             _ => {
@@ -108,15 +120,31 @@ impl PolyshadeApp {
         }
     }
 
-    /// Applies the variant a restore asked for, once its gallery is ready.
+    /// Applies the variant a restore asked for, once its gallery is ready
+    /// and drawn from the edit's model.
     pub(super) fn apply_pending(&mut self) {
-        let Some((key, request, index)) = self.pending_variant else { return };
-        let ready =
-            self.gallery.as_ref().is_some_and(|g| g.key == key && g.request == request && g.variants().is_some());
+        let Some(pending) = &self.pending_variant else { return };
+        let PendingVariant { key, request, index, .. } = *pending;
+        let ready = self.model_ids[key.task.index()] == pending.model
+            && self.gallery.as_ref().is_some_and(|g| g.key == key && g.request == request && g.variants().is_some());
         if ready {
             self.pending_variant = None;
             self.restoring = Some(index);
             self.apply_variant(index);
+        }
+    }
+
+    /// A model file has loaded: if a restore waits for a model of that name
+    /// but the file is no longer the one the edit was made with, say so
+    /// rather than apply another model's variant.
+    pub(super) fn check_pending_model(&mut self) {
+        let Some(pending) = &self.pending_variant else { return };
+        let (name, hash) = &self.model_ids[pending.key.task.index()];
+        if *name == pending.model.0 && *hash != pending.model.1 {
+            self.notice = Some(format!(
+                "the model {name} has changed since this edit was made (retrained?): its variant cannot be drawn again"
+            ));
+            self.pending_variant = None;
         }
     }
 
@@ -136,4 +164,14 @@ impl PolyshadeApp {
         let history = self.library.selected().and_then(|p| self.histories.get(&p.id));
         history.map_or((false, false), |h| (h.can_undo(), h.can_redo()))
     }
+}
+
+/// A variant a restore will apply once the gallery of `key` for `request`
+/// has been drawn by `model` (name, checksum), the edit's.
+#[derive(Clone, Debug)]
+pub(super) struct PendingVariant {
+    pub key: SceneKey,
+    pub request: SampleRequest,
+    pub index: usize,
+    pub model: (String, String),
 }

@@ -2,7 +2,7 @@
 //! them to the GPU, the file dialog. Each job runs on a named thread and
 //! reports through a bounded channel, then asks egui for a repaint.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 
@@ -56,8 +56,7 @@ pub enum JobResult {
     ModelsScanned(Vec<super::training::TrainedModel>),
     Sampled(Box<SampledVariants>),
     SampleFailed {
-        key: SceneKey,
-        request: SampleRequest,
+        serial: u64,
         message: String,
     },
     /// Where the user chose to export to.
@@ -70,12 +69,43 @@ pub enum JobResult {
     ExportFailed(String),
     /// A variant upsampled to the photo's preview size, ready to apply.
     Upsampled {
-        key: SceneKey,
-        request: SampleRequest,
+        /// The gallery's [`super::gallery::Gallery::serial`].
+        serial: u64,
         index: usize,
         generated: Field,
         coarse: Arc<Field>,
     },
+}
+
+/// Reads the model file at `path` onto `device`, with its checksum.
+pub fn read_model_file(path: &Path, device: &burn::tensor::Device) -> Result<LoadedModel, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let checksum = crate::model::stored_checksum(&bytes);
+    let (network, header) = crate::model::load_model_bytes(bytes, path, None, device).map_err(|e| e.to_string())?;
+    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into());
+    let description = format!("{name} ({}, {} epochs)", header.method_name(), header.epochs_done);
+    Ok(LoadedModel { task: header.task, network, description, checksum })
+}
+
+/// Reads the model at `source` onto `device`: the bundled model of a task,
+/// or a model file.
+pub fn read_model(source: &super::edits::ModelSource, device: &burn::tensor::Device) -> Result<LoadedModel, String> {
+    match source {
+        super::edits::ModelSource::File(path) => read_model_file(path, device),
+        super::edits::ModelSource::Bundled(task) => {
+            let (network, _) = crate::model::bundled::load(*task, device).map_err(|e| e.to_string())?;
+            let (_, checksum) = super::bundled_id(*task);
+            Ok(LoadedModel { task: *task, network, description: format!("bundled {} model", task.name()), checksum })
+        }
+    }
+}
+
+/// Which gallery a sampling job draws: its [`super::gallery::Gallery::serial`],
+/// photo and task, and request.
+pub struct GalleryOrder {
+    pub serial: u64,
+    pub key: SceneKey,
+    pub request: SampleRequest,
 }
 
 /// A model file, loaded.
@@ -90,8 +120,9 @@ pub struct LoadedModel {
 
 /// The gallery of one photo: distinct variants and their thumbnails.
 pub struct SampledVariants {
+    /// The gallery's [`super::gallery::Gallery::serial`].
+    pub serial: u64,
     pub key: SceneKey,
-    pub request: SampleRequest,
     /// The 32×32 fields, in gallery order.
     pub fields: Vec<Field>,
     pub components: Vec<usize>,
@@ -219,16 +250,7 @@ impl Jobs {
     /// Loads the model file at `path` (its task is in its header) onto `device`.
     pub fn load_model_file(&self, path: PathBuf, device: burn::tensor::Device) {
         self.spawn(format!("load {}", path.display()), move || {
-            let result =
-                std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display())).and_then(|bytes| {
-                    let checksum = crate::model::stored_checksum(&bytes);
-                    let (network, header) =
-                        crate::model::load_model_bytes(bytes, &path, None, &device).map_err(|e| e.to_string())?;
-                    let name =
-                        path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into());
-                    let description = format!("{name} ({}, {} epochs)", header.method_name(), header.epochs_done);
-                    Ok(Box::new(LoadedModel { task: header.task, network, description, checksum }))
-                });
+            let result = read_model_file(&path, &device).map(Box::new);
             Some(JobResult::ModelFileLoaded { path, result })
         });
     }
@@ -241,20 +263,20 @@ impl Jobs {
         });
     }
 
-    /// Draws the gallery of `key`: `request.n` distinct variants of the
-    /// photo split for its task (the same pipeline as `polyshade sample`),
-    /// composed small. `upsampling` is the split's, if an earlier gallery
-    /// prepared it (it depends on the split alone; preparing it is a
+    /// Draws the gallery `order` asks for: `request.n` distinct variants of
+    /// the photo split for its task (the same pipeline as `polyshade
+    /// sample`), composed small. `upsampling` is the split's, if an earlier
+    /// gallery prepared it (it depends on the split alone; preparing it is a
     /// full-resolution pass).
     pub fn sample(
         &self,
-        key: SceneKey,
+        order: GalleryOrder,
         split: TaskSplit,
         upsampling: Option<Arc<Upsampling>>,
         (gpu, compositor): (GpuContext, Arc<crate::gpu::Compositor>),
         network: Network,
-        request: SampleRequest,
     ) {
+        let GalleryOrder { serial, key, request } = order;
         self.spawn(format!("sample photo {} for {}", key.photo, key.task.name()), move || {
             let x_c = split.preview.network_condition();
             Some(match draw_distinct(&network, &x_c, request) {
@@ -268,8 +290,8 @@ impl Jobs {
                     let thumbnails =
                         crate::gpu::compose_thumbnails(&gpu, &compositor, small, &generated, reference, params);
                     JobResult::Sampled(Box::new(SampledVariants {
+                        serial,
                         key,
-                        request,
                         fields: samples.fields,
                         components: samples.components,
                         pi: samples.pi,
@@ -277,25 +299,18 @@ impl Jobs {
                         upsampling: full,
                     }))
                 }
-                Err(e) => JobResult::SampleFailed { key, request, message: e.to_string() },
+                Err(e) => JobResult::SampleFailed { serial, message: e.to_string() },
             })
         });
     }
 
     /// Upsamples variant `index` (`field`, 32×32) to the size of `fields`,
     /// edge-aware, with the detail map's reference.
-    pub fn upsample(
-        &self,
-        key: SceneKey,
-        request: SampleRequest,
-        index: usize,
-        field: Field,
-        upsampling: Arc<Upsampling>,
-    ) {
-        self.spawn(format!("upsample variant {index} of photo {}", key.photo), move || {
+    pub fn upsample(&self, serial: u64, photo: u64, index: usize, field: Field, upsampling: Arc<Upsampling>) {
+        self.spawn(format!("upsample variant {index} of photo {photo}"), move || {
             let generated = upsampling.upsample(&field);
             let coarse = upsampling.coarse().clone();
-            Some(JobResult::Upsampled { key, request, index, generated, coarse })
+            Some(JobResult::Upsampled { serial, index, generated, coarse })
         });
     }
 

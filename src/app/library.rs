@@ -86,8 +86,10 @@ impl Library {
         });
     }
 
-    /// Fills in a loaded photo. Returns true if it became the selected one
-    /// (the first photo to finish loading when none is selected).
+    /// Fills in a loaded photo. Returns true if it became the selected one:
+    /// with nothing selected, the first photo of the list is shown once it
+    /// has loaded (the one the user put first, not whichever decoded
+    /// fastest).
     pub fn finish_loading(&mut self, id: u64, loaded: &LoadedPhoto, thumbnail: egui::TextureHandle) -> bool {
         let Some(entry) = self.photos.iter_mut().find(|p| p.id == id) else { return false };
         entry.info = Some(loaded.info.clone());
@@ -95,11 +97,19 @@ impl Library {
         entry.preview_size = loaded.split.preview.size();
         entry.splits[loaded.split.preview.task().index()] = Some(loaded.split.clone());
         entry.thumbnail = Some(thumbnail);
-        if self.selected.is_none() {
-            self.selected = Some(id);
-            return true;
+        self.select_first_if_none()
+    }
+
+    /// With nothing selected, selects the first photo of the list if it has
+    /// loaded; true if it did.
+    fn select_first_if_none(&mut self) -> bool {
+        match self.photos.first() {
+            Some(first) if self.selected.is_none() && first.is_loaded() => {
+                self.selected = Some(first.id);
+                true
+            }
+            _ => false,
         }
-        false
     }
 
     /// Keeps photo `id`'s split for another task.
@@ -111,7 +121,10 @@ impl Library {
     }
 
     /// Forgets a photo that failed to load.
-    pub fn remove_path(&mut self, path: &Path) {
+    /// Drops the photo at `path` that failed to load. Returns true if
+    /// another photo became the selected one in its place.
+    pub fn remove_path(&mut self, path: &Path) -> bool {
         self.photos.retain(|p| p.is_loaded() || p.path != path);
+        self.select_first_if_none()
     }
 }

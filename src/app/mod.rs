@@ -109,6 +109,8 @@ pub struct PolyshadeApp {
     /// What the next gallery draws: seed and component.
     request: SampleRequest,
     gallery: Option<Gallery>,
+    /// The last gallery's [`Gallery::serial`].
+    gallery_serial: u64,
     /// JPEG quality of exports.
     jpeg_quality: u8,
     tab: Tab,
@@ -118,7 +120,7 @@ pub struct PolyshadeApp {
     /// sidecar document).
     histories: std::collections::HashMap<u64, edits::History>,
     /// A variant to apply once its gallery is ready (restoring an edit).
-    pending_variant: Option<(SceneKey, SampleRequest, usize)>,
+    pending_variant: Option<history::PendingVariant>,
     /// The variant being applied on behalf of a restore, not the user.
     restoring: Option<usize>,
     /// The batch export under way or last finished.
@@ -129,6 +131,9 @@ pub struct PolyshadeApp {
     dragging: bool,
     /// Each task's model as edits name it: its name and its file's CRC.
     model_ids: [(String, String); 2],
+    /// The model files the app has been given or has loaded, where an
+    /// edit's model is looked for (with the data folder's).
+    model_paths: Vec<PathBuf>,
     /// The training tab's settings and its run, if one was started.
     train_setup: training::TrainSetup,
     training: Option<training::TrainingRun>,
@@ -179,6 +184,7 @@ impl PolyshadeApp {
             uploading: Default::default(),
             request: SampleRequest { n: GALLERY_SIZE, seed: 0, component: Component::All },
             gallery: None,
+            gallery_serial: 0,
             jpeg_quality: crate::io::export::DEFAULT_JPEG_QUALITY,
             tab: Tab::Edit,
             help: false,
@@ -189,6 +195,7 @@ impl PolyshadeApp {
             restoring: None,
             dragging: false,
             model_ids: Task::ALL.map(bundled_id),
+            model_paths: options.models.clone(),
             train_setup: training::TrainSetup::default(),
             training: None,
             trained_models: Vec::new(),
@@ -471,6 +478,8 @@ impl PolyshadeApp {
         if self.gallery.as_ref().is_some_and(|g| g.key == key && g.request == self.request && !g.is_waiting()) {
             return;
         }
+        self.gallery_serial += 1;
+        let serial = self.gallery_serial;
         let status = match (photo.split(key.task), &self.models[key.task.index()]) {
             (None, _) => GalleryStatus::Splitting,
             (Some(_), ModelState::Loading) => GalleryStatus::WaitingForModel,
@@ -480,7 +489,9 @@ impl PolyshadeApp {
                     let upsampling = self.gallery.as_ref().filter(|g| g.key == key).and_then(Gallery::variants);
                     let upsampling = upsampling.map(|v| v.upsampling.clone());
                     let thumbnails = (gpu.clone(), compositor.clone());
-                    self.jobs.sample(key, split.clone(), upsampling, thumbnails, (**network).clone(), self.request);
+                    let network = (**network).clone();
+                    let order = jobs::GalleryOrder { serial, key, request: self.request };
+                    self.jobs.sample(order, split.clone(), upsampling, thumbnails, network);
                     GalleryStatus::Sampling
                 }
                 _ => GalleryStatus::Failed("no GPU adapter: variants cannot be composed".to_owned()),
@@ -491,7 +502,7 @@ impl PolyshadeApp {
             self.show_original();
         }
         self.free_thumbnails();
-        self.gallery = Some(Gallery::new(key, self.request, status));
+        self.gallery = Some(Gallery::new(serial, key, self.request, status));
     }
 
     /// Hands the current gallery's thumbnails back to egui's renderer.
@@ -510,7 +521,7 @@ impl PolyshadeApp {
         let Some(field) = variants.fields.get(index).cloned() else { return };
         let upsampling = variants.upsampling.clone();
         gallery.applying = Some(index);
-        self.jobs.upsample(gallery.key, gallery.request, index, field, upsampling);
+        self.jobs.upsample(gallery.serial, gallery.key.photo, index, field, upsampling);
     }
 
     /// Whether the viewer shows the photo as it was (before/after, `\` held).
@@ -539,7 +550,7 @@ impl PolyshadeApp {
 
 /// How edits name the bundled model of `task`.
 fn bundled_id(task: Task) -> (String, String) {
-    ("bundled".to_owned(), crate::model::stored_checksum(crate::model::bundled::bytes(task)))
+    (edits::BUNDLED_MODEL.to_owned(), crate::model::stored_checksum(crate::model::bundled::bytes(task)))
 }
 
 impl eframe::App for PolyshadeApp {

@@ -30,7 +30,9 @@ impl PolyshadeApp {
                 }
                 JobResult::LoadFailed { path, message } => {
                     tracing::warn!("{message}");
-                    self.library.remove_path(&path);
+                    if self.library.remove_path(&path) {
+                        self.show_selected();
+                    }
                     self.errors.push(message);
                 }
                 JobResult::Split { id, split } => {
@@ -96,6 +98,10 @@ impl PolyshadeApp {
                         self.model_files[task.index()] = Some(description);
                         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                         self.model_ids[task.index()] = (name, checksum);
+                        if !self.model_paths.contains(&path) {
+                            self.model_paths.push(path.clone());
+                        }
+                        self.check_pending_model();
                         if task == self.task {
                             self.free_thumbnails();
                             self.gallery = None;
@@ -110,7 +116,7 @@ impl PolyshadeApp {
                 JobResult::ModelsScanned(models) => self.trained_models = models,
                 JobResult::Sampled(sampled) => {
                     let Some(gallery) = self.gallery.as_mut() else { continue };
-                    if gallery.key != sampled.key || gallery.request != sampled.request {
+                    if gallery.serial != sampled.serial {
                         continue; // A gallery the user has moved on from.
                     }
                     tracing::info!(
@@ -142,17 +148,16 @@ impl PolyshadeApp {
                         upsampling: sampled.upsampling,
                     });
                 }
-                JobResult::SampleFailed { key, request, message } => {
+                JobResult::SampleFailed { serial, message } => {
                     if let Some(gallery) = self.gallery.as_mut()
-                        && gallery.key == key
-                        && gallery.request == request
+                        && gallery.serial == serial
                     {
                         gallery.status = GalleryStatus::Failed(message);
                     }
                 }
-                JobResult::Upsampled { key, request, index, generated, coarse } => {
+                JobResult::Upsampled { serial, index, generated, coarse } => {
                     let Some(gallery) = self.gallery.as_mut() else { continue };
-                    if gallery.key == key && gallery.request == request && gallery.applying == Some(index) {
+                    if gallery.serial == serial && gallery.applying == Some(index) {
                         gallery.applied = Some(index);
                         gallery.applying = None;
                         self.applied_full = Some((generated, coarse));

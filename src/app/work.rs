@@ -82,10 +82,19 @@ impl PolyshadeApp {
             self.errors.push(format!("cannot export to {}: {e}", folder.display()));
             return;
         }
-        let models = Task::ALL.map(|task| match &self.models[task.index()] {
-            ModelState::Ready(network) => Some((**network).clone()),
-            _ => None,
-        });
+        let loaded = Task::ALL
+            .into_iter()
+            .filter_map(|task| match &self.models[task.index()] {
+                ModelState::Ready(network) => Some((self.model_ids[task.index()].clone(), (**network).clone())),
+                _ => None,
+            })
+            .collect();
+        let models = batch::BatchModels {
+            loaded,
+            files: self.model_paths.clone(),
+            data_dir: self.data_dir.clone(),
+            device: self.placement.device.clone(),
+        };
         let ctx = self.jobs.context();
         self.batch = Some(batch::BatchExport::start(items, folder, models, self.jpeg_quality, ctx));
     }

@@ -111,7 +111,9 @@ pub fn train(
         optim = load_optimizer(&optimizer_path(&options.out), steps_done, optim);
     }
     let mut order: Vec<usize> = (0..n).collect();
-    let mut last_report = Instant::now();
+    // `None` until the run's first step, which is reported at once (the
+    // curves start where the run does).
+    let mut last_report: Option<Instant> = None;
     let mut window = (Instant::now(), 0usize);
     while epochs_done < options.epochs {
         // Each epoch has its own seed, so a resumed run draws what the
@@ -137,7 +139,7 @@ pub fn train(
                 let kept = (epochs_done > 0).then_some(epochs_done);
                 return Err(TrainError::Diverged { value: total, step: steps_done, epoch: epochs_done + 1, kept });
             }
-            let report_now = last_report.elapsed().as_secs_f64() > 0.5 || i + 1 == steps_per_epoch;
+            let report_now = last_report.is_none_or(|t| t.elapsed().as_secs_f64() > 0.5) || i + 1 == steps_per_epoch;
             let report = report_now.then(|| report(&loss, total));
             let grads = GradientsParams::from_grads(loss.total.backward(), &model);
             model = optim.step(options.lr, model, grads);
@@ -153,7 +155,7 @@ pub fn train(
                     examples_per_s: window.1 as f64 / elapsed,
                 });
                 window = (Instant::now(), 0);
-                last_report = Instant::now();
+                last_report = Some(Instant::now());
                 epoch_loss = loss;
             }
         }

@@ -53,7 +53,9 @@ pub fn adjust(ui: &mut egui::Ui, state: &AdjustState<'_>, photo: Option<&PhotoEn
         if let Some(photo) = photo {
             egui::Grid::new("photo facts").num_columns(2).show(ui, |ui| {
                 ui.weak("Photo");
-                ui.label(photo.name.as_str());
+                // Long names are cut to the panel (the hover has the path).
+                ui.add(egui::Label::new(photo.name.as_str()).truncate())
+                    .on_hover_text(photo.path.display().to_string());
                 ui.end_row();
                 ui.weak("Size");
                 ui.label(format!("{} × {}", photo.full_size.0, photo.full_size.1));
@@ -87,22 +89,33 @@ pub struct ModelChoice<'a> {
 }
 
 fn model_picker(ui: &mut egui::Ui, models: &ModelChoice<'_>, commands: &mut Vec<Command>) {
+    let is_current = |path: &std::path::Path| models.current.starts_with(&format!("{} ", file_name(path)));
+    // A trained model shows as it is listed; a file from the command line
+    // by its name, truncated to the panel (the hover text has it all).
+    let shown = match models.trained.iter().find(|m| is_current(&m.path)) {
+        Some(model) => model.label.clone(),
+        None if models.using_file => models.current.clone(),
+        None => "Bundled".to_owned(),
+    };
     egui::ComboBox::from_id_salt("model picker")
-        .selected_text(models.current.as_str())
+        .selected_text(shown)
         .width(210.0)
+        .truncate()
         .show_ui(ui, |ui| {
             if ui.selectable_label(!models.using_file, "Bundled").clicked() {
                 commands.push(Command::UseModel(None));
             }
             for model in &models.trained {
-                let chosen = models.current.starts_with(&format!("{} ", file_name(&model.path)));
-                if ui.selectable_label(chosen, model.label.as_str()).clicked() {
+                if ui.selectable_label(is_current(&model.path), model.label.as_str()).clicked() {
                     commands.push(Command::UseModel(Some(model.path.clone())));
                 }
             }
         })
         .response
-        .on_hover_text("The model the variants are sampled from: the bundled one, or one trained in the Train tab");
+        .on_hover_text(format!(
+            "{}\n\nThe model the variants are sampled from: the bundled one, or one trained in the Train tab",
+            models.current
+        ));
 }
 
 fn file_name(path: &std::path::Path) -> String {

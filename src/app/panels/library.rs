@@ -18,7 +18,9 @@ pub fn library(ui: &mut egui::Ui, library: &Library, commands: &mut Vec<Command>
                 match &photo.thumbnail {
                     Some(texture) => {
                         let image = egui::Image::new(texture).max_size(egui::vec2(96.0, 64.0));
+                        // Cut to the panel: a long name must not widen it.
                         let button = egui::Button::image_and_text(image, photo.name.as_str())
+                            .truncate()
                             .selected(selected == Some(photo.id));
                         let response = ui.add(button).on_hover_text(photo.path.display().to_string());
                         if response.clicked() {
@@ -28,7 +30,7 @@ pub fn library(ui: &mut egui::Ui, library: &Library, commands: &mut Vec<Command>
                     None => {
                         ui.horizontal(|ui| {
                             ui.spinner();
-                            ui.label(photo.name.as_str());
+                            ui.add(egui::Label::new(photo.name.as_str()).truncate());
                         });
                     }
                 }

@@ -141,6 +141,9 @@ fn loss_plot(ui: &mut egui::Ui, run: &TrainingRun) {
         .height(ui.available_height().max(160.0))
         .legend(egui_plot::Legend::default())
         .x_axis_label("step")
+        // The whole run's steps: the curves grow across the plot.
+        .include_x(0.0)
+        .include_x(run.total_steps as f64)
         .y_axis_label("loss")
         .show(ui, |plot| {
             let total: Vec<[f64; 2]> = run.history.iter().map(|(s, l)| [*s as f64, f64::from(l.total)]).collect();

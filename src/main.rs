@@ -5,6 +5,15 @@ use polyshade::app::{AppOptions, PolyshadeApp};
 use polyshade::cli::{Cli, run};
 
 fn main() -> ExitCode {
+    // burn materialises a loaded optimiser state on its default device,
+    // which with the wgpu feature is a GPU adapter: resuming a training on
+    // the CPU started wgpu (and lavapipe's complaints) for nothing. Every
+    // tensor Polyshade makes names its device; the state moves to the
+    // parameters' device on the next step.
+    if std::env::var_os("BURN_DEVICE").is_none() {
+        // SAFETY: the first thing main does, before any thread exists.
+        unsafe { std::env::set_var("BURN_DEVICE", "flex") };
+    }
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,polyshade=info"));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();

@@ -97,19 +97,21 @@ fn save(dir: &std::path::Path, name: &str, image: DynamicImage) -> std::path::Pa
 #[test]
 fn every_colour_type_and_depth_decodes_to_the_same_colours() {
     let dir = tempfile::tempdir().unwrap();
-    let rgb16 = ImageBuffer::from_fn(5, 3, |x, y| Rgb([x as u16 * 10000, y as u16 * 20000, 65535]));
-    let grey8 = ImageBuffer::from_fn(5, 3, |x, _| Luma([x as u8 * 50]));
-    let greya16 = ImageBuffer::from_fn(5, 3, |x, _| LumaA([x as u16 * 12000, 65535]));
-    let rgba8 = ImageBuffer::from_fn(5, 3, |x, y| Rgba([x as u8 * 60, y as u8 * 100, 7, 128]));
+    // 5×3 blocks of 8×11 pixels (photos under 32 pixels a side are refused).
+    let (bw, bh) = (8, 11);
+    let rgb16 = ImageBuffer::from_fn(40, 33, |x, y| Rgb([(x / bw) as u16 * 10000, (y / bh) as u16 * 20000, 65535]));
+    let grey8 = ImageBuffer::from_fn(40, 33, |x, _| Luma([(x / bw) as u8 * 50]));
+    let greya16 = ImageBuffer::from_fn(40, 33, |x, _| LumaA([(x / bw) as u16 * 12000, 65535]));
+    let rgba8 = ImageBuffer::from_fn(40, 33, |x, y| Rgba([(x / bw) as u8 * 60, (y / bh) as u8 * 100, 7, 128]));
 
     let p = load_photo(&save(dir.path(), "rgb16.png", DynamicImage::ImageRgb16(rgb16))).unwrap();
     assert_eq!(p.info.bits_per_channel, 16);
-    assert!((p.rgb.get_pixel(3, 2)[0] - 30000.0 / 65535.0).abs() < 1e-6);
-    assert!((p.rgb.get_pixel(3, 2)[1] - 40000.0 / 65535.0).abs() < 1e-6);
+    assert!((p.rgb.get_pixel(3 * bw, 2 * bh)[0] - 30000.0 / 65535.0).abs() < 1e-6);
+    assert!((p.rgb.get_pixel(3 * bw, 2 * bh)[1] - 40000.0 / 65535.0).abs() < 1e-6);
 
     let p = load_photo(&save(dir.path(), "grey8.png", DynamicImage::ImageLuma8(grey8))).unwrap();
     assert!(p.info.was_grey && p.info.bits_per_channel == 8);
-    assert!(p.rgb.get_pixel(2, 0).0.iter().all(|&c| (c - 100.0 / 255.0).abs() < 1e-6));
+    assert!(p.rgb.get_pixel(2 * bw, 0).0.iter().all(|&c| (c - 100.0 / 255.0).abs() < 1e-6));
 
     let p = load_photo(&save(dir.path(), "greya16.png", DynamicImage::ImageLumaA16(greya16))).unwrap();
     assert!(p.info.was_grey && p.info.had_alpha && p.info.bits_per_channel == 16);
@@ -117,7 +119,7 @@ fn every_colour_type_and_depth_decodes_to_the_same_colours() {
     let p = load_photo(&save(dir.path(), "rgba8.png", DynamicImage::ImageRgba8(rgba8))).unwrap();
     assert!(p.info.had_alpha);
     let want = [240.0 / 255.0, 100.0 / 255.0, 7.0 / 255.0];
-    assert!(max_abs_diff(&p.rgb.get_pixel(4, 1).0, &want) < 1e-6);
+    assert!(max_abs_diff(&p.rgb.get_pixel(4 * bw, bh).0, &want) < 1e-6);
 
     // The fields of a grey photo have zero saturation everywhere.
     let p = load_photo(&dir.path().join("grey8.png")).unwrap();

@@ -9,6 +9,8 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use polyshade::app::{AppOptions, Command, ModelDevice, PolyshadeApp};
 
+mod common;
+
 const SIZE: egui::Vec2 = egui::vec2(1100.0, 700.0);
 
 /// `photo` copied into a folder of its own that outlives the test: the app
@@ -138,6 +140,57 @@ fn the_first_photo_opened_is_shown_not_the_first_decoded() {
     assert!(harness.state().library().selected().is_some_and(|p| p.path != big));
     assert_eq!(layout(&harness), (viewer, adjust));
     assert!(viewer.right() <= adjust && viewer.left() < 300.0, "{viewer:?} {adjust}");
+}
+
+/// A file dropped on the window, as the platform hands it to egui.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn hostile_files_dropped_on_the_window_are_messages_and_the_app_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = dir.path().join("huge.png");
+    // 841 megapixels: past the memory budget of any machine under ~100 GB.
+    common::png_header_only(&huge, 29_000, 29_000);
+    let jpeg = std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exif_icc.jpg")).unwrap();
+    let cut = dir.path().join("cut.jpg");
+    std::fs::write(&cut, &jpeg[..jpeg.len() / 2]).unwrap();
+    let tiny = dir.path().join("tiny.png");
+    image::RgbImage::from_pixel(20, 50, image::Rgb([120, 80, 40])).save(&tiny).unwrap();
+    let tiff = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/grey_float.tif");
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "not a photo").unwrap();
+    let mut harness = new_harness(Vec::new());
+    let hostile = [huge, cut, tiny, tiff, notes];
+    for path in hostile.iter().cloned().chain([sample_copy()]) {
+        harness.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(path)));
+    }
+    settle(&mut harness);
+    let errors = harness.state().errors().to_vec();
+    let library = harness.state().library().photos().len();
+    // The float TIFF may be read (a correct result); the others never are.
+    assert!(errors.len() >= 4 && errors.len() + library == 6, "{errors:?}, {library} photos");
+    for (path, what) in hostile.iter().zip(["too large", "truncated", "at least 32", "", "not an image format"]) {
+        let name = path.file_name().unwrap().to_string_lossy();
+        if let Some(error) = errors.iter().find(|e| e.contains(&*name)) {
+            assert!(error.contains(what) && !error.contains('\n'), "{error}");
+        } else {
+            assert!(name.ends_with(".tif"), "no message for {name}: {errors:?}");
+        }
+    }
+    // The app goes on: the good photo is shown with its gallery.
+    assert!(harness.state().is_showing_photo());
+    assert!(harness.state().gallery().and_then(|g| g.variants()).is_some(), "{errors:?}");
 }
 
 #[test]

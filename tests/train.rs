@@ -82,7 +82,8 @@ fn a_resumed_run_ends_where_an_uninterrupted_one_does() {
 
     let killed = dir.path().join("killed.psm");
     run(&killed, 3, false, Some(1));
-    assert!(optimizer_path(&killed).exists(), "Adam's state is saved with the checkpoint");
+    let steps = polyshade::model::read_header(&killed).unwrap().steps_done;
+    assert!(optimizer_path(&killed, steps).exists(), "Adam's state is saved with the checkpoint");
     run(&killed, 3, true, None);
     let whole_samples = samples_of(&whole);
     let resumed_diff = max_diff(&samples_of(&killed), &whole_samples);
@@ -91,12 +92,40 @@ fn a_resumed_run_ends_where_an_uninterrupted_one_does() {
     // is the saved moments at work, not a model that stopped learning.
     let fresh_moments = dir.path().join("fresh.psm");
     run(&fresh_moments, 3, false, Some(1));
-    std::fs::remove_file(optimizer_path(&fresh_moments)).unwrap();
+    let steps = polyshade::model::read_header(&fresh_moments).unwrap().steps_done;
+    std::fs::remove_file(optimizer_path(&fresh_moments, steps)).unwrap();
     run(&fresh_moments, 3, true, None);
     let fresh_diff = max_diff(&samples_of(&fresh_moments), &whole_samples);
     eprintln!("largest difference to the uninterrupted run: resumed {resumed_diff}, fresh moments {fresh_diff}");
     assert_eq!(resumed_diff, 0.0, "resuming changed the run");
     assert!(fresh_diff > 1e-4, "restarting Adam's moments made no difference ({fresh_diff})");
+}
+
+#[test]
+fn a_kill_between_the_optimiser_and_the_model_write_still_resumes_exactly() {
+    let _serial = one_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole.psm");
+    run(&whole, 3, false, None);
+
+    // The files a kill leaves after epoch 2's optimiser state is written
+    // and before its model is: the model and Adam's state of epoch 1, and
+    // Adam's state of epoch 2 (one file in earlier versions, overwritten,
+    // so the resumed run restarted Adam and ended elsewhere).
+    let killed = dir.path().join("killed.psm");
+    run(&killed, 3, false, Some(1));
+    let step_1 = polyshade::model::read_header(&killed).unwrap().steps_done;
+    let model_1 = std::fs::read(&killed).unwrap();
+    let adam_1 = std::fs::read(optimizer_path(&killed, step_1)).unwrap();
+    run(&killed, 3, true, Some(2));
+    let step_2 = polyshade::model::read_header(&killed).unwrap().steps_done;
+    assert!(!optimizer_path(&killed, step_1).exists(), "the older state goes once the model is written");
+    std::fs::write(&killed, model_1).unwrap();
+    std::fs::write(optimizer_path(&killed, step_1), adam_1).unwrap();
+    assert!(optimizer_path(&killed, step_2).exists());
+
+    run(&killed, 3, true, None);
+    assert_eq!(max_diff(&samples_of(&killed), &samples_of(&whole)), 0.0, "resuming changed the run");
 }
 
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {

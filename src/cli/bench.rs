@@ -136,7 +136,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
 
 /// A synthetic scene of `megapixels` (4:3).
 fn synthetic_photo(megapixels: f64, option: &str) -> anyhow::Result<synthetic::Scene> {
-    anyhow::ensure!(megapixels > 0.0 && megapixels <= 100.0, "--{option} takes 0–100 megapixels");
+    anyhow::ensure!(
+        (0.01..=100.0).contains(&megapixels),
+        "--{option} takes from 0.01 to 100 megapixels, not {megapixels}"
+    );
     let width = (megapixels * 1e6 * 4.0 / 3.0).sqrt().round().max(1.0) as u32;
     let height = (width * 3 / 4).max(1);
     Ok(synthetic::scene(0, &synthetic::SceneOptions { width, height, ..Default::default() }))

@@ -3,10 +3,9 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::Context;
 use image::{DynamicImage, ImageBuffer};
 
-use super::output::{ensure_free, save_image_atomically};
+use super::output::Outputs;
 use crate::fields::NET_SIZE;
 use crate::fields::intrinsic::{IntrinsicOptions, decompose};
 use crate::fields::resample::area_downsample;
@@ -38,8 +37,7 @@ pub fn run(args: &DecomposeArgs) -> anyhow::Result<()> {
         &format!("shading_{NET_SIZE}x{NET_SIZE}.png"),
     ];
     let paths = names.map(|n| args.out.join(n));
-    ensure_free(&paths, args.overwrite)?;
-    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    let mut written = Outputs::new(&args.out, &paths, args.overwrite)?;
 
     let start = Instant::now();
     let options = IntrinsicOptions { solve_side: args.solve_side, ..Default::default() };
@@ -60,7 +58,10 @@ pub fn run(args: &DecomposeArgs) -> anyhow::Result<()> {
         DynamicImage::ImageLuma16(net(&intrinsic.shading).to_gray16()),
     ];
     for (path, image) in paths.iter().zip(&images) {
-        save_image_atomically(path, image)?;
+        written.write(path, image)?;
+    }
+    written.commit()?;
+    for (path, image) in paths.iter().zip(&images) {
         println!("wrote {} ({}×{})", path.display(), image.width(), image.height());
     }
     println!(

@@ -2,9 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-
-use super::output::{ensure_free, save_png_atomically};
+use super::output::Outputs;
 use crate::fields::resample::area_downsample;
 use crate::fields::{Field, NET_SIZE, hsv};
 use crate::io::load_photo;
@@ -32,10 +30,13 @@ pub fn run(args: &FieldsArgs) -> anyhow::Result<()> {
         (&*format!("S_{NET_SIZE}x{NET_SIZE}.png"), small(&fields.s)),
     ]
     .map(|(name, field)| (args.out.join(name), field));
-    ensure_free(&outputs.iter().map(|(path, _)| path.clone()).collect::<Vec<_>>(), args.overwrite)?;
-    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    let paths: Vec<_> = outputs.iter().map(|(path, _)| path.clone()).collect();
+    let mut written = Outputs::new(&args.out, &paths, args.overwrite)?;
     for (path, field) in &outputs {
-        save_png_atomically(path, &image::DynamicImage::ImageLuma16(field.to_gray16()))?;
+        written.write(path, &image::DynamicImage::ImageLuma16(field.to_gray16()))?;
+    }
+    written.commit()?;
+    for (path, field) in &outputs {
         println!("wrote {} ({}×{})", path.display(), field.width(), field.height());
     }
     Ok(())

@@ -1,5 +1,8 @@
 //! Writing the CLI's image outputs: never over a file the user has unless
-//! asked, never a half-written file under the final name.
+//! asked, and all of a command's outputs or none of them. Each is encoded
+//! into a staging folder beside them; only when every one is written are
+//! they renamed into place, so a full disk or a failed encode leaves the
+//! output folder as it was, without a partial set or a temporary file.
 
 use std::path::{Path, PathBuf};
 
@@ -7,26 +10,83 @@ use anyhow::Context;
 
 /// Fails on the first of `paths` that exists, unless `overwrite`. Called
 /// before anything is written, so a refused run leaves the folder untouched.
+/// A symbolic link counts as existing even if it points nowhere.
 pub fn ensure_free(paths: &[PathBuf], overwrite: bool) -> anyhow::Result<()> {
-    if !overwrite && let Some(existing) = paths.iter().find(|path| path.exists()) {
+    if !overwrite && let Some(existing) = paths.iter().find(|path| path.symlink_metadata().is_ok()) {
         anyhow::bail!("{} already exists; pass --overwrite to replace it", existing.display());
     }
     Ok(())
 }
 
-/// Writes a PNG next to `path` and renames it into place.
-pub fn save_png_atomically(path: &Path, image: &image::DynamicImage) -> anyhow::Result<()> {
-    save_atomically(path, image, image::ImageFormat::Png)
+/// A command's outputs, all in one folder, written together: see the
+/// module's documentation. Dropped without [`Outputs::commit`], nothing of
+/// them is left.
+pub struct Outputs {
+    folder: PathBuf,
+    staging: PathBuf,
+    names: Vec<std::ffi::OsString>,
+    overwrite: bool,
 }
 
-/// Writes an image in the format its extension names, next to `path`, and
-/// renames it into place.
-pub fn save_image_atomically(path: &Path, image: &image::DynamicImage) -> anyhow::Result<()> {
-    let format =
-        image::ImageFormat::from_path(path).with_context(|| format!("no image format for {}", path.display()))?;
-    save_atomically(path, image, format)
+impl Outputs {
+    /// Checks that none of `paths` (all in `folder`) exists, unless
+    /// `overwrite`, creates `folder` if needed, and a staging folder in it.
+    pub fn new(folder: &Path, paths: &[PathBuf], overwrite: bool) -> anyhow::Result<Self> {
+        ensure_free(paths, overwrite)?;
+        std::fs::create_dir_all(folder).with_context(|| format!("cannot create {}", folder.display()))?;
+        let staging = folder.join(format!(".polyshade-partial-{}", std::process::id()));
+        // Left over from a run of this process id that was killed.
+        let _ = std::fs::remove_dir_all(&staging);
+        std::fs::create_dir(&staging).with_context(|| format!("cannot write in {}", folder.display()))?;
+        Ok(Outputs { folder: folder.to_path_buf(), staging, names: Vec::new(), overwrite })
+    }
+
+    /// Encodes `image` (in the format its extension names) for `path`,
+    /// which must be in the outputs' folder.
+    pub fn write(&mut self, path: &Path, image: &image::DynamicImage) -> anyhow::Result<()> {
+        let format =
+            image::ImageFormat::from_path(path).with_context(|| format!("no image format for {}", path.display()))?;
+        let name = path.file_name().with_context(|| format!("{} names no file", path.display()))?;
+        debug_assert_eq!(path.parent(), Some(self.folder.as_path()), "outputs share one folder");
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        image.write_to(&mut bytes, format).with_context(|| format!("cannot encode {}", path.display()))?;
+        std::fs::write(self.staging.join(name), bytes.get_ref())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        self.names.push(name.to_owned());
+        Ok(())
+    }
+
+    /// Moves every output into place. If a move fails, those already moved
+    /// are taken back out, so the folder has all of them or none.
+    pub fn commit(self) -> anyhow::Result<()> {
+        // Each staged file is complete and on disk before any is moved.
+        for name in &self.names {
+            let staged = std::fs::File::open(self.staging.join(name));
+            staged.and_then(|f| f.sync_all()).with_context(|| format!("cannot write {}", name.to_string_lossy()))?;
+        }
+        let mut moved: Vec<PathBuf> = Vec::new();
+        for name in &self.names {
+            let target = self.folder.join(name);
+            let result = if !self.overwrite && target.symlink_metadata().is_ok() {
+                Err(anyhow::anyhow!("{} appeared while this ran; pass --overwrite to replace it", target.display()))
+            } else {
+                std::fs::rename(self.staging.join(name), &target)
+                    .with_context(|| format!("cannot move {} into place", target.display()))
+            };
+            if let Err(e) = result {
+                for path in &moved {
+                    let _ = std::fs::remove_file(path);
+                }
+                return Err(e);
+            }
+            moved.push(target);
+        }
+        Ok(())
+    }
 }
 
-fn save_atomically(path: &Path, image: &image::DynamicImage, format: image::ImageFormat) -> anyhow::Result<()> {
-    crate::io::write_image_atomically(path, image, format).with_context(|| format!("cannot write {}", path.display()))
+impl Drop for Outputs {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.staging);
+    }
 }

@@ -2,11 +2,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use burn::tensor::Device;
 use image::{DynamicImage, RgbImage};
 
-use super::output::{ensure_free, save_png_atomically};
+use super::output::Outputs;
 use crate::fields::Task;
 use crate::gpu::ComposeParams;
 use crate::io::{Photo, load_photo};
@@ -83,28 +82,41 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     let sheet_path = args.out.join("contact_sheet.png");
     let mut outputs: Vec<PathBuf> = (0..n).flat_map(|i| [variant_path(i), field_path(i)]).collect();
     outputs.push(sheet_path.clone());
-    ensure_free(&outputs, args.overwrite)?;
+    super::output::ensure_free(&outputs, args.overwrite)?;
     let (_, variants) = args.variants.draw()?;
-    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    let mut written = Outputs::new(&args.out, &outputs, args.overwrite)?;
     let params = args.variants.params();
     let mut sheet = Vec::with_capacity(n);
+    let thumb_side = sheet_thumbnail_side(n);
     for (i, field) in variants.samples.fields.iter().enumerate() {
         let composed = variants.compose(i, params).expect("i < len");
         let variant = DynamicImage::ImageRgb8(DynamicImage::ImageRgb32F(composed).to_rgb8());
-        save_png_atomically(&variant_path(i), &variant)?;
-        save_png_atomically(&field_path(i), &DynamicImage::ImageLuma8(field.to_gray8()))?;
-        sheet.push(variant.thumbnail(320, 320).to_rgb8());
+        written.write(&variant_path(i), &variant)?;
+        written.write(&field_path(i), &DynamicImage::ImageLuma8(field.to_gray8()))?;
+        sheet.push(variant.thumbnail(thumb_side, thumb_side).to_rgb8());
         println!("variant {i:02}: component {}", variants.samples.components[i]);
     }
-    save_png_atomically(&sheet_path, &DynamicImage::ImageRgb8(contact_sheet(&sheet)))?;
+    written.write(&sheet_path, &DynamicImage::ImageRgb8(contact_sheet(&sheet)))?;
+    written.commit()?;
     println!("wrote {} variants to {}", variants.len(), args.out.display());
     Ok(())
 }
 
-/// Thumbnails in rows of four, with a thin gap.
+/// Columns of the contact sheet: four, or about a square for many.
+fn sheet_columns(n: usize) -> u32 {
+    ((n as f64).sqrt().ceil() as u32).max(4).min(n.max(1) as u32)
+}
+
+/// Thumbnails of 320 pixels, smaller where there are many, so the sheet
+/// stays about 4096 pixels wide at most (1000 variants: 32 columns of 123).
+fn sheet_thumbnail_side(n: usize) -> u32 {
+    (4092 / sheet_columns(n)).saturating_sub(4).clamp(64, 320)
+}
+
+/// Thumbnails in rows (see [`sheet_columns`]), with a thin gap.
 fn contact_sheet(thumbs: &[RgbImage]) -> RgbImage {
     let (tw, th) = thumbs.first().map_or((1, 1), |t| t.dimensions());
-    let cols = thumbs.len().clamp(1, 4) as u32;
+    let cols = sheet_columns(thumbs.len());
     let rows = (thumbs.len() as u32).div_ceil(cols).max(1);
     let gap = 4;
     let mut sheet = RgbImage::from_pixel(cols * (tw + gap) + gap, rows * (th + gap) + gap, image::Rgb([24, 24, 24]));
@@ -113,4 +125,25 @@ fn contact_sheet(thumbs: &[RgbImage]) -> RgbImage {
         image::imageops::overlay(&mut sheet, t, i64::from(gap + c * (tw + gap)), i64::from(gap + r * (th + gap)));
     }
     sheet
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contact_sheet_stays_a_sensible_size_for_any_n() {
+        // Landscape thumbnails (3:2) as the sheet lays them out, for every
+        // n `sample` takes: at most about 4096 pixels on a side.
+        for n in 1..=1000 {
+            let side = sheet_thumbnail_side(n);
+            let cols = sheet_columns(n);
+            let rows = (n as u32).div_ceil(cols);
+            let (w, h) = (cols * (side + 4) + 4, rows * (side * 2 / 3 + 4) + 4);
+            assert!(w <= 4200 && h <= 4200, "n = {n}: {w}×{h}");
+        }
+        assert_eq!((sheet_columns(12), sheet_thumbnail_side(12)), (4, 320), "the gallery's 12 as before");
+        let thumbs = vec![RgbImage::new(30, 20); 5];
+        assert_eq!(contact_sheet(&thumbs).dimensions(), (4 * 34 + 4, 2 * 24 + 4));
+    }
 }

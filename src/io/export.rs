@@ -97,7 +97,9 @@ pub fn check_destination(out: &Path, original: Option<&Path>, overwrite: bool) -
         if original.is_some_and(|original| same_file(original, out)) {
             return Err(ExportError::IsOriginal { path: out.to_path_buf() });
         }
-        if out.exists() {
+        // `symlink_metadata`: a link at that name is the user's too, even
+        // one that points nowhere (`exists` follows it and says no).
+        if out.symlink_metadata().is_ok() {
             return Err(ExportError::Exists { path: out.to_path_buf() });
         }
     }

@@ -15,6 +15,9 @@ pub struct Photo {
     /// sRGB-encoded RGB in [0, 1]. Alpha, if the file had any, is dropped.
     pub rgb: Rgb32FImage,
     pub info: PhotoInfo,
+    /// The memory set aside for working on it (see [`super::budget`]),
+    /// given back when the last copy is dropped.
+    _budget: Option<std::sync::Arc<super::budget::Reservation>>,
 }
 
 /// What the file was, apart from its pixels.
@@ -38,11 +41,20 @@ pub enum LoadError {
     UnknownFormat { path: PathBuf },
     #[error("{path} is too large to open ({reason})")]
     TooLarge { path: PathBuf, reason: String },
+    #[error("{path} cannot be opened now: {reason}")]
+    Busy { path: PathBuf, reason: String },
     #[error("{path} could not be decoded, it may be truncated or corrupt: {reason}")]
     Corrupt { path: PathBuf, reason: String },
     #[error("{path} has no pixels")]
     Empty { path: PathBuf },
+    #[error("{path} is {width}×{height} pixels; Polyshade needs at least {MIN_SIDE} on each side")]
+    TooSmall { path: PathBuf, width: u32, height: u32 },
+    #[error("{path} is a kind of {format} Polyshade cannot read ({reason})")]
+    Unsupported { path: PathBuf, format: String, reason: String },
 }
+
+/// The smallest side of a photo Polyshade takes (the network's 32×32).
+pub const MIN_SIDE: u32 = crate::fields::NET_SIZE;
 
 /// The limits Polyshade decodes photos under: up to 30,000 pixels a side and
 /// 2 GiB of decoder allocations (a 100-megapixel 16-bit RGBA photo fits).
@@ -84,6 +96,15 @@ pub fn load_photo_with_limits(path: &Path, limits: Limits) -> Result<Photo, Load
     if width == 0 || height == 0 {
         return Err(LoadError::Empty { path: owned() });
     }
+    // The network sees a photo at 32×32: a smaller one has nothing to give.
+    if width < MIN_SIDE || height < MIN_SIDE {
+        return Err(LoadError::TooSmall { path: owned(), width, height });
+    }
+    // Refused (or waiting for other photos) before its pixels are decoded.
+    let budget = super::budget::shared().reserve(width, height).map_err(|e| match e {
+        super::budget::BudgetError::TooLarge { .. } => LoadError::TooLarge { path: owned(), reason: e.to_string() },
+        super::budget::BudgetError::Busy => LoadError::Busy { path: owned(), reason: e.to_string() },
+    })?;
     let color = decoder.color_type();
     // Metadata is best-effort: a broken EXIF block must not lose the photo.
     let icc_profile = decoder.icc_profile().ok().flatten();
@@ -103,6 +124,7 @@ pub fn load_photo_with_limits(path: &Path, limits: Limits) -> Result<Photo, Load
             icc_profile,
             exif,
         },
+        _budget: Some(std::sync::Arc::new(budget)),
     })
 }
 
@@ -125,6 +147,7 @@ impl Photo {
                 icc_profile: None,
                 exif: None,
             },
+            _budget: None,
         }
     }
 
@@ -167,16 +190,28 @@ fn bits_per_channel(color: ColorType) -> u8 {
     (color.bits_per_pixel() / channels.max(1)) as u8
 }
 
+/// A decoder's message as one line (some end in a newline or span lines).
+fn one_line(message: impl std::fmt::Display) -> String {
+    message.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn classify(path: &Path, error: image::ImageError) -> LoadError {
     use image::ImageError as E;
     let path = path.to_path_buf();
     match error {
-        E::Limits(e) => LoadError::TooLarge { path, reason: e.to_string() },
-        E::Unsupported(_) => LoadError::UnknownFormat { path },
+        E::Limits(e) => LoadError::TooLarge { path, reason: one_line(e) },
+        // A known format in a variant the decoder lacks (e.g. a float
+        // greyscale TIFF): say which, not "not an image format".
+        E::Unsupported(e) => match e.format_hint() {
+            image::error::ImageFormatHint::Exact(format) => {
+                LoadError::Unsupported { path, format: format!("{format:?}").to_uppercase(), reason: one_line(e) }
+            }
+            _ => LoadError::UnknownFormat { path },
+        },
         E::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
             LoadError::Corrupt { path, reason: "the file ends early".to_owned() }
         }
-        other => LoadError::Corrupt { path, reason: other.to_string() },
+        other => LoadError::Corrupt { path, reason: one_line(other) },
     }
 }
 

@@ -1,5 +1,6 @@
 //! Reading photos from disk and writing files back, atomically.
 
+pub mod budget;
 pub mod export;
 mod load;
 mod write;

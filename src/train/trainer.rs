@@ -5,11 +5,12 @@
 //! `resume` from its last finished epoch.
 //!
 //! Adam's state (moment estimates and step counts) goes beside the model as
-//! `MODEL.adam` (burnpack, written atomically before the model), so a
-//! resumed run continues exactly where the killed one stopped: with the
-//! per-epoch seeds below, resuming gives the very weights an uninterrupted
-//! run gives. A state file from another step than the model (a crash
-//! between the two renames) is ignored with a warning and Adam restarts.
+//! `MODEL.adam-STEP` (burnpack, written atomically before the model; the
+//! previous step's file is removed only once the model is written), so a
+//! resumed run continues exactly where the killed one stopped, wherever the
+//! kill fell: with the per-epoch seeds below, resuming gives the very
+//! weights an uninterrupted run gives. Without a state file of the model's
+//! step, Adam restarts, with a warning.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -108,7 +109,7 @@ pub fn train(
 
     let mut optim = optimizer();
     if epochs_done > 0 {
-        optim = load_optimizer(&optimizer_path(&options.out), steps_done, optim);
+        optim = load_optimizer(&optimizer_path(&options.out, steps_done), steps_done, optim);
     }
     let mut order: Vec<usize> = (0..n).collect();
     // `None` until the run's first step, which is reported at once (the
@@ -163,8 +164,9 @@ pub fn train(
         on_event(TrainEvent::EpochDone { epoch: epochs_done - 1, loss: epoch_loss });
         let mut header = header(options, guidance, epochs_done, steps_done);
         header.embedding = dataset.lpp.as_ref().filter(|_| guidance).map(crate::embedding::Lpp::to_record);
-        save_optimizer(&optimizer_path(&options.out), steps_done, &optim)?;
+        save_optimizer(&optimizer_path(&options.out, steps_done), steps_done, &optim)?;
         save_model(&options.out, &model.valid(), &header)?;
+        remove_other_optimizer_states(&options.out, steps_done);
         on_event(TrainEvent::Checkpoint { path: options.out.clone(), epochs_done });
     }
     on_event(TrainEvent::Finished { path: options.out.clone() });
@@ -179,11 +181,30 @@ pub fn optimizer() -> ModuleOptimizer {
     AdamConfig::new().with_grad_clipping(Some(GradientClippingConfig::Norm(1.0))).init()
 }
 
-/// Where Adam's state for the model file `out` lives: `out` + `.adam`.
-pub fn optimizer_path(out: &Path) -> PathBuf {
+/// Where Adam's state after `steps_done` steps of the model file `out`
+/// lives: `out` + `.adam-` + the step.
+pub fn optimizer_path(out: &Path, steps_done: u64) -> PathBuf {
     let mut name = out.file_name().unwrap_or_default().to_os_string();
-    name.push(".adam");
+    name.push(format!(".adam-{steps_done}"));
     out.with_file_name(name)
+}
+
+/// Removes Adam's states of `out` other than the one of `steps_done` (and
+/// the single `out.adam` of earlier versions): the model file is now at
+/// that step.
+fn remove_other_optimizer_states(out: &Path, steps_done: u64) {
+    let (Some(folder), Some(name)) = (out.parent(), out.file_name()) else { return };
+    let folder = if folder.as_os_str().is_empty() { Path::new(".") } else { folder };
+    let prefix = format!("{}.adam", name.to_string_lossy());
+    let keep = optimizer_path(out, steps_done);
+    let Ok(entries) = std::fs::read_dir(folder) else { return };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let ours = file == prefix || file.strip_prefix(&format!("{prefix}-")).is_some_and(|s| s.parse::<u64>().is_ok());
+        if ours && entry.path().file_name() != keep.file_name() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 const OPTIM_MAGIC: &[u8; 16] = b"POLYSHADE-ADAM-1";

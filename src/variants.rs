@@ -98,12 +98,22 @@ impl PhotoSplit {
         Upsampling::new(self.condition().as_ref(), self.generated())
     }
 
+    /// The photo's own generated field as the network sees it (32×32).
+    pub fn own_field(&self) -> Field {
+        area_downsample(self.generated(), NET_SIZE, NET_SIZE)
+    }
+
     /// Composes the photo's own field (its generated field as the network
     /// sees it, upsampled back with the photo's detail) with `params`: the
     /// photo itself when `params` are the defaults.
     pub fn compose_own(&self, params: ComposeParams) -> Rgb32FImage {
-        let own = area_downsample(self.generated(), NET_SIZE, NET_SIZE);
-        self.compose(&own, &self.upsampling(), params)
+        self.compose(&self.own_field(), &self.upsampling(), params)
+    }
+
+    /// `field` (32×32) taken `amount` of the way from the photo's own field:
+    /// see [`at_amount`].
+    pub fn at_amount(&self, field: &Field, amount: f32) -> Field {
+        at_amount(self.task(), &self.own_field(), field, amount)
     }
 
     /// Composes one variant at full resolution on the CPU (sRGB-encoded):
@@ -205,9 +215,46 @@ impl VariantSet {
 
     /// Variant `i` at full resolution (sRGB-encoded), or `None` past the end.
     pub fn compose(&self, i: usize, params: ComposeParams) -> Option<Rgb32FImage> {
-        let field = self.samples.fields.get(i)?;
-        Some(self.split.compose(field, &self.upsampling, params))
+        self.compose_at(i, params, 1.0)
     }
+
+    /// Variant `i` at `amount` ([`at_amount`]: 0 the photo, 1 the sample).
+    pub fn compose_at(&self, i: usize, params: ComposeParams, amount: f32) -> Option<Rgb32FImage> {
+        let field = self.field_at(i, amount)?;
+        Some(self.split.compose(&field, &self.upsampling, params))
+    }
+
+    /// Variant `i`'s 32×32 field at `amount`.
+    pub fn field_at(&self, i: usize, amount: f32) -> Option<Field> {
+        let field = self.samples.fields.get(i)?;
+        Some(if amount == 1.0 { field.clone() } else { self.split.at_amount(field, amount) })
+    }
+}
+
+/// The most an amount goes: twice the sample's departure from the photo.
+pub const MAX_AMOUNT: f32 = 2.0;
+
+/// `field` (32×32) taken `amount` of the way from the photo's `own` field
+/// of the same task: 0 gives the photo's own, 1 the field itself, 2 twice
+/// its departure. Saturation moves linearly (clamped to [0, 1]); shading in
+/// log space, as light does (twice the departure of a shadow that halves
+/// the light quarters it).
+pub fn at_amount(task: Task, own: &Field, field: &Field, amount: f32) -> Field {
+    let amount = amount.clamp(0.0, MAX_AMOUNT);
+    let mut out = field.clone();
+    if amount == 1.0 {
+        return out;
+    }
+    let values = out.data_mut().iter_mut().zip(own.data());
+    match task {
+        Task::Resaturate => values.for_each(|(v, &o)| *v = (o + amount * (*v - o)).clamp(0.0, 1.0)),
+        Task::Relight => {
+            // Shading is positive; a floor keeps the logarithm finite.
+            let ln = |x: f32| x.max(1e-4).ln();
+            values.for_each(|(v, &o)| *v = (ln(o) + amount * (ln(*v) - ln(o))).exp());
+        }
+    }
+    out
 }
 
 /// Indices of `n` of `fields` (at most all of them) chosen greedily so that

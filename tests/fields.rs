@@ -294,3 +294,47 @@ fn a_jpeg_that_ends_early_is_an_error_not_a_photo_with_grey_rows() {
     let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exif_icc.jpg");
     assert!(load_photo(&fixture).is_ok());
 }
+
+#[test]
+fn the_amount_scales_a_variants_departure_from_the_photo() {
+    use polyshade::fields::Task;
+    use polyshade::variants::at_amount;
+    let own = Field::from_fn(32, 32, |x, y| 0.2 + 0.01 * (x + y) as f32);
+    let sample = Field::from_fn(32, 32, |x, _| 0.3 + 0.005 * x as f32);
+    // Saturation: linear, clamped to [0, 1].
+    assert_eq!(at_amount(Task::Resaturate, &own, &sample, 0.0), own);
+    assert_eq!(at_amount(Task::Resaturate, &own, &sample, 1.0), sample);
+    let twice = at_amount(Task::Resaturate, &own, &sample, 2.0);
+    for ((t, o), s) in twice.data().iter().zip(own.data()).zip(sample.data()) {
+        assert!((t - (o + 2.0 * (s - o)).clamp(0.0, 1.0)).abs() < 1e-6);
+    }
+    // Shading: in log space (twice a shadow's departure squares its ratio).
+    let twice = at_amount(Task::Relight, &own, &sample, 2.0);
+    for ((t, o), s) in twice.data().iter().zip(own.data()).zip(sample.data()) {
+        assert!((t / o - (s / o).powi(2)).abs() < 1e-4, "{t} {o} {s}");
+    }
+    let none = at_amount(Task::Relight, &own, &sample, 0.0);
+    assert!(max_abs_diff(none.data(), own.data()) < 1e-6);
+
+    // Composed at full size: amount 0 is the photo's own composition, for
+    // both tasks, and amount 1 the variant as before.
+    let device = burn::tensor::Device::flex();
+    let photo = image::open(polyshade::sample_photo_path()).unwrap().thumbnail(96, 96).to_rgb32f();
+    for task in Task::ALL {
+        let (model, _) = polyshade::model::bundled::load(task, &device).unwrap();
+        let split = polyshade::variants::PhotoSplit::new(task, &photo);
+        let request = polyshade::sampling::SampleRequest { n: 3, seed: 0, component: Default::default() };
+        let set = polyshade::variants::VariantSet::draw(&model, split.clone(), request).unwrap();
+        let params = Default::default();
+        let own = split.compose_own(params);
+        assert!(max_abs_diff(set.compose_at(1, params, 0.0).unwrap().as_raw(), own.as_raw()) < 1e-5);
+        assert_eq!(set.compose_at(1, params, 1.0), set.compose(1, params));
+        // Half the amount, about half the change (the detail map and the
+        // clamp make it not exact).
+        let change = |a: &image::Rgb32FImage| {
+            a.as_raw().iter().zip(own.as_raw()).map(|(x, y)| (x - y).abs()).sum::<f32>() / own.as_raw().len() as f32
+        };
+        let (half, full) = (change(&set.compose_at(1, params, 0.5).unwrap()), change(&set.compose(1, params).unwrap()));
+        assert!(full > 0.01 && (0.35..0.65).contains(&(half / full)), "{task:?}: {half} vs {full}");
+    }
+}

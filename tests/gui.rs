@@ -676,6 +676,33 @@ fn the_keyboard_steps_through_variants_and_f1_lists_the_shortcuts() {
 }
 
 #[test]
+fn the_amount_takes_the_applied_variant_from_the_photo_to_twice_its_change() {
+    use polyshade::app::edits::load;
+    let photo = sample_copy();
+    let mut harness = new_harness(vec![photo.clone()]);
+    let original = viewer_pixels(&harness.render().unwrap());
+    harness.get_by_label("Variant 3").click();
+    settle(&mut harness);
+    let applied = viewer_pixels(&harness.render().unwrap());
+    let change = mean_difference(&original, &applied);
+    assert!(change > 3.0, "the variant changes the photo ({change} levels)");
+    let mut at = |amount: f32| {
+        harness.state_mut().handle(Command::SetAmount(amount));
+        settle(&mut harness);
+        mean_difference(&original, &viewer_pixels(&harness.render().unwrap()))
+    };
+    let none = at(0.0);
+    assert!(none < 1.0, "amount 0 is the photo ({none} levels off)");
+    let twice = at(2.0);
+    assert!(twice > 1.4 * change, "amount 2 goes further: {twice} vs {change} levels");
+    let saved = load(&photo, None).unwrap();
+    assert_eq!((saved.variant, saved.amount), (Some(2), 2.0), "the sidecar keeps the amount");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    settle(&mut harness);
+    assert_eq!(load(&photo, None).unwrap().amount, 0.0, "undo takes the amount back");
+}
+
+#[test]
 fn edits_are_sidecar_documents_with_undo_and_come_back_when_the_photo_is_reopened() {
     use polyshade::app::edits::{load, sidecar_path};
     let dir = tempfile::tempdir().unwrap();

@@ -106,6 +106,8 @@ fn numbers_out_of_range_are_refused_when_parsed() {
         vec!["bench", "--k", "0"],
         vec!["bench", "--batch", "0"],
         vec!["sample", "--detail", "NaN"],
+        vec!["sample", "--amount", "3"],
+        vec!["sample", "--amount", "NaN"],
         vec!["sample", "-n", "100000"],
         vec!["sample", "-n", "0"],
     ];

@@ -128,6 +128,31 @@ fn a_kill_between_the_optimiser_and_the_model_write_still_resumes_exactly() {
     assert_eq!(max_diff(&samples_of(&killed), &samples_of(&whole)), 0.0, "resuming changed the run");
 }
 
+#[test]
+fn a_loss_that_turns_nan_stops_training_and_keeps_the_last_good_checkpoint() {
+    let _serial = one_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.psm");
+    run(&out, 1, false, None);
+    let good = std::fs::read(&out).unwrap();
+    // Data that makes the loss NaN (as a far too large step once did: the
+    // run wrote a NaN model and exited 0).
+    let mut poisoned = dataset();
+    poisoned.x_g.iter_mut().step_by(97).for_each(|v| *v = f32::NAN);
+    let never = |_| {};
+    let result = train(&poisoned, &options(&out, 3, true), &Device::flex(), never, &AtomicBool::new(false));
+    match result {
+        Err(polyshade::train::TrainError::Diverged { epoch, kept, .. }) => assert_eq!((epoch, kept), (2, Some(1))),
+        other => panic!("expected a divergence error, got {:?}", other.map(|_| ())),
+    }
+    assert_eq!(std::fs::read(&out).unwrap(), good, "the last good checkpoint is untouched");
+    // From scratch, nothing is written at all.
+    let fresh = dir.path().join("fresh.psm");
+    let result = train(&poisoned, &options(&fresh, 1, false), &Device::flex(), never, &AtomicBool::new(false));
+    assert!(matches!(result, Err(polyshade::train::TrainError::Diverged { kept: None, .. })));
+    assert!(!fresh.exists());
+}
+
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
     a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)

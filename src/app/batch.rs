@@ -169,7 +169,8 @@ fn export_one(item: &BatchItem, folder: &Path, models: &mut BatchModels, quality
             let model = models.get(edit).map_err(|e| fail(&e))?;
             let request = SampleRequest { n: edit.n, seed: edit.seed, component: edit.component() };
             let set = VariantSet::draw(model, split, request).map_err(|e| fail(&e))?;
-            set.compose(index, edit.params()).ok_or_else(|| fail(&format!("there is no variant {index}")))?
+            set.compose_at(index, edit.params(), edit.amount)
+                .ok_or_else(|| fail(&format!("there is no variant {index}")))?
         }
         None => split.compose_own(edit.params()),
     };

@@ -16,6 +16,8 @@ pub enum Command {
     SetGain(f32),
     /// Detail map strength (paper eq. 7), 0 = off, 1 = paper.
     SetDetail(f32),
+    /// How far the applied variant departs from the photo (0 to 2).
+    SetAmount(f32),
     /// Zoom to fit and centre.
     FitView,
     /// Dismiss the error message with this index.

@@ -32,6 +32,14 @@ pub struct Edit {
     /// Saturation (resaturate) or light (relight) gain.
     pub gain: f32,
     pub detail_strength: f32,
+    /// How far the applied variant departs from the photo (0 = the photo,
+    /// 1 = the sample, up to 2). Sidecars from before it have 1.
+    #[serde(default = "full_amount")]
+    pub amount: f32,
+}
+
+fn full_amount() -> f32 {
+    1.0
 }
 
 impl Edit {
@@ -206,7 +214,16 @@ mod tests {
             variant,
             gain,
             detail_strength: 1.0,
+            amount: 1.0,
         }
+    }
+
+    #[test]
+    fn a_sidecar_from_before_the_amount_reads_as_amount_one() {
+        let mut json = serde_json::to_value(edit(Some(3), 1.2)).unwrap();
+        json.as_object_mut().unwrap().remove("amount");
+        let read: Edit = serde_json::from_value(json).unwrap();
+        assert_eq!(read, edit(Some(3), 1.2));
     }
 
     #[test]

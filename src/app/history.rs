@@ -26,6 +26,7 @@ impl PolyshadeApp {
             variant: gallery.and_then(|g| g.applying.or(g.applied)),
             gain: self.params.gain,
             detail_strength: self.params.detail_strength,
+            amount: self.amount,
         })
     }
 
@@ -84,6 +85,7 @@ impl PolyshadeApp {
         let task_changed = edit.task != self.task;
         self.task = edit.task;
         self.params = edit.params();
+        self.amount = edit.amount;
         self.request = SampleRequest { n: edit.n, seed: edit.seed, component: edit.component() };
         // The gallery samples from the model the edit was made with, so
         // the applied variant is the one the user chose.

@@ -417,6 +417,8 @@ fn load_and_split(
 pub struct ExportSettings {
     pub task: Task,
     pub params: ComposeParams,
+    /// How far the variant departs from the photo (see [`crate::variants::at_amount`]).
+    pub amount: f32,
     pub jpeg_quality: u8,
 }
 
@@ -426,7 +428,7 @@ fn export_variant(
     field: Option<&Field>,
     settings: ExportSettings,
 ) -> Result<(crate::io::ExportReport, (u32, u32)), String> {
-    let ExportSettings { task, params, jpeg_quality } = settings;
+    let ExportSettings { task, params, amount, jpeg_quality } = settings;
     let format = crate::io::ExportFormat::from_path(out, jpeg_quality).map_err(|e| e.to_string())?;
     // Replacing an existing file was confirmed in the dialog; the original never.
     if out.canonicalize().is_ok_and(|o| photo.canonicalize().is_ok_and(|p| p == o)) {
@@ -435,7 +437,7 @@ fn export_variant(
     let loaded = load_photo(photo).map_err(|e| e.to_string())?;
     let split = PhotoSplit::new(task, &loaded.rgb);
     let rgb = match field {
-        Some(field) => split.compose(field, &split.upsampling(), params),
+        Some(field) => split.compose(&split.at_amount(field, amount), &split.upsampling(), params),
         None => split.compose_own(params),
     };
     let size = rgb.dimensions();

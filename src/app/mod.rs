@@ -106,6 +106,8 @@ pub struct PolyshadeApp {
     /// Splits and uploads under way, so that none is started twice.
     splitting: std::collections::HashSet<SceneKey>,
     uploading: std::collections::HashSet<SceneKey>,
+    /// How far the applied variant departs from the photo (1: as sampled).
+    amount: f32,
     /// What the next gallery draws: seed and component.
     request: SampleRequest,
     gallery: Option<Gallery>,
@@ -183,6 +185,7 @@ impl PolyshadeApp {
             splitting: Default::default(),
             uploading: Default::default(),
             request: SampleRequest { n: GALLERY_SIZE, seed: 0, component: Component::All },
+            amount: 1.0,
             gallery: None,
             gallery_serial: 0,
             jpeg_quality: crate::io::export::DEFAULT_JPEG_QUALITY,
@@ -374,8 +377,12 @@ impl PolyshadeApp {
                     g.variants().and_then(|v| v.fields.get(index).cloned())
                 });
                 self.notice = Some(format!("exporting {}…", out.display()));
-                let settings =
-                    jobs::ExportSettings { task: self.task, params: self.params, jpeg_quality: self.jpeg_quality };
+                let settings = jobs::ExportSettings {
+                    task: self.task,
+                    params: self.params,
+                    amount: self.amount,
+                    jpeg_quality: self.jpeg_quality,
+                };
                 self.jobs.export(photo.path.clone(), out, field, settings);
             }
             Command::ShowOriginal => {
@@ -406,6 +413,16 @@ impl PolyshadeApp {
             }
             Command::SetDetail(strength) => {
                 self.params.detail_strength = strength;
+                self.record_edit();
+            }
+            Command::SetAmount(amount) => {
+                self.amount = amount.clamp(0.0, crate::variants::MAX_AMOUNT);
+                // The applied variant again, at the new amount (recorded
+                // here, not when it is back).
+                if let Some(index) = self.gallery.as_ref().and_then(|g| g.applied.or(g.applying)) {
+                    self.restoring = Some(index);
+                    self.apply_variant(index);
+                }
                 self.record_edit();
             }
             Command::FitView => self.view = ViewTransform::default(),
@@ -516,12 +533,23 @@ impl PolyshadeApp {
     }
 
     fn apply_variant(&mut self, index: usize) {
+        let Some(field) = self.applied_field(index) else { return };
         let Some(gallery) = self.gallery.as_mut() else { return };
         let Some(variants) = gallery.variants() else { return };
-        let Some(field) = variants.fields.get(index).cloned() else { return };
         let upsampling = variants.upsampling.clone();
         gallery.applying = Some(index);
         self.jobs.upsample(gallery.serial, gallery.key.photo, index, field, upsampling);
+    }
+
+    /// Variant `index`'s 32×32 field at the amount in use.
+    fn applied_field(&self, index: usize) -> Option<Field> {
+        let gallery = self.gallery.as_ref()?;
+        let field = gallery.variants()?.fields.get(index)?;
+        if self.amount == 1.0 {
+            return Some(field.clone());
+        }
+        let photo = self.library.photos().iter().find(|p| p.id == gallery.key.photo)?;
+        Some(photo.split(gallery.key.task)?.preview.at_amount(field, self.amount))
     }
 
     /// Whether the viewer shows the photo as it was (before/after, `\` held).
@@ -645,8 +673,13 @@ impl eframe::App for PolyshadeApp {
             self.commands = commands;
             return;
         }
-        let adjust =
-            panels::AdjustState { task: self.task, params: self.params, jpeg_quality: self.jpeg_quality, models };
+        let adjust = panels::AdjustState {
+            task: self.task,
+            params: self.params,
+            amount: self.amount,
+            jpeg_quality: self.jpeg_quality,
+            models,
+        };
         panels::adjust(ui, &adjust, self.library.selected(), &mut commands);
         // Before/after (`\` held): the whole photo as it was, which the store
         // composed once per scene.

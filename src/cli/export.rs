@@ -40,7 +40,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
     check_destination(&args.out, Some(&args.variants.photo), args.overwrite)?;
     let (photo, variants) = args.variants.draw()?;
     let composed = variants
-        .compose(args.variant, args.variants.params())
+        .compose_at(args.variant, args.variants.params(), args.variants.amount())
         .ok_or_else(|| anyhow::anyhow!("the model gave only {} variants", variants.len()))?;
     let report = export(&args.out, &composed, &photo.info, format, args.overwrite)?;
     let (w, h) = composed.dimensions();

@@ -35,6 +35,10 @@ pub struct VariantArgs {
     /// Detail map strength (paper eq. 7): 0 = off, 1 = paper.
     #[arg(long, default_value_t = 1.0, value_parser = super::number_in(0.0, 4.0))]
     pub detail: f64,
+    /// How far each variant departs from the photo: 0 = the photo, 1 = the
+    /// sample, up to 2 (in log space for shading).
+    #[arg(long, default_value_t = 1.0, value_parser = super::number_in(0.0, 2.0))]
+    pub amount: f64,
 }
 
 impl VariantArgs {
@@ -60,6 +64,10 @@ impl VariantArgs {
 
     pub fn params(&self) -> ComposeParams {
         ComposeParams { gain: 1.0, detail_strength: self.detail as f32 }
+    }
+
+    pub fn amount(&self) -> f32 {
+        self.amount as f32
     }
 }
 
@@ -88,10 +96,11 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     let params = args.variants.params();
     let mut sheet = Vec::with_capacity(n);
     let thumb_side = sheet_thumbnail_side(n);
-    for (i, field) in variants.samples.fields.iter().enumerate() {
-        let composed = variants.compose(i, params).expect("i < len");
+    for i in 0..variants.len() {
+        let composed = variants.compose_at(i, params, args.variants.amount()).expect("i < len");
         let variant = DynamicImage::ImageRgb8(DynamicImage::ImageRgb32F(composed).to_rgb8());
         written.write(&variant_path(i), &variant)?;
+        let field = variants.field_at(i, args.variants.amount()).expect("i < len");
         written.write(&field_path(i), &DynamicImage::ImageLuma8(field.to_gray8()))?;
         sheet.push(variant.thumbnail(thumb_side, thumb_side).to_rgb8());
         println!("variant {i:02}: component {}", variants.samples.components[i]);

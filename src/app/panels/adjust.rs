@@ -8,13 +8,14 @@ use crate::gpu::ComposeParams;
 pub struct AdjustState<'a> {
     pub task: Task,
     pub params: ComposeParams,
+    pub amount: f32,
     pub jpeg_quality: u8,
     /// The gallery's model and the others it can use.
     pub models: ModelChoice<'a>,
 }
 
 pub fn adjust(ui: &mut egui::Ui, state: &AdjustState<'_>, photo: Option<&PhotoEntry>, commands: &mut Vec<Command>) {
-    let AdjustState { task, params, jpeg_quality, .. } = *state;
+    let AdjustState { task, params, amount, jpeg_quality, .. } = *state;
     egui::Panel::right("adjust").resizable(false).exact_size(230.0).show(ui, |ui| {
         ui.heading("Model");
         model_picker(ui, &state.models, commands);
@@ -32,6 +33,12 @@ pub fn adjust(ui: &mut egui::Ui, state: &AdjustState<'_>, photo: Option<&PhotoEn
         if ui.add(egui::Slider::new(&mut gain, 0.0..=2.0).text(name)).on_hover_text(hover).changed() {
             commands.push(Command::SetGain(gain));
         }
+        let mut amount = amount;
+        let slider = egui::Slider::new(&mut amount, 0.0..=crate::variants::MAX_AMOUNT).text("Amount");
+        let hover = "How far the applied variant departs from the photo: 0 = the photo, 1 = as sampled, 2 = twice";
+        if ui.add(slider).on_hover_text(hover).changed() {
+            commands.push(Command::SetAmount(amount));
+        }
         let mut detail = params.detail_strength;
         let slider = egui::Slider::new(&mut detail, 0.0..=1.0).text("Detail");
         if ui.add(slider).on_hover_text("Detail map strength (paper eq. 7): 0 = off, 1 = paper").changed() {
@@ -41,6 +48,7 @@ pub fn adjust(ui: &mut egui::Ui, state: &AdjustState<'_>, photo: Option<&PhotoEn
             let defaults = ComposeParams::default();
             commands.push(Command::SetGain(defaults.gain));
             commands.push(Command::SetDetail(defaults.detail_strength));
+            commands.push(Command::SetAmount(1.0));
         }
         ui.separator();
         ui.heading("Export");

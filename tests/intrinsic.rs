@@ -90,3 +90,30 @@ fn a_coarse_solve_grid_costs_little_accuracy() {
     assert!(coarse.0 < 1.5 * fine.0 && coarse.1 < 1.5 * fine.1, "the coarse grid loses too much");
     assert!(coarse.0 * 2.0 < constant.0 && coarse.1 * 4.0 < constant.1, "the coarse grid is near the baseline");
 }
+
+#[test]
+fn every_scene_family_against_the_best_baseline() {
+    use polyshade::fields::synthetic::{BLUR_SIGMAS, Baseline, Family, baseline, mean_score};
+    for family in Family::ALL {
+        let ours = mean_score(family, SEEDS, |img| {
+            let d = decompose(img, &IntrinsicOptions::default());
+            (d.albedo, d.shading)
+        });
+        let kinds = [Baseline::Constant, Baseline::Luminance].into_iter();
+        let kinds = kinds.chain(BLUR_SIGMAS.iter().map(|&s| Baseline::BlurredLuminance(s)));
+        let scores: Vec<(f64, f64)> = kinds.map(|kind| mean_score(family, SEEDS, |img| baseline(kind, img))).collect();
+        let best_albedo = scores.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
+        let best_shading = scores.iter().map(|s| s.1).fold(f64::INFINITY, f64::min);
+        let (albedo, shading) = (ours.0 / best_albedo, ours.1 / best_shading);
+        eprintln!("{}: LMSE {ours:?}, ×{albedo:.2} and ×{shading:.2} the best baseline's", family.name());
+        // Measured (12 scenes each; the README's table): shading ×0.13
+        // (mondrian), ×0.18 (attached shadows), ×0.58 (cast shadows),
+        // ×0.14 (coloured light), ×0.40 (luminance edges) of the best
+        // baseline's LMSE. Issue 11 asks ×0.5 for every family: cast
+        // shadows, whose edges the method takes for albedo edges, are the
+        // open case and are held to today's level.
+        let bound = if family == Family::CastShadows { 0.7 } else { 0.5 };
+        assert!(shading < bound, "{}: shading ×{shading:.2} the best baseline's", family.name());
+        assert!(albedo < 1.0, "{}: albedo ×{albedo:.2} the best baseline's", family.name());
+    }
+}

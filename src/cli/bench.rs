@@ -37,9 +37,17 @@ pub struct BenchArgs {
     /// default wgpu adapter.
     #[arg(long, value_name = "MEGAPIXELS")]
     pub upsample: Option<f64>,
+    /// Instead: score the intrinsic decomposition on the synthetic scene
+    /// families (LMSE of albedo and shading, 12 scenes each) against the
+    /// constant, luminance and blurred-luminance baselines.
+    #[arg(long, conflicts_with_all = ["decompose", "upsample"])]
+    pub intrinsic: bool,
 }
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    if args.intrinsic {
+        return bench_intrinsic(args.json);
+    }
     if let Some(megapixels) = args.decompose {
         return bench_decompose(megapixels, args.json);
     }
@@ -232,6 +240,57 @@ fn bench_decompose(megapixels: f64, json: bool) -> anyhow::Result<()> {
         for (name, t) in stages {
             println!("  {name}: {:.0} ms", t.as_secs_f64() * 1e3);
         }
+    }
+    Ok(())
+}
+
+/// LMSE per scene family: the decomposition and each baseline (the blurred
+/// luminance at its best width for the shading).
+fn bench_intrinsic(json: bool) -> anyhow::Result<()> {
+    use synthetic::{BLUR_SIGMAS, Baseline, Family, baseline, mean_score};
+    const SEEDS: std::ops::Range<u64> = 0..12;
+    let ours = |image: &image::Rgb32FImage| {
+        let d = crate::fields::intrinsic::decompose(image, &IntrinsicOptions::default());
+        (d.albedo, d.shading)
+    };
+    let mut lines = Vec::new();
+    if !json {
+        println!("LMSE ×10⁻³, albedo / shading, 12 scenes of 128×128 per family");
+        println!("{:<18} {:>15} {:>15} {:>15} {:>22}", "family", "ours", "constant", "luminance", "blurred luminance");
+    }
+    for family in Family::ALL {
+        let score = |kind| mean_score(family, SEEDS, |image| baseline(kind, image));
+        let mine = mean_score(family, SEEDS, ours);
+        let (constant, luminance) = (score(Baseline::Constant), score(Baseline::Luminance));
+        let (sigma, blurred) = BLUR_SIGMAS
+            .iter()
+            .map(|&sigma| (sigma, score(Baseline::BlurredLuminance(sigma))))
+            .min_by(|a, b| a.1.1.total_cmp(&b.1.1))
+            .expect("widths to try");
+        let pair = |(a, s): (f64, f64)| format!("[{a:.6}, {s:.6}]");
+        let milli = |(a, s): (f64, f64)| format!("{:.2} / {:.2}", a * 1e3, s * 1e3);
+        if json {
+            lines.push(format!(
+                "\"{}\": {{\"ours\": {}, \"constant\": {}, \"luminance\": {}, \"blurred_luminance\": {{\"sigma\": {sigma}, \"lmse\": {}}}}}",
+                family.name(),
+                pair(mine),
+                pair(constant),
+                pair(luminance),
+                pair(blurred)
+            ));
+        } else {
+            println!(
+                "{:<18} {:>15} {:>15} {:>15} {:>22}",
+                family.name(),
+                milli(mine),
+                milli(constant),
+                milli(luminance),
+                format!("{} (σ {sigma})", milli(blurred))
+            );
+        }
+    }
+    if json {
+        println!("{{{}}}", lines.join(", "));
     }
     Ok(())
 }

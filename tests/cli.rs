@@ -322,6 +322,25 @@ fn bench_prints_one_json_line() {
     for phase in ["forward", "backward", "optimizer"] {
         assert!(v["step_ms"][phase].as_f64().unwrap() > 0.0, "no {phase} time in {v}");
     }
+    // FLOP/s: 6 per matrix weight per example, at the measured rate.
+    use burn::module::{Module, ModuleVisitor, Param};
+    struct MatrixWeights(usize);
+    impl ModuleVisitor for MatrixWeights {
+        fn visit_float<const D: usize>(&mut self, param: &Param<burn::tensor::Tensor<D>>) {
+            if D == 2 {
+                self.0 += param.val().shape().num_elements();
+            }
+        }
+    }
+    use polyshade::model::{CdvaeConfig, MdnConfig};
+    let model = CdvaeConfig::new().with_mdn(MdnConfig::new().with_k(4)).init(&burn::tensor::Device::flex());
+    let mut weights = MatrixWeights(0);
+    model.visit(&mut weights);
+    let (gflops, rate) = (v["train_gflops"].as_f64().unwrap(), v["train_examples_per_s"].as_f64().unwrap());
+    let expected = 6.0 * weights.0 as f64 * rate / 1e9;
+    assert!((gflops - expected).abs() < 0.01 + 1e-3 * expected, "{gflops} GFLOP/s, expected {expected}");
+    let peak = v["gemm_peak_gflops"].as_f64().unwrap();
+    assert!(peak > 0.0 && gflops < 2.0 * peak, "{gflops} GFLOP/s against a peak of {peak}");
 }
 
 #[test]

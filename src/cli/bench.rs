@@ -107,6 +107,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     let phases_ms = phases.map(|p| p / 50.0);
     let train_examples_per_s = median(rates);
+    // Training FLOP/s against what this device's GEMM reaches in this run.
+    let step_flops = dense_step_flops(&model, batch_size);
+    let train_gflops = step_flops.map(|f| f * train_examples_per_s / batch_size as f64 / 1e9);
+    let peak_gflops = gemm_peak_gflops(&device);
 
     // Sampling 100 variants of one photo (encode, MDN, decode).
     let model = config.init(&device);
@@ -124,11 +128,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let device_name = format!("{:?}", args.device).to_lowercase();
     if args.json {
         println!(
-            "{{\"device\": \"{device_name}\", \"network\": \"{}\", \"batch\": {batch_size}, \"k\": {k}, \"train_examples_per_s\": {train_examples_per_s:.1}, \"sample100_ms\": {sample100_ms:.2}, \"step_ms\": {{\"forward\": {:.2}, \"backward\": {:.2}, \"optimizer\": {:.2}}}}}",
+            "{{\"device\": \"{device_name}\", \"network\": \"{}\", \"batch\": {batch_size}, \"k\": {k}, \"train_examples_per_s\": {train_examples_per_s:.1}, \"sample100_ms\": {sample100_ms:.2}, \"step_ms\": {{\"forward\": {:.2}, \"backward\": {:.2}, \"optimizer\": {:.2}}}, \"train_gflops\": {}, \"gemm_peak_gflops\": {peak_gflops:.1}}}",
             config.kind(),
             phases_ms[0],
             phases_ms[1],
-            phases_ms[2]
+            phases_ms[2],
+            train_gflops.map_or_else(|| "null".to_owned(), |g| format!("{g:.2}")),
         );
     } else {
         println!("device {device_name}, {}, batch {batch_size}, K = {k}", config.kind());
@@ -137,9 +142,56 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             "  per step (mean): forward + loss {:.1} ms, backward {:.1} ms, Adam with clipping {:.1} ms",
             phases_ms[0], phases_ms[1], phases_ms[2]
         );
+        match train_gflops {
+            Some(g) => println!(
+                "  {g:.1} GFLOP/s of matrix products ({:.0} % of this device's GEMM peak in this run, {peak_gflops:.1} GFLOP/s)",
+                100.0 * g / peak_gflops
+            ),
+            None => println!("  (GEMM peak {peak_gflops:.1} GFLOP/s; FLOPs are counted for the dense CDVAE only)"),
+        }
         println!("sampling 100 variants: {sample100_ms:.2} ms (median of 10)");
     }
     Ok(())
+}
+
+/// FLOPs of one training step of a dense network of `batch` examples:
+/// each weight of a matrix is a multiply-add per example in the forward
+/// pass and two in the backward (the gradients of the input and of the
+/// weight), 6 FLOPs in all; biases and element-wise work are left out.
+/// `None` for the CVAE, whose convolutions reuse each weight per pixel.
+fn dense_step_flops(model: &Network, batch: usize) -> Option<f64> {
+    use burn::module::{Module, ModuleVisitor, Param};
+    struct MatrixWeights(usize);
+    impl ModuleVisitor for MatrixWeights {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if D == 2 {
+                self.0 += param.val().shape().num_elements();
+            }
+        }
+    }
+    let Network::Cdvae(cdvae) = model else { return None };
+    let mut weights = MatrixWeights(0);
+    cdvae.visit(&mut weights);
+    Some(6.0 * batch as f64 * weights.0 as f64)
+}
+
+/// The best of 12 products of two 1024×1024 matrices on `device` (after a
+/// warm-up), in GFLOP/s: the ceiling the training's matrix products are
+/// measured against. It varies by tens of percent from run to run on the
+/// shared 2-core machines: compare the ratio within one run.
+fn gemm_peak_gflops(device: &burn::tensor::Device) -> f64 {
+    const N: usize = 1024;
+    let a = Tensor::<2>::random([N, N], Distribution::Uniform(-1.0, 1.0), device);
+    let b = Tensor::<2>::random([N, N], Distribution::Uniform(-1.0, 1.0), device);
+    let mut best = f64::INFINITY;
+    let _ = a.clone().matmul(b.clone()).into_data();
+    for _ in 0..12 {
+        let start = Instant::now();
+        let product = a.clone().matmul(b.clone());
+        let _ = product.into_data();
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    2.0 * (N as f64).powi(3) / best / 1e9
 }
 
 /// A synthetic scene of `megapixels` (4:3).

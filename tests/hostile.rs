@@ -239,8 +239,17 @@ fn a_full_disk_leaves_no_partial_output_and_no_temporary_file() {
         std::fs::read_dir(&full).map(|d| d.flatten().map(|e| e.file_name()).collect()).unwrap_or_default();
     assert!(left.is_empty(), "all or nothing: {left:?}");
 
-    // The same folder works once there is room, without --overwrite.
+    // The same folder works once there is room, without --overwrite, and a
+    // killed run's staging folder (its process gone) is cleared away.
+    let killed = full.join(".polyshade-partial-0");
+    std::fs::create_dir_all(&killed).unwrap();
+    std::fs::write(killed.join("V.png"), b"half a file").unwrap();
     assert!(polyshade().arg("fields").arg(&photo).arg("--out").arg(&full).status().unwrap().success());
+    let mut left: Vec<_> = std::fs::read_dir(&full).unwrap().flatten().map(|e| e.file_name()).collect();
+    let mut expected: Vec<std::ffi::OsString> = names.iter().map(Into::into).collect();
+    left.sort();
+    expected.sort();
+    assert_eq!(left, expected, "the outputs and nothing else");
 }
 
 #[test]

@@ -34,8 +34,9 @@ impl Outputs {
     pub fn new(folder: &Path, paths: &[PathBuf], overwrite: bool) -> anyhow::Result<Self> {
         ensure_free(paths, overwrite)?;
         std::fs::create_dir_all(folder).with_context(|| format!("cannot create {}", folder.display()))?;
-        let staging = folder.join(format!(".polyshade-partial-{}", std::process::id()));
-        // Left over from a run of this process id that was killed.
+        remove_stale_staging(folder);
+        let staging = folder.join(format!("{STAGING_PREFIX}{}", std::process::id()));
+        // Left over from a killed run that had this process id.
         let _ = std::fs::remove_dir_all(&staging);
         std::fs::create_dir(&staging).with_context(|| format!("cannot write in {}", folder.display()))?;
         Ok(Outputs { folder: folder.to_path_buf(), staging, names: Vec::new(), overwrite })
@@ -82,6 +83,24 @@ impl Outputs {
             moved.push(target);
         }
         Ok(())
+    }
+}
+
+/// Staging folders are named this and the process id.
+const STAGING_PREFIX: &str = ".polyshade-partial-";
+
+/// Removes the staging folders in `folder` of runs that were killed (their
+/// process is gone; known on Linux through `/proc`, elsewhere they stay).
+fn remove_stale_staging(folder: &Path) {
+    let proc_fs = Path::new("/proc/self");
+    let Ok(entries) = std::fs::read_dir(folder) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix(STAGING_PREFIX).and_then(|p| p.parse::<u32>().ok()) else { continue };
+        let gone = proc_fs.exists() && !Path::new(&format!("/proc/{pid}")).exists();
+        if gone && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 

@@ -403,6 +403,23 @@ fn relight_fills_the_gallery_and_switching_back_uploads_nothing() {
     assert_eq!(harness.state().scene_uploads(), uploads + 1, "switching tasks uploaded a photo again");
 }
 
+/// Exports every edited photo into `folder` through the app and waits (at
+/// most `limit`) for the batch to finish.
+fn batch_export(harness: &mut Harness<'static, PolyshadeApp>, folder: &std::path::Path, limit: Duration) {
+    harness.state_mut().handle(Command::BatchExportTo(folder.to_path_buf()));
+    let deadline = Instant::now() + limit;
+    while !harness.state().batch().is_some_and(|b| b.finished) {
+        assert!(Instant::now() < deadline, "the batch did not finish");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Every pixel of the image file at `path`, as RGB bytes.
+fn file_pixels(path: &std::path::Path) -> Vec<[u8; 3]> {
+    image::open(path).unwrap().to_rgb8().pixels().map(|p| p.0).collect()
+}
+
 /// Mean absolute difference of two pixel lists, in 8-bit levels summed over RGB.
 fn mean_difference(a: &[[u8; 3]], b: &[[u8; 3]]) -> f32 {
     let sum: f32 = a.iter().zip(b).map(|(a, b)| (0..3).map(|k| f32::from(a[k].abs_diff(b[k]))).sum::<f32>()).sum();
@@ -592,13 +609,7 @@ fn the_training_tab_fine_tunes_a_model_into_the_gallery_and_cancel_keeps_a_check
     // Batch export draws it from the fine-tuned model too: the same image
     // as `polyshade export --model` of that file.
     let out = tempfile::tempdir().unwrap();
-    harness.state_mut().handle(Command::BatchExportTo(out.path().to_path_buf()));
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !harness.state().batch().is_some_and(|b| b.finished) {
-        assert!(Instant::now() < deadline, "the batch did not finish");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    batch_export(&mut harness, out.path(), Duration::from_secs(120));
     let batch = harness.state().batch().unwrap();
     assert!(batch.failures.is_empty(), "{:?}", batch.failures);
     let cli = out.path().join("cli.png");
@@ -611,13 +622,7 @@ fn the_training_tab_fine_tunes_a_model_into_the_gallery_and_cancel_keeps_a_check
         .status()
         .unwrap();
     assert!(status.success());
-    let (a, b) = (image::open(&batch.written[0]).unwrap().to_rgb8(), image::open(&cli).unwrap().to_rgb8());
-    let mean = a
-        .pixels()
-        .zip(b.pixels())
-        .map(|(p, q)| (0..3).map(|k| f32::from(p[k].abs_diff(q[k]))).sum::<f32>())
-        .sum::<f32>()
-        / (a.width() * a.height()) as f32;
+    let mean = mean_difference(&file_pixels(&batch.written[0]), &file_pixels(&cli));
     assert!(mean < 3.0, "the batch's photo is the fine-tuned variant (JPEG off by {mean} levels)");
 
     // A longer run of the same settings resumes the file; cancelled mid-run,
@@ -795,14 +800,8 @@ fn batch_export_writes_every_edited_photo_and_never_replaces_a_file() {
     let out = tempfile::tempdir().unwrap();
     // A file of the user's where the portrait's export would go.
     std::fs::write(out.path().join("exif_icc_polyshade.jpg"), b"mine").unwrap();
-    harness.state_mut().handle(Command::BatchExportTo(out.path().to_path_buf()));
     settle(&mut harness);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !harness.state().batch().is_some_and(|b| b.finished) {
-        assert!(Instant::now() < deadline, "the batch did not finish");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    batch_export(&mut harness, out.path(), Duration::from_secs(60));
     let batch = harness.state().batch().unwrap();
     assert!(batch.failures.is_empty(), "{:?}", batch.failures);
     assert_eq!(batch.written.len(), 2);
@@ -820,13 +819,7 @@ fn batch_export_writes_every_edited_photo_and_never_replaces_a_file() {
         .status()
         .unwrap();
     assert!(status.success());
-    let (a, b) = (image::open(&portrait_out).unwrap().to_rgb8(), image::open(&cli).unwrap().to_rgb8());
-    let mean = a
-        .pixels()
-        .zip(b.pixels())
-        .map(|(p, q)| (0..3).map(|k| f32::from(p[k].abs_diff(q[k]))).sum::<f32>())
-        .sum::<f32>()
-        / (a.width() * a.height()) as f32;
+    let mean = mean_difference(&file_pixels(&portrait_out), &file_pixels(&cli));
     assert!(mean < 3.0, "the batch's portrait is the variant (JPEG off by {mean} levels)");
     let chroma = |img: &image::RgbImage| {
         img.pixels().map(|p| f32::from(p.0.iter().max().unwrap() - p.0.iter().min().unwrap())).sum::<f32>()

@@ -5,31 +5,13 @@
 use image::Rgb32FImage;
 use polyshade::fields::Field;
 use polyshade::fields::intrinsic::{IntrinsicOptions, decompose};
-use polyshade::fields::synthetic::{SceneOptions, scene, score};
+use polyshade::fields::synthetic::{Baseline, Family, SceneOptions, baseline, mean_score, scene, score};
 
 const SEEDS: std::ops::Range<u64> = 0..12;
 
-/// Mean (albedo, shading) LMSE of a decomposition over the seed set.
+/// Mean (albedo, shading) LMSE of a decomposition over the Mondrian seed set.
 fn mean_lmse(decomp: impl Fn(&Rgb32FImage) -> (Rgb32FImage, Field)) -> (f64, f64) {
-    let options = SceneOptions::default();
-    let (mut a, mut s) = (0.0, 0.0);
-    for seed in SEEDS {
-        let sc = scene(seed, &options);
-        let (albedo, shading) = decomp(&sc.image);
-        let (da, ds) = score(&sc, &albedo, &shading);
-        a += da;
-        s += ds;
-    }
-    let n = SEEDS.count() as f64;
-    (a / n, s / n)
-}
-
-fn linear(image: &Rgb32FImage) -> Rgb32FImage {
-    let mut out = image.clone();
-    for p in out.pixels_mut() {
-        p.0 = p.0.map(|v| palette::Srgb::new(v, 0.0, 0.0).into_linear().red);
-    }
-    out
+    mean_score(Family::Mondrian, SEEDS, decomp)
 }
 
 #[test]
@@ -39,17 +21,9 @@ fn retinex_beats_both_baselines_by_a_wide_margin() {
         (d.albedo, d.shading)
     });
     // Shading = luminance: albedo is chromaticity at constant brightness.
-    let luminance = mean_lmse(|img| {
-        let lin = linear(img);
-        let y: Vec<f32> = lin.pixels().map(|p| (0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2]).max(1e-4)).collect();
-        let mut albedo = lin.clone();
-        for (p, &y) in albedo.pixels_mut().zip(&y) {
-            p.0 = p.0.map(|c| c / y);
-        }
-        (albedo, Field::new(img.width(), img.height(), y))
-    });
+    let luminance = mean_lmse(|img| baseline(Baseline::Luminance, img));
     // Shading = constant: albedo is the image.
-    let constant = mean_lmse(|img| (linear(img), Field::filled(img.width(), img.height(), 1.0)));
+    let constant = mean_lmse(|img| baseline(Baseline::Constant, img));
     eprintln!("LMSE (albedo, shading): ours {ours:?}, luminance {luminance:?}, constant {constant:?}");
     // Measured on these 12 scenes: ours (4.6e-4, 3.7e-4), shading = constant
     // (4.2e-3, 2.9e-3), shading = luminance (0.13, 0.13): 9× and 8× below
@@ -84,7 +58,8 @@ fn a_coarse_solve_grid_costs_little_accuracy() {
     let sc = scene(9, &SceneOptions { width: 512, height: 512, ..Default::default() });
     let fine = decompose(&sc.image, &IntrinsicOptions::default());
     let coarse = decompose(&sc.image, &IntrinsicOptions { solve_side: 128, ..Default::default() });
-    let constant = score(&sc, &linear(&sc.image), &Field::filled(512, 512, 1.0));
+    let (linear, flat) = baseline(Baseline::Constant, &sc.image);
+    let constant = score(&sc, &linear, &flat);
     let (fine, coarse) = (score(&sc, &fine.albedo, &fine.shading), score(&sc, &coarse.albedo, &coarse.shading));
     eprintln!("512² scene: full grid {fine:?}, 128 grid {coarse:?}, constant {constant:?}");
     assert!(coarse.0 < 1.5 * fine.0 && coarse.1 < 1.5 * fine.1, "the coarse grid loses too much");
@@ -93,7 +68,7 @@ fn a_coarse_solve_grid_costs_little_accuracy() {
 
 #[test]
 fn every_scene_family_against_the_best_baseline() {
-    use polyshade::fields::synthetic::{BLUR_SIGMAS, Baseline, Family, baseline, mean_score};
+    use polyshade::fields::synthetic::BLUR_SIGMAS;
     for family in Family::ALL {
         let ours = mean_score(family, SEEDS, |img| {
             let d = decompose(img, &IntrinsicOptions::default());

@@ -65,6 +65,11 @@ fn run(out: &Path, epochs: usize, resume: bool, kill_after: Option<usize>) {
     train(&dataset(), &options(out, epochs, resume), &Device::flex(), on_event, &cancel).unwrap();
 }
 
+/// The steps the model file at `path` has been trained.
+fn steps_done(path: &Path) -> u64 {
+    polyshade::model::read_header(path).unwrap().steps_done
+}
+
 /// What the model at `path` samples for a fixed condition.
 fn samples_of(path: &Path) -> Vec<f32> {
     let (model, _) = load_model(path, Some(Task::Resaturate), &Device::flex()).unwrap();
@@ -82,7 +87,7 @@ fn a_resumed_run_ends_where_an_uninterrupted_one_does() {
 
     let killed = dir.path().join("killed.psm");
     run(&killed, 3, false, Some(1));
-    let steps = polyshade::model::read_header(&killed).unwrap().steps_done;
+    let steps = steps_done(&killed);
     assert!(optimizer_path(&killed, steps).exists(), "Adam's state is saved with the checkpoint");
     run(&killed, 3, true, None);
     let whole_samples = samples_of(&whole);
@@ -92,7 +97,7 @@ fn a_resumed_run_ends_where_an_uninterrupted_one_does() {
     // is the saved moments at work, not a model that stopped learning.
     let fresh_moments = dir.path().join("fresh.psm");
     run(&fresh_moments, 3, false, Some(1));
-    let steps = polyshade::model::read_header(&fresh_moments).unwrap().steps_done;
+    let steps = steps_done(&fresh_moments);
     std::fs::remove_file(optimizer_path(&fresh_moments, steps)).unwrap();
     run(&fresh_moments, 3, true, None);
     let fresh_diff = max_diff(&samples_of(&fresh_moments), &whole_samples);
@@ -114,11 +119,11 @@ fn a_kill_between_the_optimiser_and_the_model_write_still_resumes_exactly() {
     // so the resumed run restarted Adam and ended elsewhere).
     let killed = dir.path().join("killed.psm");
     run(&killed, 3, false, Some(1));
-    let step_1 = polyshade::model::read_header(&killed).unwrap().steps_done;
+    let step_1 = steps_done(&killed);
     let model_1 = std::fs::read(&killed).unwrap();
     let adam_1 = std::fs::read(optimizer_path(&killed, step_1)).unwrap();
     run(&killed, 3, true, Some(2));
-    let step_2 = polyshade::model::read_header(&killed).unwrap().steps_done;
+    let step_2 = steps_done(&killed);
     assert!(!optimizer_path(&killed, step_1).exists(), "the older state goes once the model is written");
     std::fs::write(&killed, model_1).unwrap();
     std::fs::write(optimizer_path(&killed, step_1), adam_1).unwrap();

@@ -111,8 +111,11 @@ impl PhotoSplit {
     }
 
     /// `field` (32×32) taken `amount` of the way from the photo's own field:
-    /// see [`at_amount`].
+    /// see [`at_amount`]. At amount 1 the photo's own field is not needed.
     pub fn at_amount(&self, field: &Field, amount: f32) -> Field {
+        if amount == 1.0 {
+            return field.clone();
+        }
         at_amount(self.task(), &self.own_field(), field, amount)
     }
 
@@ -195,6 +198,9 @@ pub struct VariantSet {
     pub split: PhotoSplit,
     pub samples: Samples,
     upsampling: Upsampling,
+    /// The photo's own field ([`PhotoSplit::own_field`]), which every
+    /// variant's amount is taken from.
+    own: Field,
 }
 
 impl VariantSet {
@@ -202,7 +208,8 @@ impl VariantSet {
     pub fn draw(model: &Network, split: PhotoSplit, request: SampleRequest) -> Result<Self, SampleError> {
         let samples = draw_distinct(model, &split.network_condition(), request)?;
         let upsampling = split.upsampling();
-        Ok(VariantSet { split, samples, upsampling })
+        let own = split.own_field();
+        Ok(VariantSet { split, samples, upsampling, own })
     }
 
     pub fn len(&self) -> usize {
@@ -226,8 +233,7 @@ impl VariantSet {
 
     /// Variant `i`'s 32×32 field at `amount`.
     pub fn field_at(&self, i: usize, amount: f32) -> Option<Field> {
-        let field = self.samples.fields.get(i)?;
-        Some(if amount == 1.0 { field.clone() } else { self.split.at_amount(field, amount) })
+        Some(at_amount(self.split.task(), &self.own, self.samples.fields.get(i)?, amount))
     }
 }
 

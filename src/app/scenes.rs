@@ -1,0 +1,123 @@
+//! The selected photo's scene and gallery: switching to a photo or task
+//! (its split, its upload to the GPU), drawing the gallery, applying a
+//! variant (at the amount in use) and showing the photo itself.
+
+use super::gallery::{Gallery, GalleryStatus};
+use super::{ModelState, PolyshadeApp, jobs};
+use crate::fields::Field;
+
+impl PolyshadeApp {
+    /// After the photo or the task changed: the viewer shows the photo
+    /// itself, and the split, the scene and the gallery of the new pair are
+    /// made if missing.
+    pub(super) fn switch_scene(&mut self) {
+        self.show_original();
+        self.ensure_scene();
+        self.sample_gallery();
+    }
+
+    /// Starts whatever the selected photo still lacks for the task: its
+    /// split, then its scene on the GPU. Cheap when nothing is missing.
+    pub(super) fn ensure_scene(&mut self) {
+        let Some(key) = self.current_key() else { return };
+        let Some(photo) = self.library.selected().filter(|p| p.is_loaded()) else { return };
+        match photo.split(key.task) {
+            None => {
+                if let Some(from) = photo.any_split().cloned()
+                    && self.splitting.insert(key)
+                {
+                    self.jobs.split(key.photo, from, key.task);
+                }
+            }
+            Some(split) => {
+                let preview = split.preview.clone();
+                if let Some(gpu) = self.gpu.clone()
+                    && self.viewer_resources(|r| r.contains(key)) == Some(false)
+                    && self.uploading.insert(key)
+                {
+                    self.jobs.upload(key, preview, gpu);
+                }
+            }
+        }
+    }
+
+    /// Draws the gallery of the selected photo for the task and the current
+    /// request, unless it is already drawn (or being drawn).
+    pub(super) fn sample_gallery(&mut self) {
+        let Some(key) = self.current_key() else { return };
+        let Some(photo) = self.library.selected().filter(|p| p.is_loaded()) else { return };
+        if self.gallery.as_ref().is_some_and(|g| g.key == key && g.request == self.request && !g.is_waiting()) {
+            return;
+        }
+        self.gallery_serial += 1;
+        let serial = self.gallery_serial;
+        let status = match (photo.split(key.task), &self.models[key.task.index()]) {
+            (None, _) => GalleryStatus::Splitting,
+            (Some(_), ModelState::Loading) => GalleryStatus::WaitingForModel,
+            (Some(_), ModelState::Failed(message)) => GalleryStatus::Failed(message.clone()),
+            (Some(split), ModelState::Ready(network)) => match (&self.gpu, &self.compositor) {
+                (Some(gpu), Some(compositor)) => {
+                    let upsampling = self.gallery.as_ref().filter(|g| g.key == key).and_then(Gallery::variants);
+                    let upsampling = upsampling.map(|v| v.upsampling.clone());
+                    let thumbnails = (gpu.clone(), compositor.clone());
+                    let network = (**network).clone();
+                    let order = jobs::GalleryOrder { serial, key, request: self.request };
+                    self.jobs.sample(order, split.clone(), upsampling, thumbnails, network);
+                    GalleryStatus::Sampling
+                }
+                _ => GalleryStatus::Failed("no GPU adapter: variants cannot be composed".to_owned()),
+            },
+        };
+        // The viewer shows the photo itself until a variant is applied.
+        if self.gallery.as_ref().is_some_and(|g| g.applied.is_some() || g.applying.is_some()) {
+            self.show_original();
+        }
+        self.free_thumbnails();
+        self.gallery = Some(Gallery::new(serial, key, self.request, status));
+    }
+
+    /// Hands the current gallery's thumbnails back to egui's renderer.
+    pub(super) fn free_thumbnails(&mut self) {
+        let Some(variants) = self.gallery.as_ref().and_then(Gallery::variants) else { return };
+        let Some(rs) = self.render_state.as_ref() else { return };
+        let mut renderer = rs.renderer.write();
+        for thumbnail in &variants.thumbnails {
+            renderer.free_texture(&thumbnail.id);
+        }
+    }
+
+    pub(super) fn apply_variant(&mut self, index: usize) {
+        let Some(field) = self.applied_field(index) else { return };
+        let Some(gallery) = self.gallery.as_mut() else { return };
+        let Some(variants) = gallery.variants() else { return };
+        let upsampling = variants.upsampling.clone();
+        gallery.applying = Some(index);
+        self.jobs.upsample(gallery.serial, gallery.key.photo, index, field, upsampling);
+    }
+
+    /// Variant `index`'s 32×32 field at the amount in use.
+    pub(super) fn applied_field(&self, index: usize) -> Option<Field> {
+        let gallery = self.gallery.as_ref()?;
+        let field = gallery.variants()?.fields.get(index)?;
+        let photo = self.library.photos().iter().find(|p| p.id == gallery.key.photo)?;
+        Some(photo.split(gallery.key.task)?.preview.at_amount(field, self.amount))
+    }
+
+    /// The viewer composes the photo itself: no variant applied.
+    pub(super) fn show_original(&mut self) {
+        self.applied_full = None;
+        if let Some(gallery) = self.gallery.as_mut() {
+            gallery.applied = None;
+            gallery.applying = None;
+        }
+        if let Some(key) = self.current_key() {
+            self.viewer_resources(|r| r.show_photo(key));
+        }
+    }
+
+    /// Hands the applied variant to the current scene, once it is on the GPU.
+    pub(super) fn push_applied(&mut self) {
+        let (Some(key), Some((generated, coarse))) = (self.current_key(), self.applied_full.clone()) else { return };
+        self.viewer_resources(|r| r.set_generated(key, &generated, &coarse));
+    }
+}

@@ -8,11 +8,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use crate::io::name_taken;
+
 /// Fails on the first of `paths` that exists, unless `overwrite`. Called
 /// before anything is written, so a refused run leaves the folder untouched.
 /// A symbolic link counts as existing even if it points nowhere.
 pub fn ensure_free(paths: &[PathBuf], overwrite: bool) -> anyhow::Result<()> {
-    if !overwrite && let Some(existing) = paths.iter().find(|path| path.symlink_metadata().is_ok()) {
+    if !overwrite && let Some(existing) = paths.iter().find(|path| name_taken(path)) {
         anyhow::bail!("{} already exists; pass --overwrite to replace it", existing.display());
     }
     Ok(())
@@ -68,7 +70,7 @@ impl Outputs {
         let mut moved: Vec<PathBuf> = Vec::new();
         for name in &self.names {
             let target = self.folder.join(name);
-            let result = if !self.overwrite && target.symlink_metadata().is_ok() {
+            let result = if !self.overwrite && name_taken(&target) {
                 Err(anyhow::anyhow!("{} appeared while this ran; pass --overwrite to replace it", target.display()))
             } else {
                 std::fs::rename(self.staging.join(name), &target)

@@ -97,9 +97,7 @@ pub fn check_destination(out: &Path, original: Option<&Path>, overwrite: bool) -
         if original.is_some_and(|original| same_file(original, out)) {
             return Err(ExportError::IsOriginal { path: out.to_path_buf() });
         }
-        // `symlink_metadata`: a link at that name is the user's too, even
-        // one that points nowhere (`exists` follows it and says no).
-        if out.symlink_metadata().is_ok() {
+        if crate::io::name_taken(out) {
             return Err(ExportError::Exists { path: out.to_path_buf() });
         }
     }

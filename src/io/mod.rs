@@ -7,4 +7,4 @@ mod write;
 
 pub use export::{ExportError, ExportFormat, ExportReport, export};
 pub use load::{LoadError, Photo, PhotoInfo, load_photo, load_photo_with_limits, photo_limits};
-pub use write::{write_atomically, write_image_atomically};
+pub use write::{name_taken, write_atomically, write_image_atomically};

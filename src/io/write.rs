@@ -35,6 +35,13 @@ pub fn write_image_atomically(
     write_atomically(path, &[bytes.get_ref()])
 }
 
+/// Whether something the user has is at `path`: a file, a folder, or a
+/// link, even one that points nowhere (`Path::exists` follows links and
+/// says no for those). What is there is never replaced unasked.
+pub fn name_taken(path: &Path) -> bool {
+    path.symlink_metadata().is_ok()
+}
+
 /// `NAME.tmp` beside `path`.
 fn temporary_name(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();

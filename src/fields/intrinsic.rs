@@ -10,9 +10,15 @@
 //! - a change of **chromaticity** `c = (R, G, B) / (R + G + B)` cannot come
 //!   from grey shading, so it marks an albedo edge;
 //! - a **large** luminance step in one pixel is an edge of a painted region,
-//!   whereas shading over smooth surfaces changes slowly.
+//!   whereas shading over smooth surfaces changes slowly;
+//! - except on a **shadow's edge**: a shadow darkens every material it falls
+//!   on by the same factor, so where its edge passes from one material to
+//!   another the step keeps its size while the colour on both sides changes
+//!   at once. Contours of such steps go to the shading whole
+//!   ([`shadow_edges`]; a painted edge meeting a third material keeps one
+//!   side's colour, and coloured light changes colour slowly).
 //!
-//! Each neighbour pair (i, j) keeps the share
+//! Each neighbour pair (i, j) keeps the share (1 on a shadow's edge)
 //! `f = exp(−(Δc/σ_c)² − (Δl/σ_l)²)` of its log-luminance step as shading
 //! gradient `g = f·Δl` (soft rather than thresholded, so noise and blurred
 //! edges degrade gracefully). The log-shading `s` is the least-squares
@@ -54,7 +60,8 @@ use super::Field;
 use super::resample::{area_downsample, bilinear_upsample};
 
 /// Parameters of [`decompose`]. The defaults are tuned on the synthetic
-/// scenes of [`super::synthetic`] and checked by eye on photos.
+/// scenes of [`super::synthetic`] (`polyshade bench --intrinsic`) and
+/// checked by eye on the held-out photos.
 #[derive(Clone, Debug, PartialEq)]
 pub struct IntrinsicOptions {
     /// Long side of the grid the shading is solved on; larger photos are
@@ -66,11 +73,17 @@ pub struct IntrinsicOptions {
     /// σ_l: log-luminance change in one pixel that keeps 1/e of a step as
     /// shading.
     pub luma_edge: f32,
+    /// Smallest one-pixel `|Δ ln Y|` the shadow cue examines
+    /// ([`shadow_edges`]).
+    pub shadow_step: f32,
+    /// Chromaticity change along a luminance-only contour that marks it a
+    /// shadow's edge (it crosses materials); infinite turns the cue off.
+    pub shadow_spread: f32,
 }
 
 impl Default for IntrinsicOptions {
     fn default() -> Self {
-        IntrinsicOptions { solve_side: 384, chroma_edge: 0.06, luma_edge: 0.25 }
+        IntrinsicOptions { solve_side: 384, chroma_edge: 0.06, luma_edge: 0.25, shadow_step: 0.15, shadow_spread: 0.1 }
     }
 }
 
@@ -221,47 +234,203 @@ fn solve_log_shading(rgb: &[Field; 3], options: &IntrinsicOptions) -> Field {
 /// `L s = b` is the normal equation of `min Σ (s_j − s_i − g_ij)²`.
 fn divergence_of_shading_gradients(rgb: &[Field; 3], options: &IntrinsicOptions) -> Vec<f64> {
     let (w, h) = (rgb[0].width() as usize, rgb[0].height() as usize);
-    let n = w * h;
-    let mut log_y = Vec::with_capacity(n);
-    let mut chroma = Vec::with_capacity(n);
-    for i in 0..n {
-        let c = [rgb[0].data()[i], rgb[1].data()[i], rgb[2].data()[i]].map(|v| v.max(0.0));
-        let y = LUMA[0] * c[0] + LUMA[1] * c[1] + LUMA[2] * c[2];
-        log_y.push((y + DARK).ln());
-        let sum = c[0] + c[1] + c[2] + 3.0 * DARK;
-        chroma.push(c.map(|v| (v + DARK) / sum));
-    }
-    let (inv_c, inv_l) = (1.0 / options.chroma_edge.max(1e-6), 1.0 / options.luma_edge.max(1e-6));
-    // The step i → j: its luminance change is read over the pixel pair, its
-    // chromaticity change across the wider span before → after (one pixel
-    // further each way, clamped at the borders), so that a colour edge
-    // blurred over two pixels, as after area filtering, still reads as one.
-    let shading_step = |i: usize, j: usize, before: usize, after: usize| -> f64 {
-        let dl = log_y[j] - log_y[i];
-        let dc2: f32 = chroma[before].iter().zip(&chroma[after]).map(|(p, q)| (p - q) * (p - q)).sum();
-        let share = (-(dc2 * inv_c * inv_c) - (dl * inv_l) * (dl * inv_l)).exp();
-        f64::from(share * dl)
-    };
-    let mut b = vec![0.0f64; n];
-    for y in 0..h {
-        for x in 0..w {
-            let i = y * w + x;
-            if x + 1 < w {
-                let (before, after) = (if x > 0 { i - 1 } else { i }, if x + 2 < w { i + 2 } else { i + 1 });
-                let g = shading_step(i, i + 1, before, after);
-                b[i] -= g;
-                b[i + 1] += g;
-            }
-            if y + 1 < h {
-                let (before, after) = (if y > 0 { i - w } else { i }, if y + 2 < h { i + 2 * w } else { i + w });
-                let g = shading_step(i, i + w, before, after);
-                b[i] -= g;
-                b[i + w] += g;
-            }
+    let steps = Steps::new(rgb);
+    let mut share = steps.shares(options);
+    for (step, shadow) in steps.pairs.iter().zip(shadow_edges(&steps, options)) {
+        if shadow {
+            share[step.index] = 1.0;
         }
+    }
+    let mut b = vec![0.0f64; w * h];
+    for (step, &f) in steps.pairs.iter().zip(&share) {
+        let g = f64::from(f * step.dl);
+        b[step.from] -= g;
+        b[step.to] += g;
     }
     b
 }
+
+/// One neighbour step i → j of the solve grid, with what the cues read
+/// from it.
+struct Step {
+    /// Its place in [`Steps::pairs`].
+    index: usize,
+    from: usize,
+    to: usize,
+    /// The change of log-luminance, `l_j − l_i`.
+    dl: f32,
+    /// The squared chromaticity change across the wider span (one pixel
+    /// further each way, clamped at the borders), so that a colour edge
+    /// blurred over two pixels, as after area filtering, still reads as one.
+    dc2: f32,
+    /// The chromaticity on the step's brighter side, read at the outer pixel
+    /// of the span (clear of the mixed pixels of the edge).
+    bright_side: [f32; 3],
+    /// The same on its darker side.
+    dark_side: [f32; 3],
+}
+
+/// Every horizontal and vertical neighbour step of the solve grid.
+struct Steps {
+    width: usize,
+    pairs: Vec<Step>,
+}
+
+impl Steps {
+    fn new(rgb: &[Field; 3]) -> Self {
+        let (w, h) = (rgb[0].width() as usize, rgb[0].height() as usize);
+        let n = w * h;
+        let mut log_y = Vec::with_capacity(n);
+        let mut chroma = Vec::with_capacity(n);
+        for i in 0..n {
+            let c = [rgb[0].data()[i], rgb[1].data()[i], rgb[2].data()[i]].map(|v| v.max(0.0));
+            let y = LUMA[0] * c[0] + LUMA[1] * c[1] + LUMA[2] * c[2];
+            log_y.push((y + DARK).ln());
+            let sum = c[0] + c[1] + c[2] + 3.0 * DARK;
+            chroma.push(c.map(|v| (v + DARK) / sum));
+        }
+        let mut pairs = Vec::with_capacity(2 * n);
+        let mut push = |from: usize, to: usize, before: usize, after: usize| {
+            let dl = log_y[to] - log_y[from];
+            let dc2 = chroma[before].iter().zip(&chroma[after]).map(|(p, q)| (p - q) * (p - q)).sum();
+            let (bright_side, dark_side) =
+                if dl > 0.0 { (chroma[after], chroma[before]) } else { (chroma[before], chroma[after]) };
+            pairs.push(Step { index: pairs.len(), from, to, dl, dc2, bright_side, dark_side });
+        };
+        for y in 0..h {
+            for x in 0..w {
+                let i = y * w + x;
+                if x + 1 < w {
+                    push(i, i + 1, if x > 0 { i - 1 } else { i }, if x + 2 < w { i + 2 } else { i + 1 });
+                }
+                if y + 1 < h {
+                    push(i, i + w, if y > 0 { i - w } else { i }, if y + 2 < h { i + 2 * w } else { i + w });
+                }
+            }
+        }
+        Steps { width: w, pairs }
+    }
+
+    /// The Retinex share `exp(−(Δc/σ_c)² − (Δl/σ_l)²)` of each step kept as
+    /// shading.
+    fn shares(&self, options: &IntrinsicOptions) -> Vec<f32> {
+        let (inv_c, inv_l) = (1.0 / options.chroma_edge.max(1e-6), 1.0 / options.luma_edge.max(1e-6));
+        self.pairs.iter().map(|s| (-(s.dc2 * inv_c * inv_c) - (s.dl * inv_l) * (s.dl * inv_l)).exp()).collect()
+    }
+}
+
+/// Which steps lie on a shadow's edge, by the cue Retinex lacks: a shadow
+/// darkens every material it falls on by the same factor, so where its edge
+/// crosses from one material to another, the step keeps its size while the
+/// colour on *both* sides of it changes at once. An albedo edge of luminance
+/// only (dark red beside red) lies between two materials: where it meets a
+/// third, one side's colour stays. Coloured light changes the colour on both
+/// sides too, but slowly, not across a few pixels.
+///
+/// Steps of luminance only (no chromaticity edge, `|Δl| ≥`
+/// [`IntrinsicOptions::shadow_step`]) are linked into contours when they lie
+/// within [`SHADOW_LINK`] pixels of each other with log-steps within
+/// [`SHADOW_STEP_TOLERANCE`]; the gap lets a contour bridge the few pixels
+/// where it meets an albedo edge. A contour holding a link across which the
+/// chromaticity of both the bright and the dark side jumps by at least
+/// [`IntrinsicOptions::shadow_spread`] crosses materials: its steps are
+/// shading.
+fn shadow_edges(steps: &Steps, options: &IntrinsicOptions) -> Vec<bool> {
+    let mut shadow = vec![false; steps.pairs.len()];
+    if !options.shadow_spread.is_finite() {
+        return shadow;
+    }
+    let c2 = options.chroma_edge * options.chroma_edge;
+    let candidates: Vec<&Step> =
+        steps.pairs.iter().filter(|s| s.dc2 < c2 && s.dl.abs() >= options.shadow_step).collect();
+    // The candidates starting at each pixel (at most a horizontal and a
+    // vertical one), to find neighbours.
+    let w = steps.width;
+    let h = steps.pairs.last().map_or(0, |s| s.to / w + 1);
+    let mut at_pixel = vec![[usize::MAX; 2]; w * h];
+    for (k, s) in candidates.iter().enumerate() {
+        let slot = &mut at_pixel[s.from];
+        slot[usize::from(slot[0] != usize::MAX)] = k;
+    }
+    let mut contours = DisjointSets::new(candidates.len());
+    let mut crosses = vec![false; candidates.len()];
+    let jump = |p: [f32; 3], q: [f32; 3]| (0..3).map(|c| (p[c] - q[c]).abs()).fold(0.0f32, f32::max);
+    for (k, s) in candidates.iter().enumerate() {
+        let (x, y) = (s.from % w, s.from / w);
+        for ny in y.saturating_sub(SHADOW_LINK)..(y + SHADOW_LINK + 1).min(h) {
+            for nx in x.saturating_sub(SHADOW_LINK)..(x + SHADOW_LINK + 1).min(w) {
+                for &o in at_pixel[ny * w + nx].iter().filter(|&&o| o != usize::MAX && o > k) {
+                    let other = candidates[o];
+                    if (other.dl.abs() - s.dl.abs()).abs() > SHADOW_STEP_TOLERANCE {
+                        continue;
+                    }
+                    contours.join(k, o);
+                    let material = jump(s.bright_side, other.bright_side).min(jump(s.dark_side, other.dark_side));
+                    crosses[k] |= material >= options.shadow_spread;
+                }
+            }
+        }
+    }
+    // Per contour: whether it crosses materials, its steps and bounding box.
+    let mut crossing_contour = vec![false; candidates.len()];
+    let mut count = vec![0usize; candidates.len()];
+    let mut bbox = vec![(usize::MAX, usize::MAX, 0, 0); candidates.len()];
+    for (k, s) in candidates.iter().enumerate() {
+        let r = contours.root(k);
+        crossing_contour[r] |= crosses[k];
+        count[r] += 1;
+        let (x, y) = (s.from % w, s.from / w);
+        let b = &mut bbox[r];
+        *b = (b.0.min(x), b.1.min(y), b.2.max(x), b.3.max(y));
+    }
+    // A contour is a line: one that fills its box (widened by the link
+    // reach, so that a straight line has room) is texture (gravel, foliage),
+    // whose steps chain into one; it keeps Retinex's reading.
+    for r in (0..candidates.len()).filter(|&r| count[r] > 0) {
+        let (x0, y0, x1, y1) = bbox[r];
+        let area = (x1 - x0 + 1 + 2 * SHADOW_LINK) * (y1 - y0 + 1 + 2 * SHADOW_LINK);
+        if count[r] as f32 > SHADOW_MAX_DENSITY * area as f32 {
+            crossing_contour[r] = false;
+        }
+    }
+    for (k, s) in candidates.iter().enumerate() {
+        shadow[s.index] = crossing_contour[contours.root(k)];
+    }
+    shadow
+}
+
+/// Union–find over `0..n` with path halving.
+struct DisjointSets(Vec<usize>);
+
+impl DisjointSets {
+    fn new(n: usize) -> Self {
+        DisjointSets((0..n).collect())
+    }
+
+    fn root(&mut self, mut k: usize) -> usize {
+        while self.0[k] != k {
+            self.0[k] = self.0[self.0[k]];
+            k = self.0[k];
+        }
+        k
+    }
+
+    fn join(&mut self, a: usize, b: usize) {
+        let (a, b) = (self.root(a), self.root(b));
+        self.0[a] = b;
+    }
+}
+
+/// Most steps a contour may hold per pixel of its widened bounding box (a
+/// shadow's edge, even a soft one, holds under 0.2 on the synthetic scenes,
+/// the gravel and foliage of real photos 0.5 and more).
+const SHADOW_MAX_DENSITY: f32 = 0.35;
+
+/// How far apart (pixels, each axis) two luminance-only steps may lie and
+/// still be one contour for [`shadow_edges`].
+const SHADOW_LINK: usize = 4;
+/// How much two linked steps' `|Δl|` may differ.
+const SHADOW_STEP_TOLERANCE: f32 = 0.25;
 
 /// Solves `L s = b` in place for the 4-neighbour graph Laplacian with
 /// Neumann borders, `(L s)_i = Σ_j (s_i − s_j)`, returning the solution with
@@ -314,6 +483,72 @@ mod tests {
             let exact = Srgb::new(v, 0.0, 0.0).into_linear().red;
             assert!((lut.decode(v) - exact).abs() < 2e-6, "{v}: {} vs {exact}", lut.decode(v));
         }
+    }
+
+    /// Linear planes of `colour(x, y)` on a 64×64 grid.
+    fn planes(colour: impl Fn(u32, u32) -> [f32; 3]) -> [Field; 3] {
+        [0, 1, 2].map(|c| Field::from_fn(64, 64, |x, y| colour(x, y)[c]))
+    }
+
+    /// Whether the vertical steps across row 31 → 32 are shadow edges, away
+    /// from the material edge at x = 32 (left half, right half).
+    fn row_edge_is_shadow(rgb: &[Field; 3]) -> (bool, bool) {
+        let steps = Steps::new(rgb);
+        let shadow = shadow_edges(&steps, &IntrinsicOptions::default());
+        let at = |x: usize| {
+            let s = steps.pairs.iter().find(|s| s.from == 31 * 64 + x && s.to == 32 * 64 + x).expect("a vertical step");
+            shadow[s.index]
+        };
+        (at(10), at(54))
+    }
+
+    #[test]
+    fn a_shadow_across_two_materials_is_shading_an_albedo_edge_is_not() {
+        let (red, blue) = ([0.6, 0.08, 0.08], [0.08, 0.1, 0.6]);
+        let material = |x: u32| if x < 32 { red } else { blue };
+        // A hard shadow (20 % of the light) over the lower half, across both.
+        let shadowed = planes(|x, y| material(x).map(|c| if y >= 32 { 0.2 * c } else { c }));
+        assert_eq!(row_edge_is_shadow(&shadowed), (true, true));
+        // The same step, but only red turns dark red: one side of the
+        // contour keeps its colour where it meets the blue, so it is paint.
+        let painted = planes(|x, y| if x < 32 && y >= 32 { red.map(|c| 0.2 * c) } else { material(x) });
+        assert_eq!(row_edge_is_shadow(&painted), (false, false));
+        // Both materials darker below, but by different factors (0.2 and
+        // 0.6): no single light explains it.
+        let unequal = planes(|x, y| {
+            material(x).map(|c| {
+                if y < 32 {
+                    c
+                } else if x < 32 {
+                    0.2 * c
+                } else {
+                    0.6 * c
+                }
+            })
+        });
+        assert_eq!(row_edge_is_shadow(&unequal), (false, false));
+        // One material: nothing says which it is, and Retinex's reading stays.
+        let plain = planes(|_, y| red.map(|c| if y >= 32 { 0.2 * c } else { c }));
+        assert_eq!(row_edge_is_shadow(&plain), (false, false));
+    }
+
+    #[test]
+    fn texture_is_not_taken_for_shadow_edges() {
+        // Gravel: luminance-only steps everywhere, over two materials.
+        let mut rng = 0x9e3779b97f4a7c15u64;
+        let mut noise = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            0.2 + 0.8 * (rng >> 40) as f32 / (1u64 << 24) as f32
+        };
+        let gains: Vec<f32> = (0..64 * 64).map(|_| noise()).collect();
+        let gravel = planes(|x, y| {
+            let c = if x < 32 { [0.5, 0.3, 0.2] } else { [0.2, 0.3, 0.5] };
+            c.map(|v| v * gains[(y * 64 + x) as usize])
+        });
+        let steps = Steps::new(&gravel);
+        assert!(shadow_edges(&steps, &IntrinsicOptions::default()).iter().all(|&s| !s));
     }
 
     #[test]

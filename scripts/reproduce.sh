@@ -49,15 +49,25 @@ train() { # TASK METHOD
     # The command line, as the provenance of a shipped model records it.
     echo "polyshade train --task $task --photos data/train --epochs $epochs ${methods[$method]} --out $out" \
         > "data/models/$task/$method.cmd"
+    # A resumed run appends to the log (a finished model's log keeps its
+    # epochs: ship_models.sh reads them).
+    local run="$log.run"
     # shellcheck disable=SC2086
     if "$bin" train --task "$task" --photos data/train --epochs "$epochs" ${methods[$method]} \
-        --out "$out" "${resume[@]}" > "$log" 2>&1 || grep -q "already finished" "$log"; then
+        --out "$out" "${resume[@]}" > "$run" 2>&1; then
         # Wall seconds of this run (a resumed run adds to what it had).
         local before=0
         [ -e "data/models/$task/$method.seconds" ] && [ ${#resume[@]} -gt 0 ] && before=$(cat "data/models/$task/$method.seconds")
         echo $(( before + $(date +%s) - t0 )) > "data/models/$task/$method.seconds"
+        if [ ${#resume[@]} -gt 0 ]; then cat "$run" >> "$log"; else mv "$run" "$log"; fi
+        rm -f "$run"
         echo "$(date +%T) $task/$method: $(grep -E '^epoch [0-9]+ done' "$log" | tail -n 1)"
+    elif grep -q "already finished" "$run"; then
+        rm -f "$run"
+        echo "$(date +%T) $task/$method: already trained"
     else
+        cat "$run" >> "$log"
+        rm -f "$run"
         echo "$(date +%T) $task/$method failed; see $log" >&2
         return 1
     fi

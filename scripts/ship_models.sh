@@ -9,6 +9,8 @@
 # model goes TASK.json, its provenance: command line, corpus manifest hash,
 # epochs, wall time, machine, final loss terms, the precision measurement
 # and its eval row.
+#
+# Usage: scripts/ship_models.sh [TASK...]   (both tasks when none is named)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +20,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/polyshade/target}"
 cargo build --quiet --bins --tests
 bin="$CARGO_TARGET_DIR/debug/polyshade"
 
-for task in resaturate relight; do
+tasks=("$@")
+[ ${#tasks[@]} -gt 0 ] || tasks=(resaturate relight)
+for task in "${tasks[@]}"; do
+    case "$task" in resaturate | relight) ;; *) echo "no task '$task' (resaturate, relight)" >&2; exit 2 ;; esac
     dir="data/models/$task"
     [ -e "$dir/cdvae_k12.psm" ] || { echo "run scripts/reproduce.sh first ($dir/cdvae_k12.psm)" >&2; exit 1; }
     "$bin" model "$dir/cdvae_k12.psm" --out "$dir/cdvae_k12_f16.psm" --precision f16 --overwrite > /dev/null

@@ -1,9 +1,10 @@
-// Detail map, paper eq. 7:  field' = clamp(field + strength · (source − reference), 0, 1)
+// Detail map, paper eq. 7:  field' = clamp(field + strength · (source − reference), 0, 1),
+// or for shading (ratio = 1):  field' = clamp(field · (source / reference)^strength, 0, 1).
 // CPU reference: src/compose/detail.rs. One thread per pixel, full resolution.
 
 struct Params {
     strength: f32,
-    _pad0: f32,
+    ratio: u32,
     _pad1: f32,
     _pad2: f32,
 }
@@ -24,6 +25,12 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let f = textureLoad(field_in, p, 0).r;
     let c = textureLoad(source, p, 0).r;
     let r = textureLoad(reference, p, 0).r;
-    let out = clamp(f + params.strength * (c - r), 0.0, 1.0);
+    var out: f32;
+    if params.ratio == 1u {
+        // RATIO_FLOOR of the CPU reference.
+        out = clamp(f * pow(max(c, 1e-4) / max(r, 1e-4), params.strength), 0.0, 1.0);
+    } else {
+        out = clamp(f + params.strength * (c - r), 0.0, 1.0);
+    }
     textureStore(field_out, p, vec4<f32>(out, 0.0, 0.0, 1.0));
 }

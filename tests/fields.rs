@@ -2,7 +2,7 @@
 //! detail map against its closed form, and decoding of every colour type.
 
 use image::{DynamicImage, ImageBuffer, Luma, LumaA, Rgb, Rgba};
-use polyshade::compose::{detail_map, hsv_recombine};
+use polyshade::compose::{Detail, detail_map, hsv_recombine};
 use polyshade::fields::resample::{area_downsample, bilinear_upsample};
 use polyshade::fields::{Field, NET_SIZE, hsv};
 use polyshade::io::{LoadError, load_photo, load_photo_with_limits};
@@ -82,10 +82,30 @@ fn detail_map_is_field_plus_strength_times_lost_detail() {
     let field = Field::new(2, 2, vec![0.5, 0.2, 0.9, 0.0]);
     let x_c = Field::new(2, 2, vec![0.6, 0.4, 0.7, 0.1]);
     let recon = Field::new(2, 2, vec![0.5, 0.5, 0.5, 0.5]);
-    let out = detail_map(&field, &x_c, &recon, 0.5);
+    let out = detail_map(&field, &x_c, &recon, 0.5, Detail::Difference);
     // 0.5+0.05, 0.2−0.05, 0.9+0.1 → clamped to 1, 0−0.2 → clamped to 0.
     assert!(max_abs_diff(out.data(), &[0.55, 0.15, 1.0, 0.0]) < 1e-6);
-    assert_eq!(detail_map(&field, &x_c, &recon, 0.0), field);
+    assert_eq!(detail_map(&field, &x_c, &recon, 0.0, Detail::Difference), field);
+}
+
+#[test]
+fn shading_detail_is_a_ratio_that_never_goes_negative() {
+    // A dim variant (0.1) over fine shading 0.2 below its coarse 0.5: added,
+    // the detail would give 0.1 − 0.3 < 0 (black); as a ratio, 0.1 · 0.4.
+    let field = Field::new(2, 2, vec![0.1, 0.5, 0.9, 0.3]);
+    let shading = Field::new(2, 2, vec![0.2, 0.5, 0.8, 0.0]);
+    let coarse = Field::new(2, 2, vec![0.5, 0.5, 0.4, 0.5]);
+    let out = detail_map(&field, &shading, &coarse, 1.0, Detail::Ratio);
+    // 0.1·0.4, 0.5·1, 0.9·2 → clamped to 1, 0.3·(1e-4/0.5) at the floor.
+    assert!(max_abs_diff(out.data(), &[0.04, 0.5, 1.0, 0.3 * 2e-4]) < 1e-6, "{:?}", out.data());
+    // Half strength is the square root of the ratio.
+    let half = detail_map(&field, &shading, &coarse, 0.5, Detail::Ratio);
+    assert!((half.data()[0] - 0.1 * 0.4f32.sqrt()).abs() < 1e-6);
+    assert_eq!(detail_map(&field, &shading, &coarse, 0.0, Detail::Ratio), field);
+    // The photo's own coarse shading with its own detail is the photo.
+    assert!(
+        max_abs_diff(detail_map(&coarse, &shading, &coarse, 1.0, Detail::Ratio).data(), &[0.2, 0.5, 0.8, 1e-4]) < 1e-6
+    );
 }
 
 fn save(dir: &std::path::Path, name: &str, image: DynamicImage) -> std::path::PathBuf {
@@ -239,7 +259,7 @@ fn a_saturation_boost_does_not_turn_chroma_noise_into_speckle() {
     // so the noise in S itself is added once, not tripled.
     let coarse = polyshade::fields::resample::gaussian_blur(&fields.s, 4.0);
     let smooth_tripled = Field::new(128, 64, coarse.data().iter().map(|s| (3.0 * s).min(1.0)).collect());
-    let tripled = detail_map(&smooth_tripled, &fields.s, &coarse, 1.0);
+    let tripled = detail_map(&smooth_tripled, &fields.s, &coarse, 1.0, Detail::Difference);
     let out = hsv_recombine(&fields, &tripled, 1.0);
     // What a boost along each pixel's own hue gives: its noise tripled.
     let naive = image::Rgb32FImage::from_fn(128, 64, |x, y| {

@@ -4,7 +4,7 @@
 
 use image::Rgb32FImage;
 use palette::{LinSrgb, Srgb};
-use polyshade::compose;
+use polyshade::compose::{self, Detail};
 use polyshade::fields::intrinsic::{IntrinsicOptions, decompose};
 use polyshade::fields::resample::{area_downsample, bilinear_upsample};
 use polyshade::fields::{Field, NET_SIZE, hsv};
@@ -59,16 +59,18 @@ fn detail_compose_matches_cpu_reference() {
     let compositor = Compositor::new(&ctx.device);
     let (tf, tc, tr) =
         (upload_field(&ctx, &field, "f"), upload_field(&ctx, &fields.v, "c"), upload_field(&ctx, &recon, "r"));
-    let mut encoder = ctx.device.create_command_encoder(&Default::default());
-    let inputs = DetailInputs { field: &tf.view, source: &tc.view, reference: &tr.view };
-    compositor.encode_detail(&ctx, &mut encoder, inputs, &out.view, 0.7, (w, h));
-    ctx.queue.submit([encoder.finish()]);
-    let got = out.read(&ctx).unwrap();
-    let want = compose::detail_map(&field, &fields.v, &recon, 0.7);
-    let err = got.data().iter().zip(want.data()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
-    assert!(err < 1e-5, "detail_compose differs from the CPU by {err}");
-    // And the pass did something: detail was added.
-    assert!(got.data().iter().zip(field.data()).any(|(a, b)| (a - b).abs() > 0.05));
+    for detail in [Detail::Difference, Detail::Ratio] {
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let inputs = DetailInputs { field: &tf.view, source: &tc.view, reference: &tr.view, detail };
+        compositor.encode_detail(&ctx, &mut encoder, inputs, &out.view, 0.7, (w, h));
+        ctx.queue.submit([encoder.finish()]);
+        let got = out.read(&ctx).unwrap();
+        let want = compose::detail_map(&field, &fields.v, &recon, 0.7, detail);
+        let err = got.data().iter().zip(want.data()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert!(err < 1e-5, "detail_compose ({detail:?}) differs from the CPU by {err}");
+        // And the pass did something: detail was added.
+        assert!(got.data().iter().zip(field.data()).any(|(a, b)| (a - b).abs() > 0.05), "{detail:?}");
+    }
 }
 
 #[test]

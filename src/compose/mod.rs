@@ -8,7 +8,7 @@ pub mod detail;
 pub mod recombine;
 pub mod upsample;
 
-pub use detail::detail_map;
+pub use detail::{Detail, detail_map};
 pub use recombine::{hsv_recombine, relight, relight_compose, resaturate};
 pub use upsample::{GuidedCoefficients, GuidedUpsampler};
 

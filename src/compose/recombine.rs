@@ -113,19 +113,20 @@ pub fn resaturate(
     coarse_s: &Field,
     params: super::ComposeParams,
 ) -> Rgb32FImage {
-    let detailed = super::detail_map(generated, &fields.s, coarse_s, params.detail_strength);
+    let detailed = super::detail_map(generated, &fields.s, coarse_s, params.detail_strength, super::Detail::Difference);
     hsv_recombine(fields, &detailed, params.gain)
 }
 
 /// The whole relight chain of [`crate::gpu::RelightScene`] on the CPU: detail
-/// map on the shading (its own fine detail, `shading − coarse_shading`), then
-/// albedo × shading.
+/// map on the shading (its own fine detail, as the ratio
+/// `shading / coarse_shading`), then albedo × shading.
 pub fn relight(
     intrinsic: &crate::fields::intrinsic::Intrinsic,
     generated: &Field,
     coarse_shading: &Field,
     params: super::ComposeParams,
 ) -> Rgb32FImage {
-    let detailed = super::detail_map(generated, &intrinsic.shading, coarse_shading, params.detail_strength);
+    let detailed =
+        super::detail_map(generated, &intrinsic.shading, coarse_shading, params.detail_strength, super::Detail::Ratio);
     relight_compose(&intrinsic.albedo, &detailed, params.gain)
 }

@@ -20,6 +20,11 @@ pub use field::Field;
 /// Side of the square fields the network works on (paper: 32×32).
 pub const NET_SIZE: u32 = 32;
 
+/// The version of the splits into fields: anything cached from a split
+/// (training crops) is keyed by it. Raise it whenever a split's output
+/// changes (2: the intrinsic decomposition's shadow-edge cue).
+pub const SPLIT_VERSION: u32 = 2;
+
 /// What Polyshade proposes variants of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -6,6 +6,7 @@ use wgpu::util::DeviceExt;
 
 use super::{GpuContext, shaders};
 pub use crate::compose::ComposeParams;
+use crate::compose::Detail;
 
 /// What a binding of a compute pass holds.
 #[derive(Clone, Copy)]
@@ -154,7 +155,9 @@ impl Compositor {
         }
     }
 
-    /// Detail map: `out = clamp(field + strength·(source − reference), 0, 1)`.
+    /// Detail map ([`crate::compose::detail`]): `out = clamp(field +
+    /// strength·(source − reference), 0, 1)`, or `clamp(field ·
+    /// (source / reference)^strength, 0, 1)` for [`Detail::Ratio`].
     /// All textures share `size`.
     pub fn encode_detail(
         &self,
@@ -165,8 +168,8 @@ impl Compositor {
         strength: f32,
         size: (u32, u32),
     ) {
-        let DetailInputs { field, source, reference } = inputs;
-        let uniform = DetailUniform { strength, _pad: [0.0; 3] };
+        let DetailInputs { field, source, reference, detail } = inputs;
+        let uniform = DetailUniform { strength, ratio: u32::from(detail == Detail::Ratio), _pad: [0.0; 2] };
         self.detail.encode(ctx, encoder, &[field, source, reference, out], uniform, size);
     }
 
@@ -230,6 +233,8 @@ pub struct DetailInputs<'a> {
     pub source: &'a wgpu::TextureView,
     /// `source` as the network sees it, upsampled.
     pub reference: &'a wgpu::TextureView,
+    /// How the detail joins the field (the task's [`Detail::of`]).
+    pub detail: Detail,
 }
 
 /// The guided upsampling pass's textures: the full-resolution guide and the
@@ -266,7 +271,8 @@ pub struct RelightInputs<'a> {
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct DetailUniform {
     strength: f32,
-    _pad: [f32; 3],
+    ratio: u32,
+    _pad: [f32; 2],
 }
 
 /// `Params` of `hsv_recombine.wgsl`.

@@ -6,13 +6,15 @@
 
 use super::compose::{DetailInputs, HsvInputs, RelightInputs};
 use super::{ComposeParams, Compositor, FieldTexture, GpuContext, RgbaTarget, upload_field, upload_linear_rgb};
+use crate::compose::Detail;
 use crate::fields::hsv::HsvFields;
 use crate::fields::intrinsic::Intrinsic;
 use crate::fields::{Field, Task};
 use crate::variants::PhotoSplit;
 
 /// The detail map pass both scenes share:
-/// `detailed = clamp(generated + strength·(source − reference))`.
+/// `detailed = clamp(generated + strength·(source − reference))`, or as a
+/// ratio for shading ([`Detail`]).
 struct DetailStage {
     /// The full-resolution field whose fine detail is added back.
     source: FieldTexture,
@@ -21,11 +23,13 @@ struct DetailStage {
     /// shown, when both are `source` and the detail is zero.
     applied: Option<(FieldTexture, FieldTexture)>,
     detailed: FieldTexture,
+    detail: Detail,
 }
 
 impl DetailStage {
-    fn new(ctx: &GpuContext, source: &Field, label: &str) -> Self {
+    fn new(ctx: &GpuContext, source: &Field, detail: Detail, label: &str) -> Self {
         DetailStage {
+            detail,
             source: upload_field(ctx, source, &format!("{label}: detail source")),
             applied: None,
             detailed: FieldTexture::new(ctx, source.width(), source.height(), &format!("{label}: after detail map")),
@@ -50,7 +54,7 @@ impl DetailStage {
             Some((generated, reference)) => (&generated.view, &reference.view),
             None => (&self.source.view, &self.source.view),
         };
-        let inputs = DetailInputs { field: generated, source: &self.source.view, reference };
+        let inputs = DetailInputs { field: generated, source: &self.source.view, reference, detail: self.detail };
         compositor.encode_detail(ctx, encoder, inputs, &self.detailed.view, strength, self.size());
     }
 }
@@ -98,7 +102,7 @@ impl ResaturateScene {
             hue: upload_field(ctx, &fields.h, "hue"),
             smooth_hue: upload_field(ctx, fields.smooth_hue(), "smooth hue"),
             value: upload_field(ctx, &fields.v, "value"),
-            detail: DetailStage::new(ctx, &fields.s, "S"),
+            detail: DetailStage::new(ctx, &fields.s, Detail::Difference, "S"),
             rgb: RgbaTarget::new(ctx, w, h, "composed"),
         }
     }
@@ -157,10 +161,10 @@ impl Compose for ResaturateScene {
 /// A photo's intrinsic decomposition resident on the GPU, ready to be
 /// composed for the relight task.
 ///
-/// Composition is detail map (eq. 7) then albedo × shading:
-/// `S' = clamp(S_g + strength·(S − S_coarse))`, `rgb = srgb(clamp(A·S'·gain))`.
+/// Composition is detail map (eq. 7, as a ratio) then albedo × shading:
+/// `S' = clamp(S_g · (S / S_coarse)^strength)`, `rgb = srgb(clamp(A·S'·gain))`.
 /// For relighting, the detail the 32×32 network cannot carry is the photo's
-/// own fine shading (`S − S_coarse`, the full-resolution shading minus its
+/// own fine shading (`S / S_coarse`, the full-resolution shading over its
 /// 32×32 version upsampled); the albedo keeps every albedo detail already.
 /// With no variant applied, `S_g` is the photo's shading and `S_coarse` is
 /// the shading itself, so the photo composes to itself.
@@ -176,7 +180,7 @@ impl RelightScene {
         let (w, h) = (intrinsic.shading.width(), intrinsic.shading.height());
         RelightScene {
             albedo: upload_linear_rgb(ctx, &intrinsic.albedo, "albedo"),
-            detail: DetailStage::new(ctx, &intrinsic.shading, "shading"),
+            detail: DetailStage::new(ctx, &intrinsic.shading, Detail::Ratio, "shading"),
             rgb: RgbaTarget::new(ctx, w, h, "composed"),
         }
     }

@@ -5,15 +5,16 @@
 //! positions, each also mirrored, and every crop is area-filtered to 32×32.
 //! A couple of dozen photos thus give thousands of examples. The crops of
 //! each photo are cached under `~/.cache/polyshade/crops/`, keyed by the
-//! file's path, size, modification time, the task and the crop options, so a
-//! second run starts at once. Unreadable files are reported and skipped.
+//! file's path, size, modification time, the task, the crop options and the
+//! [`SPLIT_VERSION`], so a second run starts at once. Unreadable files are
+//! reported and skipped.
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use crate::embedding::{Lpp, LppConfig, features};
 use crate::fields::resample::area_downsample;
-use crate::fields::{Field, NET_SIZE, Task};
+use crate::fields::{Field, NET_SIZE, SPLIT_VERSION, Task};
 use crate::io::load_photo;
 
 /// Pixels per example field.
@@ -174,7 +175,8 @@ fn list_photos(dir: &Path) -> Result<Vec<PathBuf>, DatasetError> {
 fn cache_path(photo: &Path, task: Task, options: &CropOptions) -> Option<PathBuf> {
     let meta = std::fs::metadata(photo).ok()?;
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    (std::fs::canonicalize(photo).ok()?, meta.len(), meta.modified().ok()?, task, options, 1u32).hash(&mut hasher);
+    (std::fs::canonicalize(photo).ok()?, meta.len(), meta.modified().ok()?, task, options, SPLIT_VERSION)
+        .hash(&mut hasher);
     let base = crate::cache_dir()?;
     Some(base.join("polyshade/crops").join(format!("{:016x}.f32", hasher.finish())))
 }

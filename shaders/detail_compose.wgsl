@@ -5,7 +5,7 @@
 struct Params {
     strength: f32,
     ratio: u32,
-    _pad1: f32,
+    floor: f32,
     _pad2: f32,
 }
 
@@ -27,8 +27,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let r = textureLoad(reference, p, 0).r;
     var out: f32;
     if params.ratio == 1u {
-        // RATIO_FLOOR of the CPU reference.
-        out = clamp(f * pow(max(c, 1e-4) / max(r, 1e-4), params.strength), 0.0, 1.0);
+        out = clamp(f * pow(max(c, params.floor) / max(r, params.floor), params.strength), 0.0, 1.0);
     } else {
         out = clamp(f + params.strength * (c - r), 0.0, 1.0);
     }

@@ -21,7 +21,7 @@
 //! with its own detail a variant equal to the photo's coarse field composes
 //! to the photo exactly (see the README's model notes for the measurement).
 
-use crate::fields::{Field, Task};
+use crate::fields::Field;
 
 /// How the photo's fine detail joins a generated field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,18 +32,8 @@ pub enum Detail {
     Ratio,
 }
 
-impl Detail {
-    /// The detail map of `task`'s generated field.
-    pub fn of(task: Task) -> Detail {
-        match task {
-            Task::Resaturate => Detail::Difference,
-            Task::Relight => Detail::Ratio,
-        }
-    }
-}
-
 /// Fields below this count as this in a [`Detail::Ratio`] (the intrinsic
-/// decomposition's own floor).
+/// decomposition's own floor); the shader gets it in its uniform.
 pub const RATIO_FLOOR: f32 = 1e-4;
 
 /// # Panics

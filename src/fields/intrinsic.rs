@@ -236,9 +236,9 @@ fn divergence_of_shading_gradients(rgb: &[Field; 3], options: &IntrinsicOptions)
     let (w, h) = (rgb[0].width() as usize, rgb[0].height() as usize);
     let steps = Steps::new(rgb);
     let mut share = steps.shares(options);
-    for (step, shadow) in steps.pairs.iter().zip(shadow_edges(&steps, options)) {
+    for (f, shadow) in share.iter_mut().zip(shadow_edges(&steps, options)) {
         if shadow {
-            share[step.index] = 1.0;
+            *f = 1.0;
         }
     }
     let mut b = vec![0.0f64; w * h];
@@ -253,8 +253,6 @@ fn divergence_of_shading_gradients(rgb: &[Field; 3], options: &IntrinsicOptions)
 /// One neighbour step i → j of the solve grid, with what the cues read
 /// from it.
 struct Step {
-    /// Its place in [`Steps::pairs`].
-    index: usize,
     from: usize,
     to: usize,
     /// The change of log-luminance, `l_j − l_i`.
@@ -273,6 +271,7 @@ struct Step {
 /// Every horizontal and vertical neighbour step of the solve grid.
 struct Steps {
     width: usize,
+    height: usize,
     pairs: Vec<Step>,
 }
 
@@ -295,7 +294,7 @@ impl Steps {
             let dc2 = chroma[before].iter().zip(&chroma[after]).map(|(p, q)| (p - q) * (p - q)).sum();
             let (bright_side, dark_side) =
                 if dl > 0.0 { (chroma[after], chroma[before]) } else { (chroma[before], chroma[after]) };
-            pairs.push(Step { index: pairs.len(), from, to, dl, dc2, bright_side, dark_side });
+            pairs.push(Step { from, to, dl, dc2, bright_side, dark_side });
         };
         for y in 0..h {
             for x in 0..w {
@@ -308,7 +307,7 @@ impl Steps {
                 }
             }
         }
-        Steps { width: w, pairs }
+        Steps { width: w, height: h, pairs }
     }
 
     /// The Retinex share `exp(−(Δc/σ_c)² − (Δl/σ_l)²)` of each step kept as
@@ -341,12 +340,14 @@ fn shadow_edges(steps: &Steps, options: &IntrinsicOptions) -> Vec<bool> {
         return shadow;
     }
     let c2 = options.chroma_edge * options.chroma_edge;
-    let candidates: Vec<&Step> =
-        steps.pairs.iter().filter(|s| s.dc2 < c2 && s.dl.abs() >= options.shadow_step).collect();
+    // Indices into `steps.pairs`.
+    let candidate_steps: Vec<usize> = (0..steps.pairs.len())
+        .filter(|&i| steps.pairs[i].dc2 < c2 && steps.pairs[i].dl.abs() >= options.shadow_step)
+        .collect();
+    let candidates: Vec<&Step> = candidate_steps.iter().map(|&i| &steps.pairs[i]).collect();
     // The candidates starting at each pixel (at most a horizontal and a
     // vertical one), to find neighbours.
-    let w = steps.width;
-    let h = steps.pairs.last().map_or(0, |s| s.to / w + 1);
+    let (w, h) = (steps.width, steps.height);
     let mut at_pixel = vec![[usize::MAX; 2]; w * h];
     for (k, s) in candidates.iter().enumerate() {
         let slot = &mut at_pixel[s.from];
@@ -393,8 +394,8 @@ fn shadow_edges(steps: &Steps, options: &IntrinsicOptions) -> Vec<bool> {
             crossing_contour[r] = false;
         }
     }
-    for (k, s) in candidates.iter().enumerate() {
-        shadow[s.index] = crossing_contour[contours.root(k)];
+    for (k, &i) in candidate_steps.iter().enumerate() {
+        shadow[i] = crossing_contour[contours.root(k)];
     }
     shadow
 }
@@ -496,8 +497,9 @@ mod tests {
         let steps = Steps::new(rgb);
         let shadow = shadow_edges(&steps, &IntrinsicOptions::default());
         let at = |x: usize| {
-            let s = steps.pairs.iter().find(|s| s.from == 31 * 64 + x && s.to == 32 * 64 + x).expect("a vertical step");
-            shadow[s.index]
+            let i =
+                steps.pairs.iter().position(|s| s.from == 31 * 64 + x && s.to == 32 * 64 + x).expect("a vertical step");
+            shadow[i]
         };
         (at(10), at(54))
     }
@@ -535,14 +537,9 @@ mod tests {
     #[test]
     fn texture_is_not_taken_for_shadow_edges() {
         // Gravel: luminance-only steps everywhere, over two materials.
-        let mut rng = 0x9e3779b97f4a7c15u64;
-        let mut noise = || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            0.2 + 0.8 * (rng >> 40) as f32 / (1u64 << 24) as f32
-        };
-        let gains: Vec<f32> = (0..64 * 64).map(|_| noise()).collect();
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let gains: Vec<f32> = (0..64 * 64).map(|_| rng.random_range(0.2..1.0f32)).collect();
         let gravel = planes(|x, y| {
             let c = if x < 32 { [0.5, 0.3, 0.2] } else { [0.2, 0.3, 0.5] };
             c.map(|v| v * gains[(y * 64 + x) as usize])

@@ -169,7 +169,12 @@ impl Compositor {
         size: (u32, u32),
     ) {
         let DetailInputs { field, source, reference, detail } = inputs;
-        let uniform = DetailUniform { strength, ratio: u32::from(detail == Detail::Ratio), _pad: [0.0; 2] };
+        let uniform = DetailUniform {
+            strength,
+            ratio: u32::from(detail == Detail::Ratio),
+            floor: crate::compose::detail::RATIO_FLOOR,
+            _pad: 0.0,
+        };
         self.detail.encode(ctx, encoder, &[field, source, reference, out], uniform, size);
     }
 
@@ -233,7 +238,7 @@ pub struct DetailInputs<'a> {
     pub source: &'a wgpu::TextureView,
     /// `source` as the network sees it, upsampled.
     pub reference: &'a wgpu::TextureView,
-    /// How the detail joins the field (the task's [`Detail::of`]).
+    /// How the detail joins the field: a ratio for shading.
     pub detail: Detail,
 }
 
@@ -272,7 +277,8 @@ pub struct RelightInputs<'a> {
 struct DetailUniform {
     strength: f32,
     ratio: u32,
-    _pad: [f32; 2],
+    floor: f32,
+    _pad: f32,
 }
 
 /// `Params` of `hsv_recombine.wgsl`.

@@ -4,6 +4,12 @@ use clap::Parser;
 use polyshade::app::{AppOptions, PolyshadeApp};
 use polyshade::cli::{Cli, run};
 
+/// Training allocates and frees many buffers of a few hundred kilobytes per
+/// step (burn's tensors); glibc's malloc returns them to the system and
+/// takes them back with page faults each time. mimalloc keeps them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // burn materialises a loaded optimiser state on its default device,
     // which with the wgpu feature is a GPU adapter: resuming a training on

@@ -13,7 +13,7 @@ use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal, weighted::WeightedIndex};
 
 use crate::fields::{Field, NET_SIZE};
-use crate::model::{Cdvae, Cvae, Network};
+use crate::model::{Cdvae, Cvae, FieldEncoding, Network};
 
 /// Which part of the mixture to draw from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -35,7 +35,8 @@ pub struct SampleRequest {
 /// The variants of one photo, at network resolution.
 #[derive(Clone, Debug)]
 pub struct Samples {
-    /// The sampled `x_g` fields, 32×32, clamped to [0, 1].
+    /// The sampled `x_g` fields, 32×32, clamped to [0, 1] (linear: decoded
+    /// from the network's [`FieldEncoding`]).
     pub fields: Vec<Field>,
     /// Which component each sample came from.
     pub components: Vec<usize>,
@@ -108,7 +109,7 @@ fn sample_cdvae(model: &Cdvae, x_c: &Field, request: SampleRequest) -> Result<Sa
         }
     }
     let z_g = Tensor::<2>::from_data(TensorData::new(z_g, [request.n, d_z]), &device);
-    let fields = to_fields(model.dvae_g.decode_mean(z_g))?; // n × 1024
+    let fields = to_fields(model.dvae_g.decode_mean(z_g), model.x_g)?; // n × 1024
     Ok(Samples { fields, components, pi })
 }
 
@@ -123,12 +124,12 @@ fn sample_cvae(model: &Cvae, x_c: &Field, request: SampleRequest) -> Result<Samp
     let z: Vec<f32> = (0..request.n * model.d_z).map(|_| StandardNormal.sample(&mut rng)).collect();
     let z = Tensor::<2>::from_data(TensorData::new(z, [request.n, model.d_z]), &device);
     let x = condition(x_c, &device).repeat_dim(0, request.n); // [n, 1024]
-    let fields = to_fields(model.decode(x, z))?;
+    let fields = to_fields(model.decode(x, z), model.x_g)?;
     Ok(Samples { fields, components: vec![0; request.n], pi: vec![1.0] })
 }
 
-/// `[n, 1024]` network output → n fields clamped to [0, 1].
-fn to_fields(decoded: Tensor<2>) -> Result<Vec<Field>, SampleError> {
+/// `[n, 1024]` network output (in `encoding`) → n linear fields in [0, 1].
+fn to_fields(decoded: Tensor<2>, encoding: FieldEncoding) -> Result<Vec<Field>, SampleError> {
     let d = (NET_SIZE * NET_SIZE) as usize;
     let values = to_vec(decoded);
     if !values.iter().all(|v| v.is_finite()) {
@@ -136,7 +137,7 @@ fn to_fields(decoded: Tensor<2>) -> Result<Vec<Field>, SampleError> {
     }
     Ok(values
         .chunks_exact(d)
-        .map(|c| Field::new(NET_SIZE, NET_SIZE, c.iter().map(|v| v.clamp(0.0, 1.0)).collect()))
+        .map(|c| Field::new(NET_SIZE, NET_SIZE, c.iter().map(|&v| encoding.decode(v)).collect()))
         .collect())
 }
 

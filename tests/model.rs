@@ -201,6 +201,52 @@ fn sampling_is_seeded_and_survives_a_save_and_reload() {
     ));
 }
 
+/// A network that models `x_g` gamma-encoded samples the same raw outputs
+/// as a linear one, decoded (`x^2.2`), and its model file keeps the
+/// encoding; both network kinds.
+#[test]
+fn a_gamma_encoded_network_samples_linear_fields_and_its_file_keeps_the_encoding() {
+    use polyshade::fields::{Field, NET_SIZE, Task};
+    use polyshade::model::{FieldEncoding, GAMMA, load_model, read_header, save_model};
+    use polyshade::sampling::{Component, SampleRequest, sample};
+    let device = Device::flex();
+    let x_c = Field::from_fn(NET_SIZE, NET_SIZE, |x, y| ((3 * x + y) % 32) as f32 / 31.0);
+    let request = SampleRequest { n: 4, seed: 5, component: Component::All };
+    let configs = [
+        NetworkConfig::Cdvae(CdvaeConfig::new().with_mdn(MdnConfig::new().with_k(3))),
+        NetworkConfig::Cvae(CvaeConfig::new()),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for config in configs {
+        let linear = config.init(&device);
+        assert_eq!(linear.x_g_encoding(), FieldEncoding::Linear, "a new network is linear until told");
+        let gamma = linear.clone().with_x_g_encoding(FieldEncoding::Gamma);
+        let raw = sample(&linear, &x_c, request).unwrap();
+        let decoded = sample(&gamma, &x_c, request).unwrap();
+        let pairs: Vec<(f32, f32)> = raw
+            .fields
+            .iter()
+            .zip(&decoded.fields)
+            .flat_map(|(r, d)| r.data().iter().copied().zip(d.data().iter().copied()).collect::<Vec<_>>())
+            .collect();
+        let inside = pairs.iter().filter(|(r, _)| (0.05..0.95).contains(r)).count();
+        assert!(inside >= 100, "{}: too few outputs inside (0, 1) to test: {inside}", config.kind());
+        for (r, d) in pairs {
+            assert!((r.powf(GAMMA) - d).abs() < 1e-6, "{}: {r} decodes to {d}", config.kind());
+        }
+
+        let path = dir.path().join(format!("{}.psm", config.kind()));
+        let mut header = untrained_header(CdvaeConfig::new());
+        header.network = config.clone();
+        header.task = Task::Relight;
+        save_model(&path, &gamma, &header).unwrap();
+        assert_eq!(read_header(&path).unwrap().x_g, FieldEncoding::Gamma, "written from the network");
+        let (reloaded, _) = load_model(&path, Some(Task::Relight), &device).unwrap();
+        assert_eq!(reloaded.x_g_encoding(), FieldEncoding::Gamma);
+        assert_eq!(sample(&reloaded, &x_c, request).unwrap().fields, decoded.fields);
+    }
+}
+
 #[test]
 fn flex_and_wgpu_give_the_same_forward_pass() {
     let cpu = Device::flex();
@@ -293,6 +339,7 @@ fn damaged_model_files_are_refused_with_one_line() {
         steps_done: 1,
         notes: String::new(),
         embedding: None,
+        x_g: Default::default(),
     };
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.psm");
@@ -362,6 +409,8 @@ fn the_bundled_models_load_and_give_distinct_variants_for_both_tasks() {
         assert_eq!(header.task, task);
         assert_eq!(header.method_name(), "cdvae_k12", "the default is the paper's K = 12 with guidance");
         assert!(header.epochs_done >= 10, "a trained model, not an initialisation");
+        // Shading is modelled gamma-encoded, saturation as it is.
+        assert_eq!(network.x_g_encoding(), polyshade::model::FieldEncoding::for_task(task));
         // It carries its embedding projection, so fine-tuning keeps its space.
         let embedding = header.embedding.as_ref().expect("the bundled model records its embedding projection");
         let lpp = polyshade::embedding::Lpp::from_record(embedding).unwrap();
@@ -392,5 +441,6 @@ fn untrained_header(config: CdvaeConfig) -> polyshade::model::ModelHeader {
         steps_done: 0,
         notes: String::new(),
         embedding: None,
+        x_g: Default::default(),
     }
 }

@@ -210,3 +210,48 @@ fn fine_tuning_starts_from_the_given_weights_in_its_embedding_space() {
     let refused = train(&mine, &other, &device, |_| {}, &AtomicBool::new(false)).unwrap_err().to_string();
     assert!(refused.contains("another configuration"), "{refused}");
 }
+
+/// The fused optimiser takes burn's own step: Adam with each parameter
+/// tensor's gradient clipped to norm 1, on a layer large enough to be
+/// updated on both cores (weights) and a small one (bias), over steps whose
+/// gradient norms change; and it is not the same as Adam unclipped.
+#[test]
+fn the_fused_adam_step_is_burns_clipped_adam() {
+    use burn::module::Module;
+    use burn::nn::{Linear, LinearConfig};
+    use burn::optim::grad_clipping::GradientClippingConfig;
+    use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+    use burn::tensor::{Tensor, TensorData};
+
+    let device = Device::flex().autodiff();
+    let (rows, width) = (16, 512);
+    let wave = |k: usize, f: f32| (k as f32 * f).sin();
+    let input = TensorData::new((0..rows * width).map(|k| wave(k, 0.37)).collect::<Vec<f32>>(), [rows, width]);
+    let target = TensorData::new((0..rows * width).map(|k| 0.5 * wave(k, 0.11)).collect::<Vec<f32>>(), [rows, width]);
+    let (x, y) = (Tensor::<2>::from_data(input, &device), Tensor::<2>::from_data(target, &device));
+    let start: Linear = LinearConfig::new(width, width).init(&device);
+    let weights = |m: &Linear| -> Vec<f32> {
+        let w = m.weight.val().into_data().try_into_vec::<f32>().unwrap();
+        w.into_iter().chain(m.bias.as_ref().unwrap().val().into_data().try_into_vec::<f32>().unwrap()).collect()
+    };
+    let run = |mut optim: ModuleOptimizer| {
+        let mut model = start.clone();
+        for _ in 0..6 {
+            // A summed loss: gradient norms far above 1 at first, then falling.
+            let loss = (model.forward(x.clone()) - y.clone()).square().sum();
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(2e-2, model, grads);
+        }
+        weights(&model.valid())
+    };
+    let fused = run(polyshade::train::optimizer());
+    let burns = run(AdamConfig::new().with_grad_clipping(Some(GradientClippingConfig::Norm(1.0))).init());
+    let unclipped = run(AdamConfig::new().init());
+    let worst = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    let moved = worst(&fused, &weights(&start.valid()));
+    assert!(moved > 0.05, "the steps moved the weights by only {moved}");
+    let off = worst(&fused, &burns);
+    assert!(off < 1e-5, "fused and burn's Adam differ by {off}");
+    let unclipped_off = worst(&fused, &unclipped);
+    assert!(unclipped_off > 100.0 * off.max(1e-6), "clipping changes nothing here ({unclipped_off})");
+}

@@ -10,7 +10,7 @@
 use burn::tensor::{Tensor, TensorData};
 
 use crate::fields::{Field, NET_SIZE};
-use crate::model::Ladder;
+use crate::model::{FieldEncoding, Ladder};
 
 /// A unit counts as active when the variance of its posterior mean across
 /// the data exceeds this (Burda et al. 2016).
@@ -32,11 +32,12 @@ pub struct CodeUsage {
     pub full_round_trip_mse: f64,
 }
 
-/// Active units and round-trip errors of `ladder` on `fields`.
-pub fn code_usage(ladder: &Ladder, fields: &[Field]) -> CodeUsage {
+/// Active units and round-trip errors of `ladder` on `fields` (linear;
+/// the ladder sees them in `encoding`, and the errors are in that space).
+pub fn code_usage(ladder: &Ladder, encoding: FieldEncoding, fields: &[Field]) -> CodeUsage {
     let device = ladder.fc1.weight.val().device();
     let len = (NET_SIZE * NET_SIZE) as usize;
-    let data: Vec<f32> = fields.iter().flat_map(|f| f.data().iter().copied()).collect();
+    let data: Vec<f32> = fields.iter().flat_map(|f| f.data().iter().map(|&v| encoding.encode(v))).collect();
     let x = Tensor::<2>::from_data(TensorData::new(data, [fields.len(), len]), &device);
     let pass = ladder.mean_pass(x.clone());
     let top = ladder.decode_mean(pass.mu_z2.clone());

@@ -13,7 +13,7 @@ use burn::config::Config;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
-use super::{Ladder, LadderConfig, LadderNoise, LadderPass, Mdn, MdnConfig};
+use super::{FieldEncoding, Ladder, LadderConfig, LadderNoise, LadderPass, Mdn, MdnConfig};
 
 #[derive(Config, Debug)]
 pub struct CdvaeConfig {
@@ -25,7 +25,12 @@ pub struct CdvaeConfig {
 
 impl CdvaeConfig {
     pub fn init(&self, device: &Device) -> Cdvae {
-        Cdvae { dvae_c: self.ladder.init(device), dvae_g: self.ladder.init(device), mdn: self.mdn.init(device) }
+        Cdvae {
+            dvae_c: self.ladder.init(device),
+            dvae_g: self.ladder.init(device),
+            mdn: self.mdn.init(device),
+            x_g: FieldEncoding::Linear,
+        }
     }
 }
 
@@ -36,6 +41,9 @@ pub struct Cdvae {
     /// The generative DVAE, over `x_g`.
     pub dvae_g: Ladder,
     pub mdn: Mdn,
+    /// The space the generative DVAE models `x_g` in (set from the model file).
+    #[module(skip)]
+    pub x_g: FieldEncoding,
 }
 
 /// The weights of the loss terms at one point of the schedule.

@@ -23,6 +23,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfi
 use burn::tensor::activation::{leaky_relu, sigmoid, softplus};
 use burn::tensor::{Device, Distribution, Tensor};
 
+use super::FieldEncoding;
 use super::gaussian;
 
 const LEAK: f64 = 0.01;
@@ -96,6 +97,9 @@ pub struct Cvae {
     pub side: usize,
     pub d_z: usize,
     pub var_floor: f64,
+    /// The space the decoder models `x_g` in (set from the model file).
+    #[module(skip)]
+    pub x_g: FieldEncoding,
 }
 
 impl CvaeConfig {
@@ -119,6 +123,7 @@ impl CvaeConfig {
             side: self.side,
             d_z: self.d_z,
             var_floor: self.var_floor,
+            x_g: FieldEncoding::Linear,
         }
     }
 }

@@ -15,7 +15,7 @@ use burn::module::{Module, ModuleMapper, Param};
 use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device, FloatDType, Tensor};
 
-use super::{Network, NetworkConfig};
+use super::{FieldEncoding, Network, NetworkConfig};
 use crate::fields::Task;
 use crate::io::write_atomically;
 
@@ -43,6 +43,10 @@ pub struct ModelHeader {
     /// models trained without guidance).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embedding: Option<crate::embedding::LppRecord>,
+    /// The space the network models `x_g` in; written from the network
+    /// itself when the file is saved (absent, i.e. linear, in older files).
+    #[serde(default)]
+    pub x_g: FieldEncoding,
 }
 
 impl ModelHeader {
@@ -104,7 +108,8 @@ pub fn save_model_as(
         Precision::F32 => model.clone(),
         Precision::F16 => model.clone().map(&mut CastTo(FloatDType::F16)),
     };
-    let json = serde_json::to_vec_pretty(header).expect("a model header always serialises");
+    let header = ModelHeader { x_g: model.x_g_encoding(), ..header.clone() };
+    let json = serde_json::to_vec_pretty(&header).expect("a model header always serialises");
     let weights = model.into_record().into_bytes().map_err(|e| write_err(std::io::Error::other(e.to_string())))?;
     let len = (json.len() as u64).to_le_bytes();
     let mut crc = crc32fast::Hasher::new();
@@ -190,5 +195,6 @@ pub fn load_model_bytes(
         .map_err(|e| weights_err(e.to_string()))?
         .cast_to_module_dtype();
     let model = header.network.init(device).try_load_record(record).map_err(|e| weights_err(e.to_string()))?;
+    let model = model.with_x_g_encoding(header.x_g);
     Ok((model, header))
 }

@@ -13,6 +13,7 @@
 pub mod bundled;
 pub mod cdvae;
 pub mod cvae;
+pub mod encoding;
 pub mod file;
 pub mod gaussian;
 pub mod ladder;
@@ -21,6 +22,7 @@ pub mod network;
 
 pub use cdvae::{Batch, Cdvae, CdvaeConfig, CdvaeLoss, LossWeights};
 pub use cvae::{Cvae, CvaeConfig};
+pub use encoding::{FieldEncoding, GAMMA};
 pub use file::{
     ModelFileError, ModelHeader, Precision, load_model, load_model_bytes, read_header, save_model, stored_checksum,
 };

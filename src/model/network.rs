@@ -9,7 +9,7 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
-use super::{Batch, Cdvae, CdvaeConfig, Cvae, CvaeConfig, LossWeights};
+use super::{Batch, Cdvae, CdvaeConfig, Cvae, CvaeConfig, FieldEncoding, LossWeights};
 
 /// What kind of network, with its configuration: the part of a model file's
 /// header that says how to build the network its weights fit.
@@ -78,8 +78,10 @@ pub struct NetworkLoss {
 impl Network {
     /// The training loss on `batch` with the schedule's weights `w`, with
     /// fresh noise from the device's (seeded) generator.
+    /// `batch.x_g` is linear; the network sees it in its own encoding.
     pub fn loss(&self, batch: Batch, w: LossWeights) -> NetworkLoss {
         let device = batch.x_c.device();
+        let batch = Batch { x_g: self.x_g_encoding().encode_tensor(batch.x_g), ..batch };
         let size = batch.x_c.dims()[0];
         match self {
             Network::Cdvae(model) => {
@@ -102,6 +104,25 @@ impl Network {
                 NetworkLoss { total: l2.clone() * w.recon + kl.clone() * w.kl, terms: vec![("l2", l2), ("kl", kl)] }
             }
         }
+    }
+
+    /// The space the network models `x_g` in ([`FieldEncoding`]).
+    pub fn x_g_encoding(&self) -> FieldEncoding {
+        match self {
+            Network::Cdvae(model) => model.x_g,
+            Network::Cvae(model) => model.x_g,
+        }
+    }
+
+    /// The same network, modelling `x_g` in `encoding`: set when a network
+    /// is created for a task or read from a model file, never on a trained
+    /// one (its weights fit one space).
+    pub fn with_x_g_encoding(mut self, encoding: FieldEncoding) -> Self {
+        match &mut self {
+            Network::Cdvae(model) => model.x_g = encoding,
+            Network::Cvae(model) => model.x_g = encoding,
+        }
+        self
     }
 
     pub fn device(&self) -> Device {

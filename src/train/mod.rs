@@ -3,11 +3,13 @@
 //! ([`schedule`]), and [`trainer`] runs Adam on any burn device, reporting
 //! [`events`] and writing checkpoints atomically.
 
+pub mod adam;
 pub mod data;
 pub mod events;
 pub mod schedule;
 pub mod trainer;
 
+pub use adam::FusedAdam;
 pub use data::{CropOptions, Dataset, DatasetError};
 pub use events::{LossReport, TrainEvent};
 pub use schedule::Schedule;

@@ -1,0 +1,105 @@
+//! The space a network models its generated field `x_g` in.
+//!
+//! Fields stay linear everywhere outside the network (composition, the
+//! amount control, evaluation); a network may model `x_g` through an
+//! invertible encoding, applied at its boundary only: training encodes the
+//! true fields before the loss, sampling decodes the network's output. The
+//! model file records the encoding, so a file written before it existed
+//! (linear) samples as it always did.
+//!
+//! Why: relighting's shading spans two decades (deep shadow ≈ 0.02, full
+//! light 1). A network with a Gaussian likelihood on *linear* shading makes
+//! errors of about the same absolute size everywhere, which is invisible in
+//! the light and a blotch in the dark: a decoder speckle of ±0.03 on a
+//! shadow of 0.03 swings the light there between black and double. Gamma
+//! encoding (the transfer curve photographs themselves are stored with)
+//! gives dark values room: 0.03 encodes to 0.20, and the same speckle is a
+//! change of about a third.
+
+use burn::tensor::Tensor;
+
+use crate::fields::Task;
+
+/// The gamma of [`FieldEncoding::Gamma`]: a pure power, close to sRGB's
+/// curve, exactly invertible.
+pub const GAMMA: f32 = 2.2;
+
+/// How a network's `x_g` relates to the linear field.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldEncoding {
+    /// The network models the field itself (every model before this
+    /// existed; resaturation's S, which is already perceptual).
+    #[default]
+    Linear,
+    /// The network models `x^(1/GAMMA)`.
+    Gamma,
+}
+
+impl FieldEncoding {
+    /// What a new network of `task` models: shading gamma-encoded,
+    /// saturation as it is.
+    pub fn for_task(task: Task) -> Self {
+        match task {
+            Task::Resaturate => FieldEncoding::Linear,
+            Task::Relight => FieldEncoding::Gamma,
+        }
+    }
+
+    /// A field value in `[0, 1]` to the network's space.
+    pub fn encode(self, v: f32) -> f32 {
+        match self {
+            FieldEncoding::Linear => v,
+            FieldEncoding::Gamma => v.max(0.0).powf(1.0 / GAMMA),
+        }
+    }
+
+    /// A value in the network's space, clamped to `[0, 1]`, to the field.
+    pub fn decode(self, x: f32) -> f32 {
+        let x = x.clamp(0.0, 1.0);
+        match self {
+            FieldEncoding::Linear => x,
+            FieldEncoding::Gamma => x.powf(GAMMA),
+        }
+    }
+
+    /// [`FieldEncoding::encode`] on a batch of fields.
+    pub fn encode_tensor<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
+        match self {
+            FieldEncoding::Linear => x,
+            FieldEncoding::Gamma => x.clamp_min(0.0).powf_scalar(1.0 / GAMMA),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::{Device, TensorData};
+
+    use super::*;
+
+    #[test]
+    fn gamma_round_trips_and_lifts_the_dark() {
+        let e = FieldEncoding::Gamma;
+        for v in [0.0, 1e-4, 0.02, 0.18, 0.5, 1.0] {
+            assert!((e.decode(e.encode(v)) - v).abs() <= 1e-6 * v.max(1e-3), "{v}");
+        }
+        // 18 % grey encodes to about the middle; a deep shadow well above 0.
+        assert!((e.encode(0.18) - 0.4586).abs() < 1e-3);
+        assert!((e.encode(0.03) - 0.2031).abs() < 1e-3);
+        // Out of range network outputs are clamped, never NaN.
+        assert_eq!(e.decode(-0.3), 0.0);
+        assert_eq!(e.decode(1.7), 1.0);
+        assert_eq!(FieldEncoding::Linear.decode(0.25), 0.25);
+    }
+
+    #[test]
+    fn the_tensor_encoding_matches_the_scalar_one() {
+        let values = vec![0.0f32, 0.001, 0.05, 0.3, 0.9, 1.0];
+        let x = Tensor::<1>::from_data(TensorData::new(values.clone(), [values.len()]), &Device::flex());
+        let encoded: Vec<f32> = FieldEncoding::Gamma.encode_tensor(x).into_data().try_into_vec().unwrap();
+        for (v, e) in values.iter().zip(encoded) {
+            assert!((FieldEncoding::Gamma.encode(*v) - e).abs() < 1e-6, "{v}: {e}");
+        }
+    }
+}

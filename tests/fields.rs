@@ -350,11 +350,16 @@ fn the_amount_scales_a_variants_departure_from_the_photo() {
         assert!(max_abs_diff(set.compose_at(1, params, 0.0).unwrap().as_raw(), own.as_raw()) < 1e-5);
         assert_eq!(set.compose_at(1, params, 1.0), set.compose(1, params));
         // Half the amount, about half the change (the detail map and the
-        // clamp make it not exact).
+        // clamp make it not exact). Shading moves in log space: where a
+        // variant scales the light by r, half the amount changes an
+        // sRGB-encoded pixel by 1 / (1 + r^(1/4.4)) of the full change,
+        // 0.5 for small changes, up to 0.69 for r = 1/30 (a deep new
+        // shadow), below 0.5 where it brightens.
+        let most = if task == Task::Relight { 0.8 } else { 0.65 };
         let change = |a: &image::Rgb32FImage| {
             a.as_raw().iter().zip(own.as_raw()).map(|(x, y)| (x - y).abs()).sum::<f32>() / own.as_raw().len() as f32
         };
         let (half, full) = (change(&set.compose_at(1, params, 0.5).unwrap()), change(&set.compose(1, params).unwrap()));
-        assert!(full > 0.01 && (0.35..0.65).contains(&(half / full)), "{task:?}: {half} vs {full}");
+        assert!(full > 0.01 && (0.35..most).contains(&(half / full)), "{task:?}: {half} vs {full}");
     }
 }

@@ -20,7 +20,9 @@ use burn::config::Config;
 use burn::module::Module;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
-use burn::tensor::activation::{leaky_relu, sigmoid, softplus};
+use burn::tensor::activation::sigmoid;
+
+use super::activation::{leaky_relu, softplus};
 use burn::tensor::{Device, Distribution, Tensor};
 
 use super::FieldEncoding;
@@ -154,7 +156,7 @@ impl Cvae {
         let pair = Tensor::stack::<3>(vec![x_c, x_g], 1).reshape([batch, 2, self.side, self.side]);
         let h = self.encoder_c5.forward(self.encoder.forward(pair)).reshape([batch, 2 * self.d_z]); // [batch, 2·d_z]
         let mu = h.clone().narrow(1, 0, self.d_z);
-        let var = softplus(h.narrow(1, self.d_z, self.d_z), 1.0) + self.var_floor;
+        let var = softplus(h.narrow(1, self.d_z, self.d_z)) + self.var_floor;
         (mu, var)
     }
 

@@ -10,10 +10,10 @@
 //! Hidden layers use leaky ReLU (slope 0.01); means are linear, variances
 //! softplus (plus a small floor so the Gaussian likelihood stays bounded).
 
+use super::activation::{leaky_relu, softplus};
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
-use burn::tensor::activation::{leaky_relu, softplus};
 use burn::tensor::{Device, Distribution, Tensor};
 
 use super::gaussian;
@@ -57,7 +57,7 @@ impl GaussianHead {
 
     /// `[batch, d_in]` → (mean, variance), each `[batch, d_out]`.
     fn forward(&self, h: Tensor<2>, var_floor: f64) -> (Tensor<2>, Tensor<2>) {
-        (self.mean.forward(h.clone()), softplus(self.var.forward(h), 1.0) + var_floor)
+        (self.mean.forward(h.clone()), softplus(self.var.forward(h)) + var_floor)
     }
 }
 

@@ -10,6 +10,7 @@
 //! Networks only compute; how the app samples from them lives in
 //! `crate::sampling`, how they are trained in `crate::train`.
 
+pub mod activation;
 pub mod bundled;
 pub mod cdvae;
 pub mod cvae;

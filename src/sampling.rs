@@ -1,7 +1,8 @@
 //! Test-time sampling (paper Fig. 3, right): encode `x_c` with the
 //! conditional DVAE (means), run the MDN, draw `z_g` from the whole mixture
 //! or from one chosen component, decode with the generative DVAE's top-down
-//! path and output its means μ₀. The CVAE baseline draws its code from
+//! path and output its means μ₀, decoded from the network's
+//! [`FieldEncoding`] to linear fields. The CVAE baseline draws its code from
 //! N(0, I) and decodes it with the condition (one "component").
 //!
 //! All randomness comes from one seeded CPU generator, so the same photo,

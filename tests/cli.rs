@@ -395,6 +395,9 @@ fn relight_trains_and_samples_end_to_end() {
         .output()
         .unwrap();
     assert!(train.status.success(), "{}", String::from_utf8_lossy(&train.stderr));
+    // A new relight network models shading gamma-encoded, and says so.
+    let header = polyshade::model::read_header(&model).unwrap();
+    assert_eq!(header.x_g, polyshade::model::FieldEncoding::Gamma);
     let out = dir.path().join("relit");
     let run = polyshade()
         .args(["sample", "--task", "relight", "-n", "2", "--model"])

@@ -66,6 +66,7 @@ pub fn run(args: &ModelArgs) -> anyhow::Result<()> {
         NetworkConfig::Cvae(c) => println!("  network:    CVAE, code {}, width {}", c.d_z, c.width),
     }
     println!("  trained:    {} epochs, {} steps", header.epochs_done, header.steps_done);
+    println!("  x_g:        {}", header.x_g.describe());
     let projection = match &header.embedding {
         Some(record) => format!("LPP to {} dimensions (fine-tuning keeps it)", record.dims),
         None => "none recorded".to_owned(),

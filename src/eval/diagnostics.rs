@@ -33,15 +33,17 @@ pub struct CodeUsage {
 }
 
 /// Active units and round-trip errors of `ladder` on `fields` (linear;
-/// the ladder sees them in `encoding`, and the errors are in that space).
+/// the ladder sees them in `encoding`, and its outputs are decoded before
+/// the errors are taken, so they are in the fields' own space).
 pub fn code_usage(ladder: &Ladder, encoding: FieldEncoding, fields: &[Field]) -> CodeUsage {
     let device = ladder.fc1.weight.val().device();
     let len = (NET_SIZE * NET_SIZE) as usize;
-    let data: Vec<f32> = fields.iter().flat_map(|f| f.data().iter().map(|&v| encoding.encode(v))).collect();
+    let data: Vec<f32> = fields.iter().flat_map(|f| f.data().iter().copied()).collect();
     let x = Tensor::<2>::from_data(TensorData::new(data, [fields.len(), len]), &device);
-    let pass = ladder.mean_pass(x.clone());
+    let pass = ladder.mean_pass(encoding.encode_tensor(x.clone()));
     let top = ladder.decode_mean(pass.mu_z2.clone());
-    let round_trip = |y: Tensor<2>| f64::from((y.clamp(0.0, 1.0) - x.clone()).square().mean().into_scalar::<f32>());
+    let round_trip =
+        |y: Tensor<2>| f64::from((encoding.decode_tensor(y) - x.clone()).square().mean().into_scalar::<f32>());
     CodeUsage {
         active_z1: active_units(pass.mu_z1),
         d_z1: ladder.d_z1,

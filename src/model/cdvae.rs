@@ -41,7 +41,8 @@ pub struct Cdvae {
     /// The generative DVAE, over `x_g`.
     pub dvae_g: Ladder,
     pub mdn: Mdn,
-    /// The space the generative DVAE models `x_g` in (set from the model file).
+    /// The space the generative DVAE models `x_g` in (set for a new
+    /// network by its task, for a loaded one from its file).
     #[module(skip)]
     pub x_g: FieldEncoding,
 }
@@ -82,7 +83,8 @@ pub struct CdvaeLoss {
 pub struct Batch {
     /// `[batch, 1024]`
     pub x_c: Tensor<2>,
-    /// `[batch, 1024]`
+    /// `[batch, 1024]`, in the network's encoding ([`super::Network::loss`]
+    /// takes it linear and encodes it).
     pub x_g: Tensor<2>,
     /// Precomputed embedding, `[batch, 64]`; `None` trains without guidance.
     pub p: Option<Tensor<2>>,

@@ -99,7 +99,8 @@ pub struct Cvae {
     pub side: usize,
     pub d_z: usize,
     pub var_floor: f64,
-    /// The space the decoder models `x_g` in (set from the model file).
+    /// The space the decoder models `x_g` in (set for a new network by its
+    /// task, for a loaded one from its file).
     #[module(skip)]
     pub x_g: FieldEncoding,
 }

@@ -46,10 +46,20 @@ impl FieldEncoding {
         }
     }
 
-    /// A field value in `[0, 1]` to the network's space.
+    /// What the network models, in words (`polyshade model`).
+    pub fn describe(self) -> &'static str {
+        match self {
+            FieldEncoding::Linear => "linear",
+            FieldEncoding::Gamma => "gamma-encoded (x^(1/2.2))",
+        }
+    }
+
+    /// A field value in `[0, 1]` to the network's space (NaN stays NaN,
+    /// as in [`FieldEncoding::encode_tensor`]).
     pub fn encode(self, v: f32) -> f32 {
         match self {
             FieldEncoding::Linear => v,
+            FieldEncoding::Gamma if v.is_nan() => v,
             FieldEncoding::Gamma => v.max(0.0).powf(1.0 / GAMMA),
         }
     }
@@ -60,6 +70,15 @@ impl FieldEncoding {
         match self {
             FieldEncoding::Linear => x,
             FieldEncoding::Gamma => x.powf(GAMMA),
+        }
+    }
+
+    /// [`FieldEncoding::decode`] on a batch of network outputs.
+    pub fn decode_tensor<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
+        let x = x.clamp(0.0, 1.0);
+        match self {
+            FieldEncoding::Linear => x,
+            FieldEncoding::Gamma => x.powf_scalar(GAMMA),
         }
     }
 

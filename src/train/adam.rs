@@ -13,16 +13,17 @@
 //!
 //! Its state is burn's [`AdamState`], so optimiser files of either read into
 //! the other, and a network on another device (wgpu) takes burn's own step
-//! with the same clipping. The arithmetic is burn's, operation for
-//! operation, in f32: results agree to rounding (`tests/train.rs`).
+//! with the same clipping (so do tensors in another precision). The
+//! arithmetic is burn's, operation for operation, in f32 (the gradient's
+//! norm is summed in f64): results agree to rounding (`tests/train.rs`).
 
 use burn::grad_clipping::GradientClipping;
 use burn::optim::{Adam, AdamConfig, AdamState, AdaptiveMomentumState, LearningRate, ModuleOptimizer, Optimizer};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{DType, Device, Tensor, TensorData};
 use rayon::prelude::*;
 
-/// Tensors at least this long are updated on every core, in chunks of this
-/// size (below it the threads cost more than they save).
+/// Tensors of at least two chunks are updated on every core, in chunks of
+/// this size (below that the threads cost more than they save).
 const PARALLEL_CHUNK: usize = 1 << 16;
 
 /// Adam (burn's defaults: β₁ 0.9, β₂ 0.999, ε 1e-5) with per-tensor
@@ -63,7 +64,7 @@ impl Optimizer for FusedAdam {
         state: Option<AdamState<D>>,
     ) -> (Tensor<D>, Option<AdamState<D>>) {
         let device = tensor.device();
-        if device != Device::flex() {
+        if device != Device::flex() || tensor.dtype() != DType::F32 {
             let grad = GradientClipping::Norm(self.clip_norm).clip_gradient(grad);
             return self.elsewhere.step(lr, tensor, grad, state);
         }
@@ -75,9 +76,11 @@ impl Optimizer for FusedAdam {
             None => (1, vec![0.0; param.len()], vec![0.0; param.len()]),
         };
 
-        // burn's clipping: g · min(1, c / (‖g‖ + min_positive)), the norm in f32.
+        // burn's clipping: g · min(1, c / (‖g‖ + min_positive)); the norm is
+        // summed in f64 (burn: f32, which overflows past ‖g‖ ≈ 1.8e19), and a
+        // NaN norm poisons the whole tensor, as in burn.
         let norm = grad.iter().map(|&g| f64::from(g) * f64::from(g)).sum::<f64>().sqrt() as f32;
-        let clip = (self.clip_norm / (norm + f32::MIN_POSITIVE)).min(1.0);
+        let clip = if norm.is_nan() { f32::NAN } else { (self.clip_norm / (norm + f32::MIN_POSITIVE)).min(1.0) };
         // burn's bias correction: m·cf / (√v + ε·bc2), cf = bc2 / (1 − β₁ᵗ), bc2 = √(1 − β₂ᵗ).
         let t = time as i32;
         let bc2 = (1.0 - self.beta_2.powi(t)).sqrt();

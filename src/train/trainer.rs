@@ -277,7 +277,8 @@ fn start(options: &TrainOptions, device: &Device) -> Result<(Network, usize, u64
         tracing::info!("fine-tuning {} ({} epochs trained)", from.display(), header.epochs_done);
         return Ok((model, 0, 0));
     }
-    // A resumed or fine-tuned network keeps the encoding its weights fit.
+    // A fresh network models x_g in its task's encoding; a resumed or
+    // fine-tuned one (above) keeps its file's, which its weights fit.
     Ok((options.network.init(device).with_x_g_encoding(FieldEncoding::for_task(options.task)), 0, 0))
 }
 

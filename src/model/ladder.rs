@@ -192,16 +192,24 @@ impl Ladder {
 
     /// p(z₁ | z₂). `[batch, 32]` → two `[batch, 64]`.
     pub fn prior_z1(&self, z2: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
-        let h = leaky_relu(self.fc7.forward(z2), LEAK); // [batch, 256]
-        let h = leaky_relu(self.fc8.forward(h), LEAK); // [batch, 256]
-        self.fc9.forward(h, self.var_floor) // [batch, 64]
+        self.fc9.forward(self.prior_hidden(z2), self.var_floor) // [batch, 64]
     }
 
     /// p(x | z₁). `[batch, 64]` → two `[batch, 1024]`.
     pub fn likelihood(&self, z1: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
-        let h = leaky_relu(self.fc10.forward(z1), LEAK); // [batch, 512]
-        let h = leaky_relu(self.fc11.forward(h), LEAK); // [batch, 512]
-        self.fc12.forward(h, self.var_floor) // [batch, 1024]
+        self.fc12.forward(self.likelihood_hidden(z1), self.var_floor) // [batch, 1024]
+    }
+
+    /// fc7, fc8: `[batch, 32]` → `[batch, 256]`.
+    fn prior_hidden(&self, z2: Tensor<2>) -> Tensor<2> {
+        let h = leaky_relu(self.fc7.forward(z2), LEAK);
+        leaky_relu(self.fc8.forward(h), LEAK)
+    }
+
+    /// fc10, fc11: `[batch, 64]` → `[batch, 512]`.
+    fn likelihood_hidden(&self, z1: Tensor<2>) -> Tensor<2> {
+        let h = leaky_relu(self.fc10.forward(z1), LEAK);
+        leaky_relu(self.fc11.forward(h), LEAK)
     }
 
     /// A full training pass: bottom-up, then the stochastic top-down pass
@@ -229,8 +237,10 @@ impl Ladder {
     /// Generation from a top code through the top-down path, with means at
     /// every layer: `z₂ → μ_p1 → μ₀`. `[batch, 32]` → `[batch, 1024]`.
     pub fn decode_mean(&self, z2: Tensor<2>) -> Tensor<2> {
-        let (mu_p1, _) = self.prior_z1(z2);
-        self.likelihood(mu_p1).0
+        // The mean heads only: the variance heads' matmuls (fc12's is the
+        // largest of the path) would be computed and dropped.
+        let mu_p1 = self.fc9.mean.forward(self.prior_hidden(z2));
+        self.fc12.mean.forward(self.likelihood_hidden(mu_p1))
     }
 
     /// Fresh standard-normal noise for a training pass of `batch` examples,

@@ -54,16 +54,6 @@ impl FieldEncoding {
         }
     }
 
-    /// A field value in `[0, 1]` to the network's space (NaN stays NaN,
-    /// as in [`FieldEncoding::encode_tensor`]).
-    pub fn encode(self, v: f32) -> f32 {
-        match self {
-            FieldEncoding::Linear => v,
-            FieldEncoding::Gamma if v.is_nan() => v,
-            FieldEncoding::Gamma => v.max(0.0).powf(1.0 / GAMMA),
-        }
-    }
-
     /// A value in the network's space, clamped to `[0, 1]`, to the field.
     pub fn decode(self, x: f32) -> f32 {
         let x = x.clamp(0.0, 1.0);
@@ -82,7 +72,7 @@ impl FieldEncoding {
         }
     }
 
-    /// [`FieldEncoding::encode`] on a batch of fields.
+    /// Fields with values in `[0, 1]` to the network's space.
     pub fn encode_tensor<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
         match self {
             FieldEncoding::Linear => x,
@@ -97,28 +87,34 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn gamma_round_trips_and_lifts_the_dark() {
-        let e = FieldEncoding::Gamma;
-        for v in [0.0, 1e-4, 0.02, 0.18, 0.5, 1.0] {
-            assert!((e.decode(e.encode(v)) - v).abs() <= 1e-6 * v.max(1e-3), "{v}");
-        }
-        // 18 % grey encodes to about the middle; a deep shadow well above 0.
-        assert!((e.encode(0.18) - 0.4586).abs() < 1e-3);
-        assert!((e.encode(0.03) - 0.2031).abs() < 1e-3);
-        // Out of range network outputs are clamped, never NaN.
-        assert_eq!(e.decode(-0.3), 0.0);
-        assert_eq!(e.decode(1.7), 1.0);
-        assert_eq!(FieldEncoding::Linear.decode(0.25), 0.25);
+    fn tensor(values: &[f32]) -> Tensor<1> {
+        Tensor::<1>::from_data(TensorData::new(values.to_vec(), [values.len()]), &Device::flex())
+    }
+
+    fn values(t: Tensor<1>) -> Vec<f32> {
+        t.into_data().try_into_vec().unwrap()
     }
 
     #[test]
-    fn the_tensor_encoding_matches_the_scalar_one() {
-        let values = vec![0.0f32, 0.001, 0.05, 0.3, 0.9, 1.0];
-        let x = Tensor::<1>::from_data(TensorData::new(values.clone(), [values.len()]), &Device::flex());
-        let encoded: Vec<f32> = FieldEncoding::Gamma.encode_tensor(x).into_data().try_into_vec().unwrap();
-        for (v, e) in values.iter().zip(encoded) {
-            assert!((FieldEncoding::Gamma.encode(*v) - e).abs() < 1e-6, "{v}: {e}");
+    fn gamma_round_trips_and_lifts_the_dark() {
+        let e = FieldEncoding::Gamma;
+        let fields = [0.0, 1e-4, 0.02, 0.03, 0.18, 0.5, 1.0];
+        let encoded = values(e.encode_tensor(tensor(&fields)));
+        for (v, x) in fields.iter().zip(&encoded) {
+            assert!((x - v.powf(1.0 / 2.2)).abs() < 1e-6, "{v} encodes to {x}");
+            assert!((e.decode(*x) - v).abs() <= 1e-6 * v.max(1e-3), "{v}");
         }
+        let back = values(e.decode_tensor(tensor(&encoded)));
+        for (v, b) in fields.iter().zip(back) {
+            assert!((b - e.decode(v.powf(1.0 / 2.2))).abs() < 1e-6, "{v}: {b}");
+        }
+        // 18 % grey encodes to about the middle; a deep shadow well above 0.
+        assert!((encoded[4] - 0.4586).abs() < 1e-3);
+        assert!((encoded[3] - 0.2031).abs() < 1e-3);
+        // Out of range network outputs are clamped, never NaN.
+        assert_eq!(e.decode(-0.3), 0.0);
+        assert_eq!(e.decode(1.7), 1.0);
+        assert_eq!(values(e.decode_tensor(tensor(&[-0.3, 1.7]))), [0.0, 1.0]);
+        assert_eq!(FieldEncoding::Linear.decode(0.25), 0.25);
     }
 }

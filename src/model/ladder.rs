@@ -10,12 +10,12 @@
 //! Hidden layers use leaky ReLU (slope 0.01); means are linear, variances
 //! softplus (plus a small floor so the Gaussian likelihood stays bounded).
 
-use super::activation::{leaky_relu, softplus};
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Distribution, Tensor};
 
+use super::activation::{leaky_relu, softplus};
 use super::gaussian;
 
 const LEAK: f64 = 0.01;

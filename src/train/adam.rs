@@ -8,8 +8,10 @@
 //! the same step in two: one read of the gradient for its norm, then one
 //! pass that updates the moments and the parameter in place, on both cores
 //! for large tensors. On flex, `into_data` and `from_data` hand buffers over
-//! without copying when they are not shared, so nothing is allocated once
-//! the moments exist.
+//! without copying when they are not shared, and the update works on them
+//! in place (`as_mut_slice`: a `Vec` would copy every buffer whose
+//! allocation is aligned beyond `f32`'s, which flex's are), so nothing is
+//! allocated or copied once the moments exist.
 //!
 //! Its state is burn's [`AdamState`], so optimiser files of either read into
 //! the other, and a network on another device (wgpu) takes burn's own step
@@ -69,17 +71,22 @@ impl Optimizer for FusedAdam {
             return self.elsewhere.step(lr, tensor, grad, state);
         }
         let shape = tensor.shape();
-        let mut param = host(tensor);
-        let grad = host(grad);
+        let mut param = tensor.into_data();
+        let grad = grad.into_data();
         let (time, mut m, mut v) = match state {
-            Some(AdamState { momentum }) => (momentum.time + 1, host(momentum.moment_1), host(momentum.moment_2)),
-            None => (1, vec![0.0; param.len()], vec![0.0; param.len()]),
+            Some(AdamState { momentum }) => {
+                (momentum.time + 1, momentum.moment_1.into_data(), momentum.moment_2.into_data())
+            }
+            None => (1, TensorData::zeros::<f32, _>(shape.clone()), TensorData::zeros::<f32, _>(shape.clone())),
         };
+        let grad = grad.as_slice::<f32>().expect("training runs in f32");
+        let [param_values, m_values, v_values] =
+            [&mut param, &mut m, &mut v].map(|data| data.as_mut_slice::<f32>().expect("training runs in f32"));
 
         // burn's clipping: g · min(1, c / (‖g‖ + min_positive)); the norm is
         // summed in f64 (burn: f32, which overflows past ‖g‖ ≈ 1.8e19), and a
         // NaN norm poisons the whole tensor, as in burn.
-        let norm = grad.iter().map(|&g| f64::from(g) * f64::from(g)).sum::<f64>().sqrt() as f32;
+        let norm = squared_norm(grad).sqrt() as f32;
         let clip = if norm.is_nan() { f32::NAN } else { (self.clip_norm / (norm + f32::MIN_POSITIVE)).min(1.0) };
         // burn's bias correction: m·cf / (√v + ε·bc2), cf = bc2 / (1 − β₁ᵗ), bc2 = √(1 − β₂ᵗ).
         let t = time as i32;
@@ -87,26 +94,27 @@ impl Optimizer for FusedAdam {
         let cf = bc2 / (1.0 - self.beta_1.powi(t));
         let eps = self.epsilon * bc2;
         let (b1, b2, lr) = (self.beta_1, self.beta_2, lr as f32);
+        // Zipped iterators, not indexing: no bounds checks, so the loop vectorises.
         let update = |p: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32]| {
-            for i in 0..p.len() {
-                let g = g[i] * clip;
-                m[i] = m[i] * b1 + g * (1.0 - b1);
-                v[i] = v[i] * b2 + g * g * (1.0 - b2);
-                p[i] -= (m[i] * cf) / (v[i].sqrt() + eps) * lr;
+            for (((p, m), v), &g) in p.iter_mut().zip(m).zip(v).zip(g) {
+                let g = g * clip;
+                *m = *m * b1 + g * (1.0 - b1);
+                *v = *v * b2 + g * g * (1.0 - b2);
+                *p -= (*m * cf) / (v.sqrt() + eps) * lr;
             }
         };
-        if param.len() >= 2 * PARALLEL_CHUNK {
-            param
+        if param_values.len() >= 2 * PARALLEL_CHUNK {
+            param_values
                 .par_chunks_mut(PARALLEL_CHUNK)
-                .zip(m.par_chunks_mut(PARALLEL_CHUNK))
-                .zip(v.par_chunks_mut(PARALLEL_CHUNK))
+                .zip(m_values.par_chunks_mut(PARALLEL_CHUNK))
+                .zip(v_values.par_chunks_mut(PARALLEL_CHUNK))
                 .zip(grad.par_chunks(PARALLEL_CHUNK))
                 .for_each(|(((p, m), v), g)| update(p, m, v, g));
         } else {
-            update(&mut param, &mut m, &mut v, &grad);
+            update(param_values, m_values, v_values, grad);
         }
 
-        let back = |values: Vec<f32>| Tensor::<D>::from_data(TensorData::new(values, shape.clone()), &device);
+        let back = |data: TensorData| Tensor::<D>::from_data(data, &device);
         let momentum = AdaptiveMomentumState::new(time, back(m), back(v));
         (back(param), Some(AdamState::new(momentum)))
     }
@@ -116,7 +124,25 @@ impl Optimizer for FusedAdam {
     }
 }
 
-/// A CPU tensor's values, without a copy when its buffer is not shared.
-fn host<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
-    tensor.into_data().try_into_vec::<f32>().expect("training runs in f32")
+/// `Σ g²` in f64, on every core for large tensors. Eight partial sums per
+/// chunk (an f64 sum in one accumulator cannot be vectorised: each add
+/// waits for the last); the chunks' sums are added in order, whatever the
+/// threads did, so the result is the same on every run.
+fn squared_norm(values: &[f32]) -> f64 {
+    fn chunk_sum(values: &[f32]) -> f64 {
+        let mut lanes = [0.0f64; 8];
+        let mut groups = values.chunks_exact(8);
+        for group in &mut groups {
+            for (lane, &g) in lanes.iter_mut().zip(group) {
+                *lane += f64::from(g) * f64::from(g);
+            }
+        }
+        let tail: f64 = groups.remainder().iter().map(|&g| f64::from(g) * f64::from(g)).sum();
+        lanes.iter().sum::<f64>() + tail
+    }
+    if values.len() >= 2 * PARALLEL_CHUNK {
+        values.par_chunks(PARALLEL_CHUNK).map(chunk_sum).collect::<Vec<_>>().iter().sum()
+    } else {
+        chunk_sum(values)
+    }
 }

@@ -153,6 +153,34 @@ fn one_adam_step_lowers_the_loss_on_a_fixed_batch() {
 }
 
 #[test]
+fn the_stacked_top_down_pass_equals_the_two_passes_it_replaces() {
+    // forward_with_top_down decodes z₁ and μ_p1 as one batch; the reference
+    // runs the ordinary pass and decodes μ_p1 on its own.
+    let device = Device::flex();
+    let config = tiny();
+    let ladder = config.ladder.init(&device);
+    let x = fixed_batch(&device).x_g;
+    let noise = LadderNoise::standard_normal(8, &config.ladder, &device);
+    let (pass, recon, top_down) = ladder.forward_with_top_down(x.clone(), noise.clone());
+    let reference = ladder.forward(x.clone(), noise);
+    let (mu_top, var_top) = ladder.likelihood(reference.mu_p1.clone());
+    let close = |a: Tensor<2>, b: Tensor<2>| {
+        let (a, b) = (values(a), values(b));
+        assert_eq!(a.len(), b.len());
+        for (a, b) in a.iter().zip(&b) {
+            assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
+        }
+    };
+    close(pass.mu_x.clone(), reference.mu_x.clone());
+    close(pass.var_x.clone(), reference.var_x.clone());
+    close(pass.mu_z2.clone(), reference.mu_z2.clone());
+    close(recon, reference.recon_nll(x.clone()));
+    close(top_down.clone(), gaussian::nll(x.clone(), mu_top, var_top));
+    // The two terms differ (z₁ is sampled, μ_p1 is not): the halves were not mixed up.
+    assert!(values(top_down).iter().zip(values(reference.recon_nll(x))).any(|(a, b)| (a - b).abs() > 1e-3));
+}
+
+#[test]
 fn saved_and_reloaded_model_gives_identical_output() {
     let device = Device::flex();
     let config = tiny();

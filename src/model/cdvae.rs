@@ -64,7 +64,7 @@ pub struct LossWeights {
     /// KL(q(z₂) ‖ N(0, I)) of a unit below this costs nothing. 0 = off.
     pub free_bits: f64,
     /// Weight of the generative DVAE's top-down reconstruction
-    /// ([`Ladder::top_down_nll`]): trains the path sampling uses. 0 = off.
+    /// ([`Ladder::forward_with_top_down`]): trains the path sampling uses. 0 = off.
     pub top_recon: f64,
 }
 
@@ -93,17 +93,20 @@ pub struct Batch {
 impl Cdvae {
     pub fn loss(&self, batch: Batch, noise_c: LadderNoise, noise_g: LadderNoise, w: LossWeights) -> CdvaeLoss {
         let pass_c = self.dvae_c.forward(batch.x_c.clone(), noise_c);
-        let pass_g = self.dvae_g.forward(batch.x_g.clone(), noise_g);
-        let dvae = |pass: &LadderPass, x: Tensor<2>| {
-            let (recon, _, kl1) = pass.loss_terms(x);
+        let dvae = |pass: &LadderPass, recon: Tensor<2>| {
             let kl2 = pass.kl2_free_bits(w.free_bits).sum();
-            recon.mean() * w.recon + (kl2 + kl1.mean()) * w.kl
+            recon.mean() * w.recon + (kl2 + pass.kl1().mean()) * w.kl
         };
-        let dvae_c = dvae(&pass_c, batch.x_c);
-        let mut dvae_g = dvae(&pass_g, batch.x_g.clone());
-        if w.top_recon > 0.0 {
-            dvae_g = dvae_g + self.dvae_g.top_down_nll(&pass_g, batch.x_g).mean() * w.top_recon;
-        }
+        let dvae_c = dvae(&pass_c, pass_c.recon_nll(batch.x_c));
+        let (pass_g, dvae_g) = if w.top_recon > 0.0 {
+            let (pass, recon, top_down) = self.dvae_g.forward_with_top_down(batch.x_g, noise_g);
+            let dvae_g = dvae(&pass, recon) + top_down.mean() * w.top_recon;
+            (pass, dvae_g)
+        } else {
+            let pass = self.dvae_g.forward(batch.x_g.clone(), noise_g);
+            let dvae_g = dvae(&pass, pass.recon_nll(batch.x_g));
+            (pass, dvae_g)
+        };
         let mixture = self.mdn.forward(pass_c.mu_z2.clone());
         // The MDN's target is detached: its gradient would otherwise pull the
         // generative codes together (a collapsed z_g is the easiest to

@@ -152,13 +152,14 @@ pub struct LadderPass {
 }
 
 impl LadderPass {
-    /// `−log N(x | μ₀, σ₀²) + KL(q(z₂) ‖ N(0, I)) + KL(q(z₁) ‖ p(z₁|z₂))`,
-    /// each `[batch, 1]`: (reconstruction, kl₂, kl₁).
-    pub fn loss_terms(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<2>, Tensor<2>) {
-        let recon = gaussian::nll(x, self.mu_x.clone(), self.var_x.clone());
-        let kl2 = gaussian::kl_standard(self.mu_z2.clone(), self.var_z2.clone());
-        let kl1 = gaussian::kl(self.mu_z1.clone(), self.var_z1.clone(), self.mu_p1.clone(), self.var_p1.clone());
-        (recon, kl2, kl1)
+    /// The reconstruction term `−log N(x | μ₀, σ₀²)`, `[batch, 1]`.
+    pub fn recon_nll(&self, x: Tensor<2>) -> Tensor<2> {
+        gaussian::nll(x, self.mu_x.clone(), self.var_x.clone())
+    }
+
+    /// KL(q(z₁) ‖ p(z₁|z₂)), `[batch, 1]`.
+    pub fn kl1(&self) -> Tensor<2> {
+        gaussian::kl(self.mu_z1.clone(), self.var_z1.clone(), self.mu_p1.clone(), self.var_p1.clone())
     }
 
     /// KL(q(z₂) ‖ N(0, I)) of each top unit averaged over the batch, `[1, d_z2]`,
@@ -218,13 +219,47 @@ impl Ladder {
     /// # Shapes
     /// `x`: `[batch, 1024]`; noise as in [`LadderNoise`].
     pub fn forward(&self, x: Tensor<2>, noise: LadderNoise) -> LadderPass {
+        self.pass_with(x, noise, |z1, _| {
+            let (mu_x, var_x) = self.likelihood(z1); // [batch, 1024]
+            (mu_x, var_x, ())
+        })
+        .0
+    }
+
+    /// [`forward`](Self::forward) and the top-down reconstruction
+    /// `−log p(x | μ_p1)` in one (the field as the
+    /// sampler generates it, through the *mean* of the top-down prior, as
+    /// [`decode_mean`](Self::decode_mean) does): the likelihood network
+    /// (fc10–fc12, over half the ladder's weights) decodes the sampled z₁
+    /// and the prior mean μ_p1 stacked into one batch, so each of its matrix
+    /// products runs once on twice the rows instead of twice (the weight
+    /// gradients too: one product over 2·batch rows instead of two and a sum).
+    /// Returns the pass and the NLLs (reconstruction `−log p(x | z₁)`,
+    /// top-down `−log p(x | μ_p1)`), each `[batch, 1]`.
+    pub fn forward_with_top_down(&self, x: Tensor<2>, noise: LadderNoise) -> (LadderPass, Tensor<2>, Tensor<2>) {
+        let batch = x.dims()[0];
+        let (pass, nll) = self.pass_with(x.clone(), noise, |z1, mu_p1| {
+            let (mu, var) = self.likelihood(Tensor::cat(vec![z1, mu_p1.clone()], 0)); // [2·batch, 1024]
+            let nll = gaussian::nll(Tensor::cat(vec![x.clone(), x], 0), mu.clone(), var.clone()); // [2·batch, 1]
+            (mu.narrow(0, 0, batch), var.narrow(0, 0, batch), nll)
+        });
+        (pass, nll.clone().narrow(0, 0, batch), nll.narrow(0, batch, batch))
+    }
+
+    /// The pass up to z₁; `decode(z₁, μ_p1)` gives (μ₀, σ₀², anything else).
+    fn pass_with<T>(
+        &self,
+        x: Tensor<2>,
+        noise: LadderNoise,
+        decode: impl FnOnce(Tensor<2>, &Tensor<2>) -> (Tensor<2>, Tensor<2>, T),
+    ) -> (LadderPass, T) {
         let [mu_hat1, var_hat1, mu_z2, var_z2] = self.bottom_up(x, noise.up1);
         let z2 = sample(mu_z2.clone(), var_z2.clone(), noise.z2); // [batch, 32]
         let (mu_p1, var_p1) = self.prior_z1(z2.clone()); // [batch, 64]
         let (mu_z1, var_z1) = gaussian::precision_weighted(mu_hat1, var_hat1, mu_p1.clone(), var_p1.clone());
         let z1 = sample(mu_z1.clone(), var_z1.clone(), noise.z1); // [batch, 64]
-        let (mu_x, var_x) = self.likelihood(z1); // [batch, 1024]
-        LadderPass { mu_z2, var_z2, z2, mu_p1, var_p1, mu_z1, var_z1, mu_x, var_x }
+        let (mu_x, var_x, extra) = decode(z1, &mu_p1); // [batch, 1024]
+        (LadderPass { mu_z2, var_z2, z2, mu_p1, var_p1, mu_z1, var_z1, mu_x, var_x }, extra)
     }
 
     /// The top code's posterior mean (test-time encoding). `[batch, 1024]` → `[batch, 32]`.
@@ -257,15 +292,6 @@ impl Ladder {
         let device = x.device();
         let noise = LadderNoise::filled(x.dims()[0], self.d_z1, self.d_z2, |shape| Tensor::zeros(shape, &device));
         self.forward(x, noise)
-    }
-
-    /// `−log N(x | p(x | μ_p1(z₂)))` per example, `[batch, 1]`: the field as the
-    /// sampler generates it, from the pass's top code through the *mean* of
-    /// the top-down prior (what [`decode_mean`](Self::decode_mean) does),
-    /// without the bottom-up z₁.
-    pub fn top_down_nll(&self, pass: &LadderPass, x: Tensor<2>) -> Tensor<2> {
-        let (mu, var) = self.likelihood(pass.mu_p1.clone());
-        gaussian::nll(x, mu, var)
     }
 
     /// Deterministic reconstruction of `x` through the whole ladder (means

@@ -132,14 +132,12 @@ fn sample_cvae(model: &Cvae, x_c: &Field, request: SampleRequest) -> Result<Samp
 /// `[n, 1024]` network output (in `encoding`) → n linear fields in [0, 1].
 fn to_fields(decoded: Tensor<2>, encoding: FieldEncoding) -> Result<Vec<Field>, SampleError> {
     let d = (NET_SIZE * NET_SIZE) as usize;
-    let values = to_vec(decoded);
+    let mut values = to_vec(decoded);
     if !values.iter().all(|v| v.is_finite()) {
         return Err(SampleError::NonFinite);
     }
-    Ok(values
-        .chunks_exact(d)
-        .map(|c| Field::new(NET_SIZE, NET_SIZE, c.iter().map(|&v| encoding.decode(v)).collect()))
-        .collect())
+    encoding.decode_all(&mut values);
+    Ok(values.chunks_exact(d).map(|c| Field::new(NET_SIZE, NET_SIZE, c.to_vec())).collect())
 }
 
 fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {

@@ -57,6 +57,7 @@ use palette::{LinSrgb, Srgb};
 use rustdct::DctPlanner;
 
 use super::Field;
+use super::curve::Curve;
 use super::resample::{area_downsample, bilinear_upsample};
 
 /// Parameters of [`decompose`]. The defaults are tuned on the synthetic
@@ -181,37 +182,16 @@ pub fn decompose_timed(rgb: &Rgb32FImage, options: &IntrinsicOptions) -> (Intrin
 
 /// The linear R, G and B planes of sRGB-encoded RGB.
 fn linear_planes(rgb: &Rgb32FImage) -> [Field; 3] {
-    let lut = DecodeLut::new();
+    // The sRGB decoding curve, ~20× faster than `powf` on a 12-megapixel photo.
+    let lut = Curve::new(|v| Srgb::new(v, 0.0, 0.0).into_linear().red);
     let n = rgb.width() as usize * rgb.height() as usize;
     let mut planes = [Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n)];
     for p in rgb.pixels() {
         for (plane, &v) in planes.iter_mut().zip(&p.0) {
-            plane.push(lut.decode(v));
+            plane.push(lut.apply(v));
         }
     }
     planes.map(|plane| Field::new(rgb.width(), rgb.height(), plane))
-}
-
-/// The sRGB decoding curve tabulated at 4096 intervals with linear
-/// interpolation: within 2e-7 of the exact curve, and ~20× faster than `powf`
-/// on a 12-megapixel photo.
-struct DecodeLut(Vec<f32>);
-
-impl DecodeLut {
-    const STEPS: usize = 4096;
-
-    fn new() -> Self {
-        DecodeLut(
-            (0..=Self::STEPS).map(|i| Srgb::new(i as f32 / Self::STEPS as f32, 0.0, 0.0).into_linear().red).collect(),
-        )
-    }
-
-    fn decode(&self, v: f32) -> f32 {
-        let x = v.clamp(0.0, 1.0) * Self::STEPS as f32;
-        let i = (x as usize).min(Self::STEPS - 1);
-        let t = x - i as f32;
-        self.0[i] + t * (self.0[i + 1] - self.0[i])
-    }
 }
 
 /// sRGB-encodes linear RGB (clamped to [0, 1]).
@@ -475,16 +455,6 @@ fn solve_neumann_poisson(w: usize, h: usize, b: &mut [f64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decode_table_matches_the_exact_curve() {
-        let lut = DecodeLut::new();
-        for i in 0..=1000 {
-            let v = i as f32 / 1000.0;
-            let exact = Srgb::new(v, 0.0, 0.0).into_linear().red;
-            assert!((lut.decode(v) - exact).abs() < 2e-6, "{v}: {} vs {exact}", lut.decode(v));
-        }
-    }
 
     /// Linear planes of `colour(x, y)` on a 64×64 grid.
     fn planes(colour: impl Fn(u32, u32) -> [f32; 3]) -> [Field; 3] {

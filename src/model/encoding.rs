@@ -16,9 +16,12 @@
 //! gives dark values room: 0.03 encodes to 0.20, and the same speckle is a
 //! change of about a third.
 
+use std::sync::LazyLock;
+
 use burn::tensor::Tensor;
 
 use crate::fields::Task;
+use crate::fields::curve::Curve;
 
 /// The gamma of [`FieldEncoding::Gamma`]: a pure power, close to sRGB's
 /// curve, exactly invertible.
@@ -54,16 +57,24 @@ impl FieldEncoding {
         }
     }
 
-    /// A value in the network's space, clamped to `[0, 1]`, to the field.
-    pub fn decode(self, x: f32) -> f32 {
-        let x = x.clamp(0.0, 1.0);
+    /// Values in the network's space, clamped to `[0, 1]`, to the field, in
+    /// place. The gamma curve is tabulated ([`Curve`]: within 1e-7 of
+    /// `x^2.2`, several times faster than `powf`, which took a seventh of
+    /// the time to sample 100 variants). The choice is made once, outside the
+    /// loop: a per-value `match` let the compiler compute `powf` for linear
+    /// networks too and select.
+    pub fn decode_all(self, values: &mut [f32]) {
+        static GAMMA_CURVE: LazyLock<Curve> = LazyLock::new(|| Curve::new(|v| v.powf(GAMMA)));
         match self {
-            FieldEncoding::Linear => x,
-            FieldEncoding::Gamma => x.powf(GAMMA),
+            FieldEncoding::Linear => values.iter_mut().for_each(|v| *v = v.clamp(0.0, 1.0)),
+            FieldEncoding::Gamma => {
+                let curve = &*GAMMA_CURVE;
+                values.iter_mut().for_each(|v| *v = curve.apply(*v));
+            }
         }
     }
 
-    /// [`FieldEncoding::decode`] on a batch of network outputs.
+    /// [`FieldEncoding::decode_all`] on a batch of network outputs (`powf`).
     pub fn decode_tensor<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
         let x = x.clamp(0.0, 1.0);
         match self {
@@ -95,6 +106,12 @@ mod tests {
         t.into_data().try_into_vec().unwrap()
     }
 
+    fn decode(e: FieldEncoding, x: f32) -> f32 {
+        let mut one = [x];
+        e.decode_all(&mut one);
+        one[0]
+    }
+
     #[test]
     fn gamma_round_trips_and_lifts_the_dark() {
         let e = FieldEncoding::Gamma;
@@ -102,19 +119,20 @@ mod tests {
         let encoded = values(e.encode_tensor(tensor(&fields)));
         for (v, x) in fields.iter().zip(&encoded) {
             assert!((x - v.powf(1.0 / 2.2)).abs() < 1e-6, "{v} encodes to {x}");
-            assert!((e.decode(*x) - v).abs() <= 1e-6 * v.max(1e-3), "{v}");
+            assert!((decode(e, *x) - v).abs() <= 1e-7 + 1e-6 * v, "{v}");
         }
         let back = values(e.decode_tensor(tensor(&encoded)));
         for (v, b) in fields.iter().zip(back) {
-            assert!((b - e.decode(v.powf(1.0 / 2.2))).abs() < 1e-6, "{v}: {b}");
+            assert!((b - decode(e, v.powf(1.0 / 2.2))).abs() < 1e-6, "{v}: {b}");
         }
         // 18 % grey encodes to about the middle; a deep shadow well above 0.
         assert!((encoded[4] - 0.4586).abs() < 1e-3);
         assert!((encoded[3] - 0.2031).abs() < 1e-3);
         // Out of range network outputs are clamped, never NaN.
-        assert_eq!(e.decode(-0.3), 0.0);
-        assert_eq!(e.decode(1.7), 1.0);
+        assert_eq!(decode(e, -0.3), 0.0);
+        assert_eq!(decode(e, 1.7), 1.0);
         assert_eq!(values(e.decode_tensor(tensor(&[-0.3, 1.7]))), [0.0, 1.0]);
-        assert_eq!(FieldEncoding::Linear.decode(0.25), 0.25);
+        assert_eq!(decode(FieldEncoding::Linear, 0.25), 0.25);
+        assert_eq!(decode(FieldEncoding::Linear, -0.25), 0.0);
     }
 }

@@ -144,11 +144,11 @@ fn one_adam_step_lowers_the_loss_on_a_fixed_batch() {
     };
     let noise = || LadderNoise::zeros(8, &config.ladder, &device);
     let loss = model.loss(fixed_batch(&device), noise(), noise(), weights);
-    let before = loss.total.clone().into_scalar::<f32>();
-    let grads = GradientsParams::from_grads(loss.total.backward(), &model);
+    let before = loss.total().into_scalar::<f32>();
+    let grads = GradientsParams::from_grads(loss.total().backward(), &model);
     let mut optim = AdamConfig::new().init();
     let model = optim.step(1e-3, model, grads);
-    let after = model.loss(fixed_batch(&device), noise(), noise(), weights).total.into_scalar::<f32>();
+    let after = model.loss(fixed_batch(&device), noise(), noise(), weights).total().into_scalar::<f32>();
     assert!(after < before, "loss went from {before} to {after}");
 }
 
@@ -178,6 +178,46 @@ fn the_stacked_top_down_pass_equals_the_two_passes_it_replaces() {
     close(top_down.clone(), gaussian::nll(x.clone(), mu_top, var_top));
     // The two terms differ (z₁ is sampled, μ_p1 is not): the halves were not mixed up.
     assert!(values(top_down).iter().zip(values(reference.recon_nll(x))).any(|(a, b)| (a - b).abs() > 1e-3));
+}
+
+#[test]
+fn the_loss_parts_backward_side_by_side_give_the_gradient_of_the_sum() {
+    // Network::loss splits the CDVAE's loss into two graphs and runs their
+    // backward passes in parallel; the reference is one backward pass
+    // through the whole sum, with the same noise (same seed, same order).
+    use burn::module::{ModuleVisitor, Param};
+    let device = Device::flex().autodiff();
+    let config = tiny();
+    let cdvae = config.init(&device);
+    let network = Network::Cdvae(cdvae.clone());
+    let weights = polyshade::train::Schedule::default().weights(0.5);
+    assert!(weights.top_recon > 0.0 && weights.w_mdn > 0.0 && weights.lambda_embed > 0.0);
+
+    device.seed(11);
+    let split = network.loss(fixed_batch(&device), weights).gradients(&network);
+    device.seed(11);
+    let (noise_c, noise_g) = (cdvae.dvae_c.noise(8, &device), cdvae.dvae_c.noise(8, &device));
+    let whole = GradientsParams::from_grads(
+        cdvae.loss(fixed_batch(&device), noise_c, noise_g, weights).total().backward(),
+        &cdvae,
+    );
+
+    struct Compare<'a>(&'a GradientsParams, &'a GradientsParams, usize);
+    impl ModuleVisitor for Compare<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let (a, b) = (self.0.get::<D>(param.id), self.1.get::<D>(param.id));
+            let (a, b) = (a.expect("split: a gradient for every parameter"), b.expect("whole: a gradient"));
+            let (a, b) = (a.into_data().try_to_vec::<f32>().unwrap(), b.into_data().try_to_vec::<f32>().unwrap());
+            for (x, y) in a.iter().zip(&b) {
+                assert!((x - y).abs() <= 1e-5 * (1.0 + y.abs()), "{x} vs {y}");
+            }
+            self.2 += 1;
+        }
+    }
+    let mut compare = Compare(&split, &whole, 0);
+    cdvae.visit(&mut compare);
+    assert!(compare.2 > 30, "compared {} parameters", compare.2);
+    assert_eq!(split.len(), whole.len());
 }
 
 #[test]
@@ -332,7 +372,7 @@ fn cvae_decodes_32x32_fields_and_adam_lowers_its_loss() {
     let before = loss.total.clone().into_scalar::<f32>();
     let mut optim = AdamConfig::new().init();
     let mut model = model;
-    let grads = GradientsParams::from_grads(loss.total.backward(), &model);
+    let grads = loss.gradients(&model);
     model = optim.step(1e-3, model, grads);
     // The loss draws fresh code noise; average a few draws on each side.
     device.seed(4);

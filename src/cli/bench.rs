@@ -4,7 +4,6 @@
 
 use std::time::Instant;
 
-use burn::optim::GradientsParams;
 use burn::tensor::{Distribution, Tensor};
 
 use super::{DeviceChoice, NetworkKind};
@@ -80,7 +79,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         let t0 = Instant::now();
         let loss = model.loss(batch.clone(), weights);
         let t1 = Instant::now();
-        let grads = GradientsParams::from_grads(loss.total.backward(), &model);
+        let grads = loss.gradients(&model);
         let t2 = Instant::now();
         let model = optim.step(5e-5, model, grads);
         sync(&model);

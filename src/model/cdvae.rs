@@ -10,7 +10,7 @@
 //! MDN learns to predict the generative codes without collapsing them.
 
 use burn::config::Config;
-use burn::module::Module;
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Device, Tensor};
 
 use super::{FieldEncoding, Ladder, LadderConfig, LadderNoise, LadderPass, Mdn, MdnConfig};
@@ -68,10 +68,17 @@ pub struct LossWeights {
     pub top_recon: f64,
 }
 
-/// The total loss and each term (batch means), all `[1]`.
+/// The loss in its two independent parts and each term (batch means), all
+/// `[1]`. Nothing but its own loss reaches the generative DVAE (the MDN's
+/// target is detached), so the parts are separate autodiff graphs and
+/// their backward passes can run side by side ([`super::NetworkLoss::gradients`]).
 #[derive(Clone, Debug)]
 pub struct CdvaeLoss {
-    pub total: Tensor<1>,
+    /// DVAE_c, the MDN, the guidance and the weight decay: the gradients of
+    /// the conditional DVAE and the MDN.
+    pub conditional: Tensor<1>,
+    /// DVAE_g (with the top-down reconstruction): the generative DVAE's.
+    pub generative: Tensor<1>,
     pub dvae_c: Tensor<1>,
     pub dvae_g: Tensor<1>,
     pub mdn: Tensor<1>,
@@ -92,28 +99,41 @@ pub struct Batch {
 
 impl Cdvae {
     pub fn loss(&self, batch: Batch, noise_c: LadderNoise, noise_g: LadderNoise, w: LossWeights) -> CdvaeLoss {
-        let pass_c = self.dvae_c.forward(batch.x_c.clone(), noise_c);
         let dvae = |pass: &LadderPass, recon: Tensor<2>| {
             let kl2 = pass.kl2_free_bits(w.free_bits).sum();
             recon.mean() * w.recon + (kl2 + pass.kl1().mean()) * w.kl
         };
-        let dvae_c = dvae(&pass_c, pass_c.recon_nll(batch.x_c));
-        let (pass_g, dvae_g) = if w.top_recon > 0.0 {
-            let (pass, recon, top_down) = self.dvae_g.forward_with_top_down(batch.x_g, noise_g);
-            let dvae_g = dvae(&pass, recon) + top_down.mean() * w.top_recon;
-            (pass, dvae_g)
-        } else {
-            let pass = self.dvae_g.forward(batch.x_g.clone(), noise_g);
-            let dvae_g = dvae(&pass, pass.recon_nll(batch.x_g));
-            (pass, dvae_g)
+        // The two DVAEs share nothing up to here: their passes run side by
+        // side, each recording into its own autodiff graph. A fresh network's
+        // parameters are drawn from the device's generator on first use; they
+        // are drawn here, in order, first: drawn by both passes at once they
+        // would interleave differently on every run.
+        self.visit(&mut Materialise);
+        let Batch { x_c, x_g, p } = batch;
+        let conditional = || {
+            let pass = self.dvae_c.forward(x_c.clone(), noise_c);
+            let loss = dvae(&pass, pass.recon_nll(x_c));
+            (pass, loss)
         };
+        let generative = || {
+            if w.top_recon > 0.0 {
+                let (pass, recon, top_down) = self.dvae_g.forward_with_top_down(x_g, noise_g);
+                let loss = dvae(&pass, recon) + top_down.mean() * w.top_recon;
+                (pass, loss)
+            } else {
+                let pass = self.dvae_g.forward(x_g.clone(), noise_g);
+                let loss = dvae(&pass, pass.recon_nll(x_g));
+                (pass, loss)
+            }
+        };
+        let ((pass_c, dvae_c), (pass_g, dvae_g)) = rayon::join(conditional, generative);
         let mixture = self.mdn.forward(pass_c.mu_z2.clone());
         // The MDN's target is detached: its gradient would otherwise pull the
         // generative codes together (a collapsed z_g is the easiest to
         // predict), and the samples would lose their variety.
         let mdn = self.mdn.nll(&mixture, pass_g.mu_z2.clone().detach()).mean();
         let device = dvae_c.device();
-        let embed = match batch.p {
+        let embed = match p {
             Some(p) => {
                 let d_z2 = pass_c.mu_z2.dims()[1];
                 let layer1 = (pass_c.mu_z1.clone() - p.clone()).square().sum_dim(1);
@@ -122,11 +142,25 @@ impl Cdvae {
             }
             None => Tensor::zeros([1], &device),
         };
-        let total = dvae_c.clone()
-            + dvae_g.clone()
-            + mdn.clone() * w.w_mdn
-            + embed.clone() * w.lambda_embed
-            + self.mdn.l2() * w.weight_decay;
-        CdvaeLoss { total, dvae_c, dvae_g, mdn, embed }
+        let conditional =
+            dvae_c.clone() + mdn.clone() * w.w_mdn + embed.clone() * w.lambda_embed + self.mdn.l2() * w.weight_decay;
+        CdvaeLoss { conditional, generative: dvae_g.clone(), dvae_c, dvae_g, mdn, embed }
+    }
+}
+
+/// Initialises lazily initialised parameters (burn draws a parameter's
+/// initial values on its first use).
+struct Materialise;
+
+impl ModuleVisitor for Materialise {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let _ = param.val();
+    }
+}
+
+impl CdvaeLoss {
+    /// The whole loss, one graph (its backward joins the parts' graphs).
+    pub fn total(&self) -> Tensor<1> {
+        self.conditional.clone() + self.generative.clone()
     }
 }

@@ -6,7 +6,8 @@
 //! - [`Cdvae`]: Polyshade's model (paper section 3, Table 1);
 //! - [`Cvae`]: the conditional VAE baseline (paper section 5.3).
 
-use burn::module::Module;
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 
 use super::{Batch, Cdvae, CdvaeConfig, Cvae, CvaeConfig, FieldEncoding, LossWeights};
@@ -71,8 +72,53 @@ pub enum Network {
 /// `[1]`), named for progress reports and loss curves.
 #[derive(Clone, Debug)]
 pub struct NetworkLoss {
+    /// The total, detached: to report, not to differentiate.
     pub total: Tensor<1>,
+    /// Parts whose sum is the total, each its own autodiff graph (no
+    /// parameter gets a gradient from two of them).
+    parts: Vec<Tensor<1>>,
     pub terms: Vec<(&'static str, Tensor<1>)>,
+}
+
+impl NetworkLoss {
+    fn new(parts: Vec<Tensor<1>>, terms: Vec<(&'static str, Tensor<1>)>) -> Self {
+        let total = parts.iter().map(|part| part.clone().detach()).reduce(|a, b| a + b).expect("a loss has a part");
+        NetworkLoss { total, parts, terms }
+    }
+
+    /// The gradient of the total for every parameter of `model`. The
+    /// parts' backward passes run side by side (the CDVAE's two: about two
+    /// thirds of a step's backward work is the generative DVAE's, whose graph
+    /// shares nothing with the rest), and each part's gradients are its
+    /// own, so the result is the same as one backward pass through the sum.
+    pub fn gradients(self, model: &Network) -> GradientsParams {
+        let backward = |part: Tensor<1>| GradientsParams::from_grads(part.backward(), model);
+        let mut parts = self.parts.into_iter();
+        let first = parts.next().expect("a loss has a part");
+        match parts.next() {
+            None => backward(first),
+            Some(second) => {
+                assert!(parts.next().is_none(), "at most two parts");
+                let (mut grads, mut more) = rayon::join(|| backward(first), || backward(second));
+                model.visit(&mut MoveGradients { from: &mut more, into: &mut grads });
+                grads
+            }
+        }
+    }
+}
+
+/// Moves every parameter's gradient from one set into another.
+struct MoveGradients<'a> {
+    from: &'a mut GradientsParams,
+    into: &'a mut GradientsParams,
+}
+
+impl ModuleVisitor for MoveGradients<'_> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        if let Some(grad) = self.from.remove::<D>(param.id) {
+            self.into.register(param.id, grad);
+        }
+    }
 }
 
 impl Network {
@@ -87,21 +133,16 @@ impl Network {
             Network::Cdvae(model) => {
                 let noise = || model.dvae_c.noise(size, &device);
                 let loss = model.loss(batch, noise(), noise(), w);
-                NetworkLoss {
-                    total: loss.total,
-                    terms: vec![
-                        ("dvae_c", loss.dvae_c),
-                        ("dvae_g", loss.dvae_g),
-                        ("mdn", loss.mdn),
-                        ("embed", loss.embed),
-                    ],
-                }
+                NetworkLoss::new(
+                    vec![loss.conditional, loss.generative],
+                    vec![("dvae_c", loss.dvae_c), ("dvae_g", loss.dvae_g), ("mdn", loss.mdn), ("embed", loss.embed)],
+                )
             }
             Network::Cvae(model) => {
                 let pass = model.forward(batch.x_c, batch.x_g.clone(), model.noise(size, &device));
                 let (l2, kl) = model.loss_terms(&pass, batch.x_g);
                 let (l2, kl) = (l2.mean(), kl.mean());
-                NetworkLoss { total: l2.clone() * w.recon + kl.clone() * w.kl, terms: vec![("l2", l2), ("kl", kl)] }
+                NetworkLoss::new(vec![l2.clone() * w.recon + kl.clone() * w.kl], vec![("l2", l2), ("kl", kl)])
             }
         }
     }

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use burn::module::Module;
-use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::optim::ModuleOptimizer;
 use burn::tensor::{Bytes, Device, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -144,7 +144,7 @@ pub fn train(
             }
             let report_now = last_report.is_none_or(|t| t.elapsed().as_secs_f64() > 0.5) || i + 1 == steps_per_epoch;
             let report = report_now.then(|| report(&loss, total));
-            let grads = GradientsParams::from_grads(loss.total.backward(), &model);
+            let grads = loss.gradients(&model);
             model = optim.step(options.lr, model, grads);
             steps_done += 1;
             window.1 += chunk.len();

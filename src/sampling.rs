@@ -8,10 +8,11 @@
 //! All randomness comes from one seeded CPU generator, so the same photo,
 //! model, seed and component give the same variants on any device.
 
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal, weighted::WeightedIndex};
+use rayon::prelude::*;
 
 use crate::fields::{Field, NET_SIZE};
 use crate::model::{Cdvae, Cvae, FieldEncoding, Network};
@@ -110,7 +111,7 @@ fn sample_cdvae(model: &Cdvae, x_c: &Field, request: SampleRequest) -> Result<Sa
         }
     }
     let z_g = Tensor::<2>::from_data(TensorData::new(z_g, [request.n, d_z]), &device);
-    let fields = to_fields(model.dvae_g.decode_mean(z_g), model.x_g)?; // n × 1024
+    let fields = to_fields(decode_rows(z_g, |z| model.dvae_g.decode_mean(z)), model.x_g)?; // n × 1024
     Ok(Samples { fields, components, pi })
 }
 
@@ -129,6 +130,30 @@ fn sample_cvae(model: &Cvae, x_c: &Field, request: SampleRequest) -> Result<Samp
     Ok(Samples { fields, components: vec![0; request.n], pi: vec![1.0] })
 }
 
+/// Rows per part when [`decode_rows`] splits a batch.
+const MIN_ROWS_PER_PART: usize = 25;
+
+/// `decode` over the rows of `z`, split across the cores on the CPU: the
+/// rows are independent, and most of the decoder's matmuls (fc7–fc10 for
+/// 100 rows) are too small for flex to thread, so one batch keeps one core
+/// busy. Two halves on the 2-core machine: 100 variants 1.80–1.86 →
+/// 1.54–1.60 ms. A GPU model decodes in one batch.
+fn decode_rows(z: Tensor<2>, decode: impl Fn(Tensor<2>) -> Tensor<2> + Sync) -> Tensor<2> {
+    let n = z.dims()[0];
+    let parts = rayon::current_num_threads().min(n / MIN_ROWS_PER_PART).max(1);
+    if parts == 1 || z.device() != Device::flex() {
+        return decode(z);
+    }
+    let decoded: Vec<Tensor<2>> = (0..parts)
+        .into_par_iter()
+        .map(|i| {
+            let (start, end) = (n * i / parts, n * (i + 1) / parts);
+            decode(z.clone().narrow(0, start, end - start))
+        })
+        .collect();
+    Tensor::cat(decoded, 0)
+}
+
 /// `[n, 1024]` network output (in `encoding`) → n linear fields in [0, 1].
 fn to_fields(decoded: Tensor<2>, encoding: FieldEncoding) -> Result<Vec<Field>, SampleError> {
     let d = (NET_SIZE * NET_SIZE) as usize;
@@ -142,4 +167,27 @@ fn to_fields(decoded: Tensor<2>, encoding: FieldEncoding) -> Result<Vec<Field>, 
 
 fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     t.into_data().try_into_vec::<f32>().expect("model tensors are f32")
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::Distribution;
+
+    use super::*;
+    use crate::model::LadderConfig;
+
+    #[test]
+    fn decoding_in_parts_gives_the_rows_of_one_batch() {
+        let device = Device::flex();
+        let ladder = LadderConfig::new().init(&device);
+        let z = Tensor::<2>::random([101, 32], Distribution::Normal(0.0, 1.0), &device);
+        let whole = to_vec(ladder.decode_mean(z.clone()));
+        // Split into parts even on a one-core machine.
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+        let parts = to_vec(pool.install(|| decode_rows(z, |z| ladder.decode_mean(z))));
+        assert_eq!(parts.len(), whole.len());
+        for (a, b) in parts.iter().zip(&whole) {
+            assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
+        }
+    }
 }

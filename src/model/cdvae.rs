@@ -104,11 +104,8 @@ impl Cdvae {
             recon.mean() * w.recon + (kl2 + pass.kl1().mean()) * w.kl
         };
         // The two DVAEs share nothing up to here: their passes run side by
-        // side, each recording into its own autodiff graph. A fresh network's
-        // parameters are drawn from the device's generator on first use; they
-        // are drawn here, in order, first: drawn by both passes at once they
-        // would interleave differently on every run.
-        self.visit(&mut Materialise);
+        // side, each recording into its own autodiff graph.
+        self.initialise();
         let Batch { x_c, x_g, p } = batch;
         let conditional = || {
             let pass = self.dvae_c.forward(x_c.clone(), noise_c);
@@ -151,6 +148,17 @@ impl Cdvae {
 /// Initialises lazily initialised parameters (burn draws a parameter's
 /// initial values on its first use).
 struct Materialise;
+
+impl Cdvae {
+    /// Draws a fresh network's initial parameters now, in a fixed order.
+    /// burn draws each from the device's one generator on its first use;
+    /// passes that run side by side (the loss, sampling in parts) would
+    /// draw them interleaved differently on every run. A no-op once drawn
+    /// or loaded.
+    pub fn initialise(&self) {
+        self.visit(&mut Materialise);
+    }
+}
 
 impl ModuleVisitor for Materialise {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {

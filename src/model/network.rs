@@ -10,7 +10,7 @@ use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 
-use super::{Batch, Cdvae, CdvaeConfig, Cvae, CvaeConfig, FieldEncoding, LossWeights};
+use super::{Batch, Cdvae, CdvaeConfig, CdvaeLoss, Cvae, CvaeConfig, FieldEncoding, LossWeights};
 
 /// What kind of network, with its configuration: the part of a model file's
 /// header that says how to build the network its weights fit.
@@ -72,18 +72,28 @@ pub enum Network {
 /// `[1]`), named for progress reports and loss curves.
 #[derive(Clone, Debug)]
 pub struct NetworkLoss {
-    /// The total, detached: to report, not to differentiate.
-    pub total: Tensor<1>,
-    /// Parts whose sum is the total, each its own autodiff graph (no
-    /// parameter gets a gradient from two of them).
+    /// Parts whose sum is the total, each its own autodiff graph.
     parts: Vec<Tensor<1>>,
     pub terms: Vec<(&'static str, Tensor<1>)>,
 }
 
 impl NetworkLoss {
     fn new(parts: Vec<Tensor<1>>, terms: Vec<(&'static str, Tensor<1>)>) -> Self {
-        let total = parts.iter().map(|part| part.clone().detach()).reduce(|a, b| a + b).expect("a loss has a part");
-        NetworkLoss { total, parts, terms }
+        NetworkLoss { parts, terms }
+    }
+
+    /// The CDVAE's loss, in its two parts.
+    pub fn from_cdvae(loss: CdvaeLoss) -> Self {
+        NetworkLoss::new(
+            vec![loss.conditional, loss.generative],
+            vec![("dvae_c", loss.dvae_c), ("dvae_g", loss.dvae_g), ("mdn", loss.mdn), ("embed", loss.embed)],
+        )
+    }
+
+    /// The total's value (to report; [`gradients`](Self::gradients)
+    /// differentiates it).
+    pub fn total(&self) -> f32 {
+        self.parts.iter().map(|part| part.clone().into_scalar::<f32>()).sum()
     }
 
     /// The gradient of the total for every parameter of `model`. The
@@ -107,7 +117,8 @@ impl NetworkLoss {
     }
 }
 
-/// Moves every parameter's gradient from one set into another.
+/// Moves every parameter's gradient from one set into another, adding
+/// where both have one (no parameter does today: the parts share none).
 struct MoveGradients<'a> {
     from: &'a mut GradientsParams,
     into: &'a mut GradientsParams,
@@ -116,6 +127,10 @@ struct MoveGradients<'a> {
 impl ModuleVisitor for MoveGradients<'_> {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
         if let Some(grad) = self.from.remove::<D>(param.id) {
+            let grad = match self.into.remove::<D>(param.id) {
+                Some(other) => other + grad,
+                None => grad,
+            };
             self.into.register(param.id, grad);
         }
     }
@@ -132,11 +147,7 @@ impl Network {
         match self {
             Network::Cdvae(model) => {
                 let noise = || model.dvae_c.noise(size, &device);
-                let loss = model.loss(batch, noise(), noise(), w);
-                NetworkLoss::new(
-                    vec![loss.conditional, loss.generative],
-                    vec![("dvae_c", loss.dvae_c), ("dvae_g", loss.dvae_g), ("mdn", loss.mdn), ("embed", loss.embed)],
-                )
+                NetworkLoss::from_cdvae(model.loss(batch, noise(), noise(), w))
             }
             Network::Cvae(model) => {
                 let pass = model.forward(batch.x_c, batch.x_g.clone(), model.noise(size, &device));

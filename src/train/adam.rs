@@ -82,6 +82,16 @@ impl Optimizer for FusedAdam {
         let grad = grad.as_slice::<f32>().expect("training runs in f32");
         let [param_values, m_values, v_values] =
             [&mut param, &mut m, &mut v].map(|data| data.as_mut_slice::<f32>().expect("training runs in f32"));
+        // The zipped update stops at the shortest: moments of another shape
+        // (a mismatched optimiser file) must not half-update the parameter.
+        let n = param_values.len();
+        assert!(
+            grad.len() == n && m_values.len() == n && v_values.len() == n,
+            "Adam's state does not fit the parameter ({n} values; gradient {}, moments {} and {})",
+            grad.len(),
+            m_values.len(),
+            v_values.len()
+        );
 
         // burn's clipping: g · min(1, c / (‖g‖ + min_positive)); the norm is
         // summed in f64 (burn: f32, which overflows past ‖g‖ ≈ 1.8e19), and a

@@ -137,7 +137,7 @@ pub fn train(
             let progress = steps_done as f64 / total_steps as f64;
             let weights = options.schedule.weights(progress);
             let loss = model.loss(batch(dataset, chunk, guidance, &device), weights);
-            let total = loss.total.clone().into_scalar::<f32>();
+            let total = loss.total();
             if !total.is_finite() {
                 let kept = (epochs_done > 0).then_some(epochs_done);
                 return Err(TrainError::Diverged { value: total, step: steps_done, epoch: epochs_done + 1, kept });

@@ -98,6 +98,15 @@ pub struct Batch {
 }
 
 impl Cdvae {
+    /// Draws a fresh network's initial parameters now, in a fixed order.
+    /// burn draws each from the device's one generator on its first use;
+    /// passes that run side by side (the loss, sampling in parts) would
+    /// draw them interleaved differently on every run. A no-op once drawn
+    /// or loaded.
+    pub fn initialise(&self) {
+        self.visit(&mut Materialise);
+    }
+
     pub fn loss(&self, batch: Batch, noise_c: LadderNoise, noise_g: LadderNoise, w: LossWeights) -> CdvaeLoss {
         let dvae = |pass: &LadderPass, recon: Tensor<2>| {
             let kl2 = pass.kl2_free_bits(w.free_bits).sum();
@@ -148,17 +157,6 @@ impl Cdvae {
 /// Initialises lazily initialised parameters (burn draws a parameter's
 /// initial values on its first use).
 struct Materialise;
-
-impl Cdvae {
-    /// Draws a fresh network's initial parameters now, in a fixed order.
-    /// burn draws each from the device's one generator on its first use;
-    /// passes that run side by side (the loss, sampling in parts) would
-    /// draw them interleaved differently on every run. A no-op once drawn
-    /// or loaded.
-    pub fn initialise(&self) {
-        self.visit(&mut Materialise);
-    }
-}
 
 impl ModuleVisitor for Materialise {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {

@@ -113,7 +113,7 @@ impl Optimizer for FusedAdam {
                 *p -= (*m * cf) / (v.sqrt() + eps) * lr;
             }
         };
-        if param_values.len() >= 2 * PARALLEL_CHUNK {
+        if n >= 2 * PARALLEL_CHUNK {
             param_values
                 .par_chunks_mut(PARALLEL_CHUNK)
                 .zip(m_values.par_chunks_mut(PARALLEL_CHUNK))

@@ -3,7 +3,7 @@
 //! scoring a method, and the report (JSON shape, Fig. 5).
 
 use polyshade::eval::baselines::{MeanField, NearestNeighbour};
-use polyshade::eval::{Method, Report, evaluate};
+use polyshade::eval::{LinearReference, Method, Report, evaluate};
 use polyshade::fields::resample::gaussian_blur;
 use polyshade::fields::{Field, NET_SIZE, Task};
 use polyshade::sampling::SampleError;
@@ -97,7 +97,13 @@ fn evaluate_scores_best_of_n_and_variance_by_hand() {
 #[test]
 fn report_json_has_the_stable_shape_and_names_repeat_with_a_suffix() {
     let examples = [(constant(0.0), constant(0.45))];
-    let mut report = Report { task: Task::Relight, examples: 1, n: 100, methods: Vec::new() };
+    let mut report = Report {
+        task: Task::Relight,
+        examples: 1,
+        n: 100,
+        methods: Vec::new(),
+        linear_code: Some(LinearReference { size: 32, round_trip_mse: 0.015 }),
+    };
     for method in [&Ladder as &dyn Method, &Ladder] {
         report.push(evaluate(method, &examples, 100, 0).unwrap());
     }
@@ -111,6 +117,9 @@ fn report_json_has_the_stable_shape_and_names_repeat_with_a_suffix() {
         assert!(m["best_of_mse"][key].is_f64() && m["best_of_mae"][key].is_f64(), "{key}: {m}");
     }
     assert!(m["variance"].is_f64() && m["code_usage"].is_null());
+    assert_eq!(v["linear_code"], serde_json::json!({ "size": 32, "round_trip_mse": 0.015 }));
+    report.linear_code = None;
+    assert!(report.to_json()["linear_code"].is_null());
     // Fig. 5 as a PNG.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fig5.png");

@@ -11,9 +11,9 @@ use burn::tensor::Device;
 
 use super::output::ensure_free;
 use crate::eval::baselines::{MeanField, NN_SMOOTHING_SIGMA, NearestNeighbour};
-use crate::eval::{Method, Report, Trained, evaluate};
+use crate::eval::{LinearCode, LinearReference, Method, Report, Trained, evaluate};
 use crate::fields::{Field, Task};
-use crate::model::{bundled, load_model};
+use crate::model::{Network, bundled, load_model};
 use crate::train::{CropOptions, Dataset};
 
 #[derive(Debug, clap::Args)]
@@ -62,6 +62,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         (0..held_out.len()).map(|i| (held_out.x_c_field(i), held_out.x_g_field(i))).collect();
 
     let mut methods: Vec<Box<dyn Method>> = Vec::new();
+    let mut training_fields = None;
     match &args.train_photos {
         Some(dir) => {
             // The very crops the models were trained on.
@@ -69,6 +70,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("reading the training photos in {}", dir.display()))?;
             let fields: Vec<Field> = (0..train.len()).map(|i| train.x_g_field(i)).collect();
             methods.push(Box::new(MeanField::new(&fields)));
+            training_fields = Some(fields);
             let pairs = (0..train.len()).map(|i| (train.x_c_field(i), train.x_g_field(i)));
             methods.push(Box::new(NearestNeighbour::new(pairs, NN_SMOOTHING_SIGMA)));
         }
@@ -78,16 +80,28 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         }
     }
     let device = Device::flex();
+    // The top code's size, for the linear code: the first CDVAE's.
+    let mut top_code = None;
+    let mut add = |network: Network, header| {
+        if let Network::Cdvae(model) = &network {
+            top_code.get_or_insert(model.dvae_g.d_z2);
+        }
+        methods.push(Box::new(Trained { network, header }));
+    };
     if args.models.is_empty() {
         let (network, header) = bundled::load(args.task, &device)?;
-        methods.push(Box::new(Trained { network, header }));
+        add(network, header);
     }
     for path in &args.models {
         let (network, header) = load_model(path, Some(args.task), &device)?;
-        methods.push(Box::new(Trained { network, header }));
+        add(network, header);
     }
+    let linear_code = training_fields.zip(top_code).map(|(fields, size)| {
+        let truths: Vec<Field> = examples.iter().map(|(_, g)| g.clone()).collect();
+        LinearReference { size, round_trip_mse: LinearCode::fit(&fields, size).round_trip_mse(&truths) }
+    });
 
-    let mut report = Report { task: args.task, examples: examples.len(), n, methods: Vec::new() };
+    let mut report = Report { task: args.task, examples: examples.len(), n, methods: Vec::new(), linear_code };
     for method in &methods {
         report.push(evaluate(method.as_ref(), &examples, n, args.seed)?);
     }

@@ -45,6 +45,10 @@ pub struct TrainArgs {
     /// Train without embedding guidance (the paper's "CDVAE noemb").
     #[arg(long)]
     pub no_embedding: bool,
+    /// Weight of both DVAEs' reconstruction against their KL terms (the
+    /// paper: "reconstruction cost high").
+    #[arg(long, default_value_t = Schedule::default().recon, value_parser = number_in(0.0, 1000.0))]
+    pub recon: f64,
     /// Free bits per top-code unit in nats (0 = off).
     #[arg(long, default_value_t = Schedule::default().free_bits, value_parser = number_in(0.0, 100.0))]
     pub free_bits: f64,
@@ -104,13 +108,18 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         epochs: args.epochs as usize,
         batch: args.batch as usize,
         lr: args.lr,
-        schedule: Schedule { free_bits: args.free_bits, top_recon: args.top_recon, ..Schedule::default() },
+        schedule: Schedule {
+            recon: args.recon,
+            free_bits: args.free_bits,
+            top_recon: args.top_recon,
+            ..Schedule::default()
+        },
         seed: args.seed,
         out: args.out.clone(),
         resume: args.resume,
         from: args.from.clone(),
         notes: format!(
-            "polyshade train {} --task {:?} --photos {} --epochs {} --k {} --batch {} --lr {} --free-bits {} --top-recon {}{}",
+            "polyshade train {} --task {:?} --photos {} --epochs {} --k {} --batch {} --lr {} --recon {} --free-bits {} --top-recon {}{}",
             match &args.from {
                 Some(from) => format!("--from {}", from.display()),
                 None => format!("--network {:?}", args.network),
@@ -121,6 +130,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             args.k,
             args.batch,
             args.lr,
+            args.recon,
             args.free_bits,
             args.top_recon,
             if args.no_embedding { " --no-embedding" } else { "" }

@@ -6,8 +6,16 @@
 //! trip**: encode a true `x_g` to its top code (means) and decode it through
 //! the top-down path the sampler uses; if this cannot reproduce the field,
 //! no MDN sample can.
+//!
+//! The round trip needs a yardstick: the **linear code** of the same size,
+//! the training fields' principal components ([`LinearCode`]). Among all
+//! codes that a linear map makes and a linear map decodes, it reconstructs
+//! its training fields best; a network whose top-code round trip on the
+//! held-out fields is worse than it is limited by how it codes, not by what
+//! the training photos can teach.
 
 use burn::tensor::{Tensor, TensorData};
+use nalgebra::{DMatrix, DVector, SymmetricEigen};
 
 use crate::fields::{Field, NET_SIZE};
 use crate::model::{FieldEncoding, Ladder};
@@ -60,4 +68,137 @@ pub fn active_units(means: Tensor<2>) -> usize {
     let var = means.var(0); // [1, d]
     let values: Vec<f32> = var.into_data().try_into_vec().expect("model tensors are f32");
     values.iter().filter(|&&v| f64::from(v) > ACTIVE_THRESHOLD).count()
+}
+
+/// The principal components of some fields: the best linear code of a given
+/// size for them (Eckart–Young), as a reference for a network's round trip.
+#[derive(Clone, Debug)]
+pub struct LinearCode {
+    /// The fields' mean, `[pixels]`.
+    mean: DVector<f64>,
+    /// The leading eigenvectors of their covariance, `[pixels, size]`.
+    basis: DMatrix<f64>,
+}
+
+impl LinearCode {
+    /// Fits the code of `size` components to `fields` (all of one size;
+    /// `size` is capped at the pixel count).
+    pub fn fit(fields: &[Field], size: usize) -> LinearCode {
+        let x = centred_rows(fields, None);
+        let (n, pixels) = (x.nrows().max(1), x.ncols());
+        let mean = mean_row(fields, pixels);
+        let covariance = x.tr_mul(&x) / n as f64;
+        let eigen = SymmetricEigen::new(covariance);
+        let mut order: Vec<usize> = (0..pixels).collect();
+        order.sort_by(|&a, &b| eigen.eigenvalues[b].total_cmp(&eigen.eigenvalues[a]));
+        let size = size.min(pixels);
+        let basis = DMatrix::from_fn(pixels, size, |r, c| eigen.eigenvectors[(r, order[c])]);
+        LinearCode { mean, basis }
+    }
+
+    /// Components kept.
+    pub fn size(&self) -> usize {
+        self.basis.ncols()
+    }
+
+    /// Mean per-pixel squared error of coding and decoding `fields`
+    /// (projection onto the components around the fitted mean).
+    pub fn round_trip_mse(&self, fields: &[Field]) -> f64 {
+        if fields.is_empty() {
+            return 0.0;
+        }
+        let x = centred_rows(fields, Some(&self.mean));
+        let coded = &x * &self.basis;
+        let error = x - coded * self.basis.transpose();
+        error.norm_squared() / error.len() as f64
+    }
+}
+
+/// The fields' mean, `[pixels]`.
+fn mean_row(fields: &[Field], pixels: usize) -> DVector<f64> {
+    let mut mean = DVector::zeros(pixels);
+    for field in fields {
+        for (m, &v) in mean.iter_mut().zip(field.data()) {
+            *m += f64::from(v);
+        }
+    }
+    mean / fields.len().max(1) as f64
+}
+
+/// The fields as rows, `[fields, pixels]`, minus `mean` (their own when `None`).
+fn centred_rows(fields: &[Field], mean: Option<&DVector<f64>>) -> DMatrix<f64> {
+    let pixels = fields.first().map_or(0, |f| f.data().len());
+    let own;
+    let mean = match mean {
+        Some(m) => m,
+        None => {
+            own = mean_row(fields, pixels);
+            &own
+        }
+    };
+    DMatrix::from_fn(fields.len(), pixels, |r, c| f64::from(fields[r].data()[c]) - mean[c])
+}
+
+/// What `eval` reports of the linear code: its size and its round trip on
+/// the held-out fields.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct LinearReference {
+    pub size: usize,
+    pub round_trip_mse: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fields `mean + Σ c_k · pattern_k` on 4×4 with orthonormal ±¼
+    /// patterns (rows of a Hadamard matrix).
+    fn fields(coefficients: &[[f64; 3]]) -> Vec<Field> {
+        let hadamard = |row: usize, col: usize| if (row & col).count_ones().is_multiple_of(2) { 0.25 } else { -0.25 };
+        coefficients
+            .iter()
+            .map(|c| {
+                Field::new(
+                    4,
+                    4,
+                    (0..16)
+                        .map(|p| (0.5 + c[0] * hadamard(1, p) + c[1] * hadamard(2, p) + c[2] * hadamard(3, p)) as f32)
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn linear_code_keeps_the_largest_variations_and_loses_the_rest() {
+        // Coefficients with variances 4, 1 and 0.01 (means 0): ±2, ±1, ±0.1
+        // in every combination, so the three are uncorrelated.
+        let mut train = Vec::new();
+        for a in [-2.0, 2.0] {
+            for b in [-1.0, 1.0] {
+                for c in [-0.1, 0.1] {
+                    train.push([a, b, c]);
+                }
+            }
+        }
+        let train = fields(&train);
+        let unseen = fields(&[[0.7, -0.3, 0.1], [-1.5, 0.2, -0.1]]);
+        // Three components span the fields: exact.
+        let three = LinearCode::fit(&train, 3);
+        assert_eq!(three.size(), 3);
+        assert!(three.round_trip_mse(&unseen) < 1e-12);
+        // Two keep the patterns of variance 4 and 1 and drop the third:
+        // the error is c₃² spread over 16 pixels (the pattern has norm 1).
+        let two = LinearCode::fit(&train, 2);
+        assert!((two.round_trip_mse(&unseen) - 0.01 / 16.0).abs() < 1e-9);
+        assert!((two.round_trip_mse(&train) - 0.01 / 16.0).abs() < 1e-9);
+        // One keeps only the first: (c₂² + c₃²) / 16 per field, averaged.
+        let one = LinearCode::fit(&train, 1);
+        let expected = ((0.09 + 0.01) + (0.04 + 0.01)) / 2.0 / 16.0;
+        assert!((one.round_trip_mse(&unseen) - expected).abs() < 1e-9);
+        // None: the error about the training mean (0.5 everywhere).
+        let none = LinearCode::fit(&train, 0);
+        let expected = ((0.49 + 0.09 + 0.01) + (2.25 + 0.04 + 0.01)) / 2.0 / 16.0;
+        assert!((none.round_trip_mse(&unseen) - expected).abs() < 1e-9);
+    }
 }

@@ -11,7 +11,7 @@ pub mod diagnostics;
 pub mod metrics;
 pub mod report;
 
-pub use diagnostics::{ACTIVE_THRESHOLD, CodeUsage, active_units, code_usage};
+pub use diagnostics::{ACTIVE_THRESHOLD, CodeUsage, LinearCode, LinearReference, active_units, code_usage};
 pub use metrics::{BEST_OF, ScoreSheet, Scores, best_of, best_of_by, grid_points, grid_variance, mae, mse};
 pub use report::{MethodResult, Report};
 

@@ -4,13 +4,14 @@
 //!
 //! The JSON is stable; tools read it:
 //! `{"task", "examples", "n", "methods": {NAME: {"best_of_mse": {"3": …,
-//! "100": …}, "best_of_mae": {…}, "variance": …, "code_usage": {…} | null}}}`.
+//! "100": …}, "best_of_mae": {…}, "variance": …, "code_usage": {…} | null}},
+//! "linear_code": {"size", "round_trip_mse"} | null}`.
 
 use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{CodeUsage, Scores};
+use super::{CodeUsage, LinearReference, Scores};
 use crate::fields::Task;
 
 /// One method's scores.
@@ -29,6 +30,9 @@ pub struct Report {
     /// Samples drawn per example.
     pub n: usize,
     pub methods: Vec<MethodResult>,
+    /// The training fields' linear code of the top code's size, and its
+    /// round trip on the held-out fields (with training photos only).
+    pub linear_code: Option<LinearReference>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,7 +73,13 @@ impl Report {
                 (m.name.clone(), value)
             })
             .collect();
-        serde_json::json!({ "task": self.task, "examples": self.examples, "n": self.n, "methods": methods })
+        serde_json::json!({
+            "task": self.task,
+            "examples": self.examples,
+            "n": self.n,
+            "methods": methods,
+            "linear_code": self.linear_code,
+        })
     }
 
     /// The table: error of best of n (MSE, then MAE) and variance per
@@ -92,6 +102,13 @@ impl Report {
                 )
             });
             out += &format!("{:width$}  {best}  {:>8.5}  {usage}\n", m.name, m.scores.variance);
+        }
+        if let Some(linear) = &self.linear_code {
+            out += &format!(
+                "linear code of {} (the training fields' principal components): round trip {:.5}, \
+                 the yardstick for top-trip\n",
+                linear.size, linear.round_trip_mse
+            );
         }
         out += &format!("{:width$}  {head}   (error: MAE)\n", "");
         for m in &self.methods {

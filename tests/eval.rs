@@ -61,7 +61,7 @@ fn mean_field_is_the_per_pixel_mean_with_zero_variance() {
     let method = MeanField::new(&[constant(0.2), constant(0.6)]);
     let samples = method.samples(&constant(0.0), 4, 0).unwrap();
     assert_eq!(samples, vec![constant(0.4); 4]);
-    let result = evaluate(&method, &[(constant(0.0), constant(0.5))], 3, 0).unwrap();
+    let result = evaluate(&method, Task::Resaturate, &[(constant(0.0), constant(0.5))], 3, 0).unwrap();
     assert_eq!(result.name, "mean_field");
     assert!((result.scores.best_of_mse[0].1 - 0.01).abs() < 1e-7);
     assert!((result.scores.best_of_mae[0].1 - 0.1).abs() < 1e-6);
@@ -84,7 +84,7 @@ impl Method for Ladder {
 fn evaluate_scores_best_of_n_and_variance_by_hand() {
     // Truths 0.45 and 0.05; samples 0.0, 0.1, …, 0.9 (10 of them).
     let examples = [(constant(0.0), constant(0.45)), (constant(0.0), constant(0.05))];
-    let result = evaluate(&Ladder, &examples, 10, 0).unwrap();
+    let result = evaluate(&Ladder, Task::Resaturate, &examples, 10, 0).unwrap();
     let mse: Vec<(usize, f64)> = result.scores.best_of_mse.clone();
     assert_eq!(mse.iter().map(|p| p.0).collect::<Vec<_>>(), [3, 10], "only n ≤ 10 drawn");
     // Best of 3 (0, 0.1, 0.2): 0.45 → 0.25² ; 0.05 → 0.05². Best of 10: 0.05² each.
@@ -105,7 +105,7 @@ fn report_json_has_the_stable_shape_and_names_repeat_with_a_suffix() {
         linear_code: Some(LinearReference { size: 32, round_trip_mse: 0.015 }),
     };
     for method in [&Ladder as &dyn Method, &Ladder] {
-        report.push(evaluate(method, &examples, 100, 0).unwrap());
+        report.push(evaluate(method, Task::Relight, &examples, 100, 0).unwrap());
     }
     let v = report.to_json();
     assert_eq!(v["task"], "relight");
@@ -117,6 +117,10 @@ fn report_json_has_the_stable_shape_and_names_repeat_with_a_suffix() {
         assert!(m["best_of_mse"][key].is_f64() && m["best_of_mae"][key].is_f64(), "{key}: {m}");
     }
     assert!(m["variance"].is_f64() && m["code_usage"].is_null());
+    // Relighting scores the light spread (the test ladder's samples are flat
+    // fields 0, 0.01, …, 0.99: no pattern, only level).
+    assert!(m["light_spread"]["level_stops"].as_f64().unwrap() > 0.5, "{m}");
+    assert!(m["light_spread"]["pattern_stops"].as_f64().unwrap() < 1e-6, "{m}");
     assert_eq!(v["linear_code"], serde_json::json!({ "size": 32, "round_trip_mse": 0.015 }));
     report.linear_code = None;
     assert!(report.to_json()["linear_code"].is_null());

@@ -103,7 +103,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
 
     let mut report = Report { task: args.task, examples: examples.len(), n, methods: Vec::new(), linear_code };
     for method in &methods {
-        report.push(evaluate(method.as_ref(), &examples, n, args.seed)?);
+        report.push(evaluate(method.as_ref(), args.task, &examples, n, args.seed)?);
     }
 
     println!("{} held-out examples from {}, {n} samples each", examples.len(), args.photos.display());

@@ -5,6 +5,11 @@
 //! - **variance**: at a 4×4 grid of equally spaced pixels, the variance
 //!   across the samples, averaged over grid points and examples (high when
 //!   the samples differ).
+//!
+//! For relighting, one more: the **light spread** of the samples in stops
+//! (log₂ of the linear shading), split into how much their overall level
+//! differs and how much *where* the light falls differs — a per-pixel
+//! variance of linear shading mixes the two and weighs bright regions most.
 
 use crate::fields::Field;
 
@@ -61,6 +66,41 @@ pub fn grid_variance(samples: &[Field]) -> f64 {
     total / points.len() as f64
 }
 
+/// The darkest shading the light spread tells apart: 8 stops below full
+/// light (darker pixels count as this dark).
+pub const LIGHT_FLOOR: f64 = 1.0 / 256.0;
+
+/// How much relit variants differ in their light, in stops.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct LightSpread {
+    /// Standard deviation across samples of each sample's mean log₂ shading:
+    /// brighter or darker overall.
+    pub level_stops: f64,
+    /// Root mean over pixels of the variance across samples of the log₂
+    /// shading minus its sample's mean: where the light falls.
+    pub pattern_stops: f64,
+}
+
+/// The level and pattern variances (stops²) of one example's samples
+/// (linear shadings); [`LightSpread`] is their square root.
+pub fn light_variances(samples: &[Field]) -> (f64, f64) {
+    let Some(first) = samples.first() else { return (0.0, 0.0) };
+    let logs: Vec<Vec<f64>> =
+        samples.iter().map(|s| s.data().iter().map(|&v| f64::from(v).max(LIGHT_FLOOR).log2()).collect()).collect();
+    let levels: Vec<f64> = logs.iter().map(|l| l.iter().sum::<f64>() / l.len() as f64).collect();
+    let pixels = first.data().len();
+    let pattern =
+        (0..pixels).map(|p| population_variance(logs.iter().zip(&levels).map(|(l, level)| l[p] - level))).sum::<f64>()
+            / pixels as f64;
+    (population_variance(levels.iter().copied()), pattern)
+}
+
+fn population_variance(values: impl Iterator<Item = f64> + Clone) -> f64 {
+    let n = values.clone().count().max(1) as f64;
+    let mean = values.clone().sum::<f64>() / n;
+    values.map(|v| (v - mean).powi(2)).sum::<f64>() / n
+}
+
 /// The scores of one method over a set of examples.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Scores {
@@ -71,6 +111,9 @@ pub struct Scores {
     pub best_of_mae: Vec<(usize, f64)>,
     /// Mean grid variance across samples.
     pub variance: f64,
+    /// The samples' light spread (relighting only): the root mean over
+    /// examples of the level and pattern variances.
+    pub light_spread: Option<LightSpread>,
     pub examples: usize,
 }
 
@@ -88,10 +131,17 @@ pub struct ScoreSheet {
     /// `(n, Σ best MSE, Σ best MAE)`.
     best: Vec<(usize, f64, f64)>,
     variance: f64,
+    /// Σ (level, pattern) variances, when the light spread is scored.
+    light: Option<(f64, f64)>,
     examples: usize,
 }
 
 impl ScoreSheet {
+    /// A sheet that also scores the samples' [`LightSpread`] (relighting).
+    pub fn with_light_spread() -> Self {
+        ScoreSheet { light: Some((0.0, 0.0)), ..ScoreSheet::default() }
+    }
+
     /// Adds one example: its true field and the method's samples for it.
     pub fn add(&mut self, truth: &Field, samples: &[Field]) {
         if self.best.is_empty() {
@@ -102,6 +152,11 @@ impl ScoreSheet {
             *abs += best_of_by(truth, samples, *n, mae);
         }
         self.variance += grid_variance(samples);
+        if let Some((level, pattern)) = &mut self.light {
+            let (l, p) = light_variances(samples);
+            *level += l;
+            *pattern += p;
+        }
         self.examples += 1;
     }
 
@@ -111,6 +166,10 @@ impl ScoreSheet {
             best_of_mse: self.best.iter().map(|&(n, sq, _)| (n, per(sq))).collect(),
             best_of_mae: self.best.iter().map(|&(n, _, abs)| (n, per(abs))).collect(),
             variance: per(self.variance),
+            light_spread: self.light.map(|(level, pattern)| LightSpread {
+                level_stops: per(level).sqrt(),
+                pattern_stops: per(pattern).sqrt(),
+            }),
             examples: self.examples,
         }
     }
@@ -189,5 +248,30 @@ mod tests {
         assert!((scores.best_of_mae[0].1 - (0.1 + 0.3) / 2.0).abs() < 1e-6);
         assert_eq!(scores.variance, 0.0);
         assert_eq!(scores.examples, 2);
+    }
+
+    #[test]
+    fn light_spread_splits_level_from_pattern() {
+        // Flat light at 1/4, 1/2 and 1: levels −2, −1 and 0 stops, no pattern.
+        let flat: Vec<Field> = [0.25, 0.5, 1.0].iter().map(|&v| Field::filled(4, 4, v)).collect();
+        let (level, pattern) = light_variances(&flat);
+        assert!((level - 2.0 / 3.0).abs() < 1e-12 && pattern.abs() < 1e-12);
+        // Light from the left or from the right (1 and 1/2): the same level,
+        // and every pixel ±½ stop about it.
+        let side = |left: f32, right: f32| Field::from_fn(4, 4, |x, _| if x < 2 { left } else { right });
+        let (level, pattern) = light_variances(&[side(1.0, 0.5), side(0.5, 1.0)]);
+        assert!(level.abs() < 1e-12 && (pattern - 0.25).abs() < 1e-12);
+        // Below the floor counts as the floor; a lone sample spreads nothing.
+        let (level, _) = light_variances(&[Field::filled(4, 4, 0.0), Field::filled(4, 4, LIGHT_FLOOR as f32)]);
+        assert!(level.abs() < 1e-12);
+        assert_eq!(light_variances(&flat[..1]), (0.0, 0.0));
+        // The sheet reports the root mean over examples.
+        let mut sheet = ScoreSheet::with_light_spread();
+        sheet.add(&flat[0], &flat);
+        sheet.add(&flat[0], &[side(1.0, 0.5), side(0.5, 1.0)]);
+        let spread = sheet.scores().light_spread.unwrap();
+        assert!((spread.level_stops - (1.0f64 / 3.0).sqrt()).abs() < 1e-12);
+        assert!((spread.pattern_stops - 0.125f64.sqrt()).abs() < 1e-12);
+        assert_eq!(ScoreSheet::default().scores().light_spread, None);
     }
 }

@@ -12,10 +12,13 @@ pub mod metrics;
 pub mod report;
 
 pub use diagnostics::{ACTIVE_THRESHOLD, CodeUsage, LinearCode, LinearReference, active_units, code_usage};
-pub use metrics::{BEST_OF, ScoreSheet, Scores, best_of, best_of_by, grid_points, grid_variance, mae, mse};
+pub use metrics::{
+    BEST_OF, LIGHT_FLOOR, LightSpread, ScoreSheet, Scores, best_of, best_of_by, grid_points, grid_variance,
+    light_variances, mae, mse,
+};
 pub use report::{MethodResult, Report};
 
-use crate::fields::Field;
+use crate::fields::{Field, Task};
 use crate::model::{ModelHeader, Network};
 use crate::sampling::{Component, SampleError, SampleRequest, sample};
 
@@ -57,15 +60,20 @@ impl Method for Trained {
     }
 }
 
-/// Scores `method` on `(x_c, x_g)` examples with `n` samples each; example
-/// i is sampled with seed `seed + i`.
+/// Scores `method` on `(x_c, x_g)` examples of `task` with `n` samples
+/// each (relighting also by the samples' light spread); example i is
+/// sampled with seed `seed + i`.
 pub fn evaluate(
     method: &dyn Method,
+    task: Task,
     examples: &[(Field, Field)],
     n: usize,
     seed: u64,
 ) -> Result<MethodResult, SampleError> {
-    let mut sheet = ScoreSheet::default();
+    let mut sheet = match task {
+        Task::Relight => ScoreSheet::with_light_spread(),
+        Task::Resaturate => ScoreSheet::default(),
+    };
     for (i, (x_c, x_g)) in examples.iter().enumerate() {
         sheet.add(x_g, &method.samples(x_c, n, seed.wrapping_add(i as u64))?);
     }

@@ -4,8 +4,10 @@
 //!
 //! The JSON is stable; tools read it:
 //! `{"task", "examples", "n", "methods": {NAME: {"best_of_mse": {"3": …,
-//! "100": …}, "best_of_mae": {…}, "variance": …, "code_usage": {…} | null}},
-//! "linear_code": {"size", "round_trip_mse"} | null}`.
+//! "100": …}, "best_of_mae": {…}, "variance": …, "code_usage": {…} | null,
+//! "light_spread": {"level_stops", "pattern_stops"} | null}}, "linear_code":
+//! {"size", "round_trip_mse"} | null}` (`light_spread` for relighting only).
+//! Keys are only ever added.
 
 use std::path::Path;
 
@@ -69,6 +71,7 @@ impl Report {
                     "best_of_mae": by_n(&m.scores.best_of_mae),
                     "variance": m.scores.variance,
                     "code_usage": m.code_usage,
+                    "light_spread": m.scores.light_spread,
                 });
                 (m.name.clone(), value)
             })
@@ -114,6 +117,14 @@ impl Report {
         for m in &self.methods {
             let best: String = m.scores.best_of_mae.iter().map(|(_, e)| format!("{e:>9.5}")).collect();
             out += &format!("{:width$}  {best}\n", m.name);
+        }
+        if self.methods.iter().any(|m| m.scores.light_spread.is_some()) {
+            out += &format!("{:width$}     level  pattern   (spread of the samples' light, stops)\n", "");
+            for m in &self.methods {
+                if let Some(spread) = &m.scores.light_spread {
+                    out += &format!("{:width$}  {:>8.3} {:>8.3}\n", m.name, spread.level_stops, spread.pattern_stops);
+                }
+            }
         }
         out
     }

@@ -84,10 +84,10 @@ impl LinearCode {
     /// Fits the code of `size` components to `fields` (all of one size;
     /// `size` is capped at the pixel count).
     pub fn fit(fields: &[Field], size: usize) -> LinearCode {
-        let x = centred_rows(fields, None);
-        let (n, pixels) = (x.nrows().max(1), x.ncols());
+        let pixels = fields.first().map_or(0, |f| f.data().len());
         let mean = mean_row(fields, pixels);
-        let covariance = x.tr_mul(&x) / n as f64;
+        let x = centred_rows(fields, &mean);
+        let covariance = x.tr_mul(&x) / fields.len().max(1) as f64;
         let eigen = SymmetricEigen::new(covariance);
         let mut order: Vec<usize> = (0..pixels).collect();
         order.sort_by(|&a, &b| eigen.eigenvalues[b].total_cmp(&eigen.eigenvalues[a]));
@@ -107,7 +107,7 @@ impl LinearCode {
         if fields.is_empty() {
             return 0.0;
         }
-        let x = centred_rows(fields, Some(&self.mean));
+        let x = centred_rows(fields, &self.mean);
         let coded = &x * &self.basis;
         let error = x - coded * self.basis.transpose();
         error.norm_squared() / error.len() as f64
@@ -125,18 +125,9 @@ fn mean_row(fields: &[Field], pixels: usize) -> DVector<f64> {
     mean / fields.len().max(1) as f64
 }
 
-/// The fields as rows, `[fields, pixels]`, minus `mean` (their own when `None`).
-fn centred_rows(fields: &[Field], mean: Option<&DVector<f64>>) -> DMatrix<f64> {
-    let pixels = fields.first().map_or(0, |f| f.data().len());
-    let own;
-    let mean = match mean {
-        Some(m) => m,
-        None => {
-            own = mean_row(fields, pixels);
-            &own
-        }
-    };
-    DMatrix::from_fn(fields.len(), pixels, |r, c| f64::from(fields[r].data()[c]) - mean[c])
+/// The fields as rows, `[fields, pixels]`, minus `mean` (`[pixels]`).
+fn centred_rows(fields: &[Field], mean: &DVector<f64>) -> DMatrix<f64> {
+    DMatrix::from_fn(fields.len(), mean.len(), |r, c| f64::from(fields[r].data()[c]) - mean[c])
 }
 
 /// What `eval` reports of the linear code: its size and its round trip on

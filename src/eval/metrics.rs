@@ -54,15 +54,8 @@ pub fn grid_points(width: u32, height: u32) -> Vec<(u32, u32)> {
 pub fn grid_variance(samples: &[Field]) -> f64 {
     let Some(first) = samples.first() else { return 0.0 };
     let points = grid_points(first.width(), first.height());
-    let n = samples.len() as f64;
-    let total: f64 = points
-        .iter()
-        .map(|&(x, y)| {
-            let values: Vec<f64> = samples.iter().map(|s| f64::from(s.get(x, y))).collect();
-            let mean = values.iter().sum::<f64>() / n;
-            values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n
-        })
-        .sum();
+    let total: f64 =
+        points.iter().map(|&(x, y)| population_variance(samples.iter().map(|s| f64::from(s.get(x, y))))).sum();
     total / points.len() as f64
 }
 

@@ -7,7 +7,8 @@
 # the variance on the held-out split by 1 % or more (`polyshade eval` of the
 # f32 and f16 files side by side, same seed), otherwise as f32. Beside each
 # model goes TASK.json, its provenance: command line, corpus manifest hash,
-# epochs, wall time, machine, final loss terms, the precision measurement
+# epochs, wall time, machine, final loss terms, the calibrated sampling σ,
+# the precision measurement
 # and its eval row.
 #
 # Usage: scripts/ship_models.sh [TASK...]   (both tasks when none is named)
@@ -46,6 +47,8 @@ source = f"{d}/cdvae_k12_f16.psm" if precision == "f16" else f"{d}/cdvae_k12.psm
 shutil.copyfile(source, f"assets/models/{task}.psm")
 
 log = open(f"{d}/cdvae_k12.log").read().splitlines()
+raw = open(f"{d}/cdvae_k12.psm", "rb").read()
+header = json.loads(raw[28:28 + int.from_bytes(raw[20:28], "little")])
 epochs = [l for l in log if l.startswith("epoch ") and " done: " in l]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown")
 manifest = subprocess.run(["sha256sum", "data/corpus/MANIFEST.tsv"], capture_output=True, text=True, check=True)
@@ -56,6 +59,10 @@ record = {
     "command": open(f"{d}/cdvae_k12.cmd").read().strip(),
     "corpus_manifest_sha256": manifest.stdout.split()[0],
     "training_photos": len(os.listdir("data/train")),
+    # Photos `train --hold-out` kept out of the gradient steps to calibrate
+    # the samples' spread on, and the σ it found.
+    "held_out_for_calibration": next((int(l.split("(")[1].split()[0]) for l in log if " photos held out " in l), 0),
+    "sample_sigma": header.get("sample_sigma"),
     "examples": next((l.split()[0] for l in log if " examples from " in l), None),
     "epochs": len(epochs),
     "final_epoch": epochs[-1] if epochs else None,

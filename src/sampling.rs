@@ -96,7 +96,7 @@ fn sample_cdvae(model: &Cdvae, x_c: &Field, request: SampleRequest) -> Result<Sa
 
     let mut rng = StdRng::seed_from_u64(request.seed);
     let pick = WeightedIndex::new(pi.iter().map(|&p| f64::from(p).max(1e-12))).expect("weights are positive");
-    let sigma = model.mdn.sigma as f32;
+    let sigma = model.sampling_sigma() as f32;
     let mut components = Vec::with_capacity(request.n);
     let mut z_g = Vec::with_capacity(request.n * d_z);
     for _ in 0..request.n {

@@ -273,6 +273,39 @@ fn sampling_is_seeded_and_survives_a_save_and_reload() {
     ));
 }
 
+/// Sampling draws around each component's mean with the calibrated σ when
+/// the network has one (none: the MDN's training σ), and model files keep it.
+#[test]
+fn sampling_draws_with_the_calibrated_sigma_and_files_keep_it() {
+    use polyshade::fields::{Field, NET_SIZE, Task};
+    use polyshade::model::{load_model, read_header, save_model};
+    use polyshade::sampling::{Component, SampleRequest, sample};
+    let device = Device::flex();
+    let config = CdvaeConfig::new().with_mdn(MdnConfig::new().with_k(4));
+    let model = Network::Cdvae(config.init(&device));
+    let x_c = Field::from_fn(NET_SIZE, NET_SIZE, |x, y| ((3 * x + y) % 32) as f32 / 31.0);
+    let request = SampleRequest { n: 3, seed: 4, component: Component::Only(1) };
+    let spread = |model: &Network| {
+        let fields = sample(model, &x_c, request).unwrap().fields;
+        fields[1..].iter().map(|f| max_abs_diff(f.data(), fields[0].data())).fold(0.0, f32::max)
+    };
+    assert_eq!(spread(&model.clone().with_sample_sigma(Some(0.0))), 0.0, "σ = 0 draws the component's mean");
+    let trained_sigma = spread(&model);
+    let wide = model.clone().with_sample_sigma(Some(2.0));
+    assert!(spread(&wide) > 5.0 * trained_sigma, "{} vs {trained_sigma}", spread(&wide));
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.psm");
+    save_model(&path, &wide, &untrained_header(config)).unwrap();
+    assert_eq!(read_header(&path).unwrap().sample_sigma, Some(2.0));
+    let (reloaded, _) = load_model(&path, Some(Task::Resaturate), &device).unwrap();
+    assert_eq!(sample(&reloaded, &x_c, request).unwrap().fields, sample(&wide, &x_c, request).unwrap().fields);
+}
+
+fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
 /// A network that models `x_g` gamma-encoded samples the same raw outputs
 /// as a linear one, decoded (`x^2.2`), and its model file keeps the
 /// encoding; both network kinds.
@@ -411,6 +444,7 @@ fn damaged_model_files_are_refused_with_one_line() {
         notes: String::new(),
         embedding: None,
         x_g: Default::default(),
+        sample_sigma: None,
     };
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.psm");
@@ -513,5 +547,6 @@ fn untrained_header(config: CdvaeConfig) -> polyshade::model::ModelHeader {
         notes: String::new(),
         embedding: None,
         x_g: Default::default(),
+        sample_sigma: None,
     }
 }

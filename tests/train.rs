@@ -211,6 +211,38 @@ fn fine_tuning_starts_from_the_given_weights_in_its_embedding_space() {
     assert!(refused.contains("another configuration"), "{refused}");
 }
 
+/// Every checkpoint carries the sampling σ calibrated on the photos held
+/// out of training (not on the training examples, which the MDN fits
+/// more closely), and sampling draws with it.
+#[test]
+fn the_sampling_spread_is_calibrated_on_the_held_out_photos() {
+    let _serial = one_at_a_time();
+    use polyshade::model::read_header;
+    use polyshade::train::calibrate;
+    let dir = tempfile::tempdir().unwrap();
+    let mut data = dataset();
+    data.photo_starts = vec![0, 12, 24, 36];
+    assert_eq!(data.hold_out_every(2), 2);
+    assert_eq!(data.len(), 24);
+    let out = dir.path().join("m.psm");
+    let seen = std::cell::Cell::new(0);
+    let on_event = |event| {
+        if let TrainEvent::Checkpoint { path, .. } = event {
+            assert!(read_header(&path).unwrap().sample_sigma.is_some(), "a checkpoint without its σ");
+            seen.set(seen.get() + 1);
+        }
+    };
+    train(&data, &options(&out, 2, false), &Device::flex(), on_event, &AtomicBool::new(false)).unwrap();
+    assert_eq!(seen.get(), 2);
+    let (model, header) = load_model(&out, Some(Task::Resaturate), &Device::flex()).unwrap();
+    let held_out = calibrate(&model, &data).unwrap();
+    assert_eq!(header.sample_sigma, Some(held_out));
+    assert_eq!(model.sample_sigma(), Some(held_out));
+    let on_training = calibrate(&model, &Dataset { held_out: None, ..data.clone() }).unwrap();
+    assert!((held_out - on_training).abs() > 1e-6, "calibrated on the training examples: {held_out}");
+    assert!(held_out > 0.0 && held_out.is_finite());
+}
+
 /// The fused optimiser takes burn's own step: Adam with each parameter
 /// tensor's gradient clipped to norm 1, on a layer large enough to be
 /// updated on both cores (weights) and a small one (bias), over steps whose

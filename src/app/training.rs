@@ -233,6 +233,7 @@ fn run(
     for line in &skipped {
         tracing::warn!("training: skipping {line}");
     }
+    dataset.hold_out_every(crate::train::HOLD_OUT_EVERY as usize);
     // Fine-tuning starts from the bundled model's file, written once into
     // the data folder beside the run.
     let (network, from) = match setup.start {

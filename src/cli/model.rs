@@ -56,11 +56,15 @@ pub fn run(args: &ModelArgs) -> anyhow::Result<()> {
     println!("  method:     {} ({} task)", header.method_name(), header.task.name());
     match &header.network {
         NetworkConfig::Cdvae(c) => println!(
-            "  network:    CDVAE, K = {}, z₁ {} / z₂ {}, MDN σ = {}{}",
+            "  network:    CDVAE, K = {}, z₁ {} / z₂ {}, MDN σ = {} in training, {}{}",
             c.mdn.k,
             c.ladder.d_z1,
             c.ladder.d_z2,
             c.mdn.sigma,
+            match header.sample_sigma {
+                Some(sigma) => format!("{sigma:.3} in sampling (calibrated)"),
+                None => "the same in sampling (not calibrated)".to_owned(),
+            },
             if c.mdn.bounded_means { ", bounded means" } else { "" }
         ),
         NetworkConfig::Cvae(c) => println!("  network:    CVAE, code {}, width {}", c.d_z, c.width),

@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::{DeviceChoice, NetworkKind, number_in};
 use crate::fields::Task;
 use crate::model::{CdvaeConfig, CvaeConfig, MdnConfig, NetworkConfig};
-use crate::train::{CropOptions, Dataset, LossReport, Schedule, TrainEvent, TrainOptions, train};
+use crate::train::{CropOptions, Dataset, HOLD_OUT_EVERY, LossReport, Schedule, TrainEvent, TrainOptions, train};
 
 #[derive(Debug, clap::Args)]
 pub struct TrainArgs {
@@ -57,6 +57,11 @@ pub struct TrainArgs {
     pub top_recon: f64,
     #[arg(long, value_enum, default_value = "cpu")]
     pub device: DeviceChoice,
+    /// Hold every Nth photo (in file-name order) out of training, to
+    /// calibrate the spread of the CDVAE's samples on; 0 = none (calibrate
+    /// on the training crops, which gives a narrower spread).
+    #[arg(long, value_name = "N", default_value_t = HOLD_OUT_EVERY)]
+    pub hold_out: u32,
     /// The model file to write (checkpointed after every epoch).
     #[arg(long)]
     pub out: PathBuf,
@@ -87,6 +92,8 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         }
         (None, NetworkKind::Cvae) => NetworkConfig::Cvae(CvaeConfig::new()),
     };
+    // Only the CDVAE has a spread to calibrate; the CVAE trains on every photo.
+    let held_out = if network.takes_embedding() { dataset.hold_out_every(args.hold_out as usize) } else { 0 };
     if network.takes_embedding() && !args.no_embedding {
         match source.as_ref().and_then(|s| s.embedding.as_ref()) {
             Some(record) => {
@@ -101,7 +108,12 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             }
         }
     }
-    eprintln!("{} examples from {} in {:.1} s", dataset.len(), args.photos.display(), started.elapsed().as_secs_f64());
+    eprintln!(
+        "{} examples from {} in {:.1} s ({held_out} photos held out to calibrate the samples' spread)",
+        dataset.len(),
+        args.photos.display(),
+        started.elapsed().as_secs_f64()
+    );
     let options = TrainOptions {
         task: args.task,
         network,
@@ -119,7 +131,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         resume: args.resume,
         from: args.from.clone(),
         notes: format!(
-            "polyshade train {} --task {:?} --photos {} --epochs {} --k {} --batch {} --lr {} --recon {} --free-bits {} --top-recon {}{}",
+            "polyshade train {} --task {:?} --photos {} --epochs {} --k {} --batch {} --lr {} --recon {} --free-bits {} --top-recon {} --hold-out {}{}",
             match &args.from {
                 Some(from) => format!("--from {}", from.display()),
                 None => format!("--network {:?}", args.network),
@@ -133,6 +145,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             args.recon,
             args.free_bits,
             args.top_recon,
+            args.hold_out,
             if args.no_embedding { " --no-embedding" } else { "" }
         ),
     };
@@ -158,8 +171,14 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         TrainEvent::Finished { path } => say(&bar, format!("wrote {}", path.display())),
         TrainEvent::Cancelled { .. } => {}
     };
-    train(&dataset, &options, &args.device.device(), on_event, &AtomicBool::new(false))?;
+    let model = train(&dataset, &options, &args.device.device(), on_event, &AtomicBool::new(false))?;
     bar.finish_and_clear();
+    if let Some(sigma) = model.sample_sigma() {
+        eprintln!(
+            "samples' spread calibrated: σ = {sigma:.3} around each component (trained with {})",
+            MdnConfig::new().sigma
+        );
+    }
     Ok(())
 }
 

@@ -47,6 +47,11 @@ pub struct ModelHeader {
     /// itself when the file is saved (absent, i.e. linear, in older files).
     #[serde(default)]
     pub x_g: FieldEncoding,
+    /// The CDVAE's sampling σ, calibrated on photos held out of training;
+    /// written from the network when the file is saved (absent in older
+    /// files and for the CVAE: sampling then uses the MDN's training σ).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_sigma: Option<f64>,
 }
 
 impl ModelHeader {
@@ -108,7 +113,7 @@ pub fn save_model_as(
         Precision::F32 => model.clone(),
         Precision::F16 => model.clone().map(&mut CastTo(FloatDType::F16)),
     };
-    let header = ModelHeader { x_g: model.x_g_encoding(), ..header.clone() };
+    let header = ModelHeader { x_g: model.x_g_encoding(), sample_sigma: model.sample_sigma(), ..header.clone() };
     let json = serde_json::to_vec_pretty(&header).expect("a model header always serialises");
     let weights = model.into_record().into_bytes().map_err(|e| write_err(std::io::Error::other(e.to_string())))?;
     let len = (json.len() as u64).to_le_bytes();
@@ -195,6 +200,6 @@ pub fn load_model_bytes(
         .map_err(|e| weights_err(e.to_string()))?
         .cast_to_module_dtype();
     let model = header.network.init(device).try_load_record(record).map_err(|e| weights_err(e.to_string()))?;
-    let model = model.with_x_g_encoding(header.x_g);
+    let model = model.with_x_g_encoding(header.x_g).with_sample_sigma(header.sample_sigma);
     Ok((model, header))
 }

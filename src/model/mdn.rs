@@ -89,9 +89,87 @@ impl Mdn {
         -log_sum_exp(log_components)
     }
 
+    /// The maximum-likelihood σ of the mixture for codes `z_g` given the
+    /// mixtures `output` (means and weights held fixed): EM on the one
+    /// shared isotropic σ, from `self.sigma`, `iterations` steps.
+    /// `r_nk ∝ π_nk N(z_n | μ_nk, σ²I)`, `σ² = Σ r_nk ‖z_n − μ_nk‖² / (N·d)`.
+    pub fn fit_sigma(&self, output: &MdnOutput, z_g: Tensor<2>, iterations: usize) -> f64 {
+        let [batch, k, d] = output.means.dims();
+        let diff = output.means.clone() - z_g.unsqueeze_dim::<3>(1); // [batch, K, d]
+        let sq: Vec<f32> = diff.square().sum_dim(2).reshape([batch * k]).into_data().try_into_vec().expect("f32");
+        let log_pi: Vec<f32> = output.log_pi.clone().reshape([batch * k]).into_data().try_into_vec().expect("f32");
+        fit_shared_sigma(&sq, &log_pi, k, d, self.sigma, iterations)
+    }
+
     /// Σ of squared weights (not biases) of fc_a and fc_b: the MDN-only L2
     /// weight decay term.
     pub fn l2(&self) -> Tensor<1> {
         self.fc_a.weight.val().square().sum() + self.fc_b.weight.val().square().sum()
+    }
+}
+
+/// EM for one shared isotropic σ of a mixture with fixed means and weights:
+/// `sq[n·K + k] = ‖z_n − μ_nk‖²`, `log_pi` likewise, codes of `d` dims.
+fn fit_shared_sigma(sq: &[f32], log_pi: &[f32], k: usize, d: usize, start: f64, iterations: usize) -> f64 {
+    let n = sq.len() / k.max(1);
+    let mut var = start * start;
+    for _ in 0..iterations {
+        let mut total = 0.0;
+        for (sq, log_pi) in sq.chunks_exact(k).zip(log_pi.chunks_exact(k)) {
+            // The shared normaliser cancels in the responsibilities.
+            let logs: Vec<f64> =
+                sq.iter().zip(log_pi).map(|(&s, &l)| f64::from(l) - f64::from(s) / (2.0 * var)).collect();
+            let top = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let weights: Vec<f64> = logs.iter().map(|l| (l - top).exp()).collect();
+            let norm: f64 = weights.iter().sum();
+            total += weights.iter().zip(sq).map(|(w, &s)| w * f64::from(s)).sum::<f64>() / norm;
+        }
+        var = (total / (n * d) as f64).max(f64::MIN_POSITIVE);
+    }
+    var.sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+    use rand_distr::{Distribution, StandardNormal};
+
+    use super::fit_shared_sigma;
+
+    /// One component: the responsibilities are all 1 and one EM step gives
+    /// the closed form σ² = mean ‖z − μ‖² / d.
+    #[test]
+    fn one_component_gives_the_mean_squared_distance() {
+        let sq = [0.5f32, 2.0, 3.5];
+        let sigma = fit_shared_sigma(&sq, &[0.0; 3], 1, 2, 0.1, 1);
+        assert!((sigma - (6.0f64 / 3.0 / 2.0).sqrt()).abs() < 1e-12, "{sigma}");
+    }
+
+    /// Codes drawn from a known mixture of two well-separated components
+    /// (σ = 0.4, weights ¼ and ¾): EM from the training σ 0.1 finds σ
+    /// within sampling error (2000 draws × 8 dims).
+    #[test]
+    fn recovers_the_spread_of_a_known_mixture() {
+        let (k, d, truth) = (2, 8, 0.4f32);
+        let means = [[3.0f32; 8], [-3.0f32; 8]];
+        let log_pi = [0.25f32.ln(), 0.75f32.ln()];
+        let mut rng = StdRng::seed_from_u64(3);
+        let (mut sq, mut pis) = (Vec::new(), Vec::new());
+        for i in 0..2000 {
+            let from = usize::from(i % 4 != 0);
+            let z: Vec<f32> = (0..d)
+                .map(|j| {
+                    let eps: f32 = StandardNormal.sample(&mut rng);
+                    means[from][j] + truth * eps
+                })
+                .collect();
+            for mean in &means {
+                sq.push(z.iter().zip(mean).map(|(a, b)| (a - b) * (a - b)).sum::<f32>());
+            }
+            pis.extend_from_slice(&log_pi);
+        }
+        let sigma = fit_shared_sigma(&sq, &pis, k, d, 0.1, 50);
+        assert!((sigma - f64::from(truth)).abs() < 0.01, "{sigma}");
     }
 }

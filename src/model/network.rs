@@ -177,6 +177,23 @@ impl Network {
         self
     }
 
+    /// The calibrated sampling σ of a CDVAE ([`Cdvae::sample_sigma`]).
+    pub fn sample_sigma(&self) -> Option<f64> {
+        match self {
+            Network::Cdvae(model) => model.sample_sigma,
+            Network::Cvae(_) => None,
+        }
+    }
+
+    /// The same network, sampling with `sigma` (a CDVAE; the CVAE draws
+    /// from its N(0, I) prior and ignores it).
+    pub fn with_sample_sigma(mut self, sigma: Option<f64>) -> Self {
+        if let Network::Cdvae(model) = &mut self {
+            model.sample_sigma = sigma;
+        }
+        self
+    }
+
     pub fn device(&self) -> Device {
         match self {
             Network::Cdvae(model) => model.mdn.fc_a.weight.val().device(),

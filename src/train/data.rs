@@ -17,6 +17,9 @@ use crate::fields::resample::area_downsample;
 use crate::fields::{Field, NET_SIZE, SPLIT_VERSION, Task};
 use crate::io::load_photo;
 
+/// The training default of [`Dataset::hold_out_every`]: one photo in eight.
+pub const HOLD_OUT_EVERY: u32 = 8;
+
 /// Pixels per example field.
 pub const FIELD_LEN: usize = (NET_SIZE * NET_SIZE) as usize;
 
@@ -51,6 +54,12 @@ pub struct Dataset {
     /// The projection `p` came from (model files carry it, so fine-tuning
     /// keeps the embedding space).
     pub lpp: Option<Lpp>,
+    /// Where each photo's examples start, in order ([`Dataset::from_folder`]
+    /// fills it; empty for examples pushed one by one).
+    pub photo_starts: Vec<usize>,
+    /// Examples of photos held out of training ([`Dataset::hold_out_every`]):
+    /// what the trainer calibrates the CDVAE's sampling σ on.
+    pub held_out: Option<Box<Dataset>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +100,34 @@ impl Dataset {
     /// The generated field of example `i`.
     pub fn x_g_field(&self, i: usize) -> Field {
         Field::new(NET_SIZE, NET_SIZE, self.x_g[i * FIELD_LEN..(i + 1) * FIELD_LEN].to_vec())
+    }
+
+    /// Moves every `every`-th photo's examples (the `every`-th, the
+    /// 2·`every`-th… in file-name order) out of training into
+    /// [`held_out`](Self::held_out); `every` < 2 or fewer photos than
+    /// `every` hold out none. Call before computing the embedding. Returns
+    /// how many photos were held out.
+    pub fn hold_out_every(&mut self, every: usize) -> usize {
+        let photos = self.photo_starts.len();
+        if every < 2 || photos < every {
+            return 0;
+        }
+        let dims = self.embedding_dims();
+        let (mut kept, mut held) = (Dataset::default(), Dataset::default());
+        for photo in 0..photos {
+            let start = self.photo_starts[photo];
+            let end = self.photo_starts.get(photo + 1).copied().unwrap_or(self.len());
+            let into = if (photo + 1) % every == 0 { &mut held } else { &mut kept };
+            into.photo_starts.push(into.len());
+            into.x_c.extend_from_slice(&self.x_c[start * FIELD_LEN..end * FIELD_LEN]);
+            into.x_g.extend_from_slice(&self.x_g[start * FIELD_LEN..end * FIELD_LEN]);
+            if let Some(p) = &self.p {
+                into.p.get_or_insert_with(Vec::new).extend_from_slice(&p[start * dims..end * dims]);
+            }
+        }
+        let count = held.photo_starts.len();
+        *self = Dataset { held_out: Some(Box::new(held)), lpp: self.lpp.take(), ..kept };
+        count
     }
 
     /// Computes the embedding guidance `p` with LPP over features of `x_c`.
@@ -138,6 +175,7 @@ impl Dataset {
             progress(i, photos.len());
             match crops_cached(path, task, options) {
                 Ok(crops) => {
+                    dataset.photo_starts.push(dataset.len());
                     dataset.x_c.extend_from_slice(&crops.x_c);
                     dataset.x_g.extend_from_slice(&crops.x_g);
                 }
@@ -245,4 +283,51 @@ fn crops_of(photo: &Path, task: Task, options: &CropOptions) -> Result<Dataset, 
 
 fn mirror(f: &Field) -> Field {
     Field::from_fn(f.width(), f.height(), |x, y| f.get(f.width() - 1 - x, y))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Five photos of 1, 2, 3, 1 and 2 examples, each example's fields
+    /// constant at (photo, example) so where it went can be read back.
+    fn five_photos() -> Dataset {
+        let mut data = Dataset::default();
+        for (photo, count) in [1, 2, 3, 1, 2].into_iter().enumerate() {
+            data.photo_starts.push(data.len());
+            for example in 0..count {
+                let value = photo as f32 + example as f32 / 10.0;
+                data.push(&Field::filled(NET_SIZE, NET_SIZE, value), &Field::filled(NET_SIZE, NET_SIZE, -value));
+            }
+        }
+        data.p = Some((0..data.len()).flat_map(|i| [i as f32, 0.5]).collect());
+        data
+    }
+
+    fn firsts(data: &Dataset) -> Vec<f32> {
+        (0..data.len()).map(|i| data.x_c_field(i).data()[0]).collect()
+    }
+
+    #[test]
+    fn every_second_photo_moves_out_with_its_fields_and_embedding() {
+        let mut data = five_photos();
+        assert_eq!(data.hold_out_every(2), 2);
+        assert_eq!(firsts(&data), [0.0, 2.0, 2.1, 2.2, 4.0, 4.1]);
+        assert_eq!(data.photo_starts, [0, 1, 4]);
+        assert_eq!(data.x_g_field(1).data()[7], -2.0);
+        assert_eq!(data.p.as_deref().unwrap(), [0.0, 0.5, 3.0, 0.5, 4.0, 0.5, 5.0, 0.5, 7.0, 0.5, 8.0, 0.5]);
+        let held = data.held_out.as_deref().unwrap();
+        assert_eq!(firsts(held), [1.0, 1.1, 3.0]);
+        assert_eq!(held.photo_starts, [0, 2]);
+    }
+
+    #[test]
+    fn too_few_photos_or_every_below_two_hold_out_none() {
+        for every in [0, 1, 6] {
+            let mut data = five_photos();
+            assert_eq!(data.hold_out_every(every), 0);
+            assert_eq!(data.len(), 9);
+            assert!(data.held_out.is_none());
+        }
+    }
 }

@@ -10,7 +10,7 @@ pub mod schedule;
 pub mod trainer;
 
 pub use adam::FusedAdam;
-pub use data::{CropOptions, Dataset, DatasetError};
+pub use data::{CropOptions, Dataset, DatasetError, HOLD_OUT_EVERY};
 pub use events::{LossReport, TrainEvent};
 pub use schedule::Schedule;
-pub use trainer::{TrainError, TrainOptions, optimizer, optimizer_path, train};
+pub use trainer::{TrainError, TrainOptions, calibrate, optimizer, optimizer_path, train};

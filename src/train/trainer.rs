@@ -105,6 +105,10 @@ pub fn train(
     if epochs_done >= options.epochs {
         return Err(TrainError::AlreadyDone { path: options.out.clone(), epochs: options.epochs });
     }
+    // A fine-tune on too few photos to hold any out keeps its source's
+    // calibration: the training examples would give a narrower σ.
+    let no_held_out = dataset.held_out.as_deref().is_none_or(Dataset::is_empty);
+    let keep_sigma = no_held_out && options.from.is_some() && model.sample_sigma().is_some();
     let steps_per_epoch = n.div_ceil(options.batch);
     let total_steps = (steps_per_epoch * options.epochs) as u64;
     on_event(TrainEvent::Started { examples: n, steps_per_epoch, first_epoch: epochs_done, epochs: options.epochs });
@@ -163,6 +167,9 @@ pub fn train(
             }
         }
         epochs_done += 1;
+        if let Some(sigma) = calibrate(&model.valid(), dataset).filter(|_| !keep_sigma) {
+            model = model.with_sample_sigma(Some(sigma));
+        }
         on_event(TrainEvent::EpochDone { epoch: epochs_done - 1, loss: epoch_loss });
         let mut header = header(options, guidance, epochs_done, steps_done);
         header.embedding = dataset.lpp.as_ref().filter(|_| guidance).map(crate::embedding::Lpp::to_record);
@@ -254,8 +261,9 @@ fn header(options: &TrainOptions, embedding_guidance: bool, epochs_done: usize, 
         steps_done,
         notes: options.notes.clone(),
         embedding: None,
-        // Saving writes the network's own encoding.
+        // Saving writes the network's own encoding and sampling σ.
         x_g: Default::default(),
+        sample_sigma: None,
     }
 }
 
@@ -280,6 +288,28 @@ fn start(options: &TrainOptions, device: &Device) -> Result<(Network, usize, u64
     // A fresh network models x_g in its task's encoding; a resumed or
     // fine-tuned one (above) keeps its file's, which its weights fit.
     Ok((options.network.init(device).with_x_g_encoding(FieldEncoding::for_task(options.task)), 0, 0))
+}
+
+/// Examples the sampling σ is calibrated on at most (a random subset
+/// beyond: the estimate is a mean over examples).
+const CALIBRATION_EXAMPLES: usize = 2048;
+
+/// The CDVAE's sampling σ ([`crate::model::Cdvae::calibrated_sigma`]) on
+/// the dataset's held-out photos, or, without any, on its training examples
+/// (which the MDN fits more closely, so the σ comes out smaller; a
+/// fine-tune without held-out photos keeps its source's σ instead). `None`
+/// for the CVAE.
+pub fn calibrate(model: &Network, dataset: &Dataset) -> Option<f64> {
+    let Network::Cdvae(cdvae) = model else { return None };
+    let examples = dataset.held_out.as_deref().filter(|held| !held.is_empty()).unwrap_or(dataset);
+    let mut rows: Vec<usize> = (0..examples.len()).collect();
+    if rows.len() > CALIBRATION_EXAMPLES {
+        rows.shuffle(&mut StdRng::seed_from_u64(0));
+        rows.truncate(CALIBRATION_EXAMPLES);
+    }
+    let device = model.device();
+    let Batch { x_c, x_g, .. } = batch(examples, &rows, false, &device);
+    Some(cdvae.calibrated_sigma(x_c, cdvae.x_g.encode_tensor(x_g)))
 }
 
 fn same_config(a: &NetworkConfig, b: &NetworkConfig) -> bool {

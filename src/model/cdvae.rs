@@ -121,8 +121,9 @@ impl Cdvae {
         self.sample_sigma.unwrap_or(self.mdn.sigma)
     }
 
-    /// The maximum-likelihood σ of the mixture on examples the network was
-    /// not trained on ([`Mdn::fit_sigma`]): the MDN is trained with a fixed
+    /// The maximum-likelihood σ of the mixture on the given examples
+    /// ([`Mdn::fit_sigma`]; the trainer passes photos held out of
+    /// training, `crate::train::calibrate`): the MDN is trained with a fixed
     /// small σ (0.1, as the authors' code), so its components are far
     /// narrower than the spread of real codes around them, and draws from
     /// one component decode to nearly the same field.

@@ -66,7 +66,15 @@ pub enum Stage {
 
 /// What the thread reports.
 enum Update {
-    Preparing { what: String, fraction: Option<f32> },
+    Preparing {
+        what: String,
+        fraction: Option<f32>,
+    },
+    /// Photos read, and how many of them calibrate instead of training.
+    Photos {
+        read: usize,
+        held_out: usize,
+    },
     Event(TrainEvent),
     Done(Result<(), String>),
 }
@@ -90,6 +98,10 @@ pub struct TrainingRun {
     pub examples_per_s: f64,
     /// Epochs with a checkpoint written.
     pub epochs_done: usize,
+    /// Photos read, and how many of them are held out of training to
+    /// calibrate the spread of the variants (none below 8 photos).
+    pub photos: usize,
+    pub held_out: usize,
     /// The first step this run took and when, for the ETA.
     start_step: Option<(u64, Instant)>,
     rx: Receiver<Update>,
@@ -122,6 +134,8 @@ impl TrainingRun {
             epoch: 0,
             examples_per_s: 0.0,
             epochs_done: 0,
+            photos: 0,
+            held_out: 0,
             start_step: None,
             rx,
             control,
@@ -140,6 +154,7 @@ impl TrainingRun {
         for update in updates {
             match update {
                 Update::Preparing { what, fraction } => self.stage = Stage::Preparing { what, fraction },
+                Update::Photos { read, held_out } => (self.photos, self.held_out) = (read, held_out),
                 Update::Event(event) => self.take(event),
                 Update::Done(result) => {
                     ended = true;
@@ -233,7 +248,9 @@ fn run(
     for line in &skipped {
         tracing::warn!("training: skipping {line}");
     }
-    dataset.hold_out_every(crate::train::HOLD_OUT_EVERY as usize);
+    let read = dataset.photo_starts.len();
+    let held_out = dataset.hold_out_every(crate::train::HOLD_OUT_EVERY as usize);
+    send(Update::Photos { read, held_out });
     // Fine-tuning starts from the bundled model's file, written once into
     // the data folder beside the run.
     let (network, from) = match setup.start {

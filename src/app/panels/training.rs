@@ -131,6 +131,18 @@ fn progress(ui: &mut egui::Ui, run: &TrainingRun) {
             ui.colored_label(ui.visuals().error_fg_color, format!("Training failed: {message}"));
         }
     }
+    if run.held_out > 0 && !matches!(run.stage, Stage::Preparing { .. } | Stage::Failed(_)) {
+        ui.label(format!(
+            "{} on {} of {} photos; {} kept aside to tune how far the variants spread",
+            if run.is_running() { "Training" } else { "Trained" },
+            run.photos - run.held_out,
+            run.photos,
+            run.held_out
+        ))
+        .on_hover_text(
+            "Every 8th photo: after each epoch the spread of the variants is fitted to photos the model has not learnt from",
+        );
+    }
 }
 
 /// Each loss term over the steps (the total too), as egui_plot lines.

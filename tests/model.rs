@@ -296,10 +296,17 @@ fn sampling_draws_with_the_calibrated_sigma_and_files_keep_it() {
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.psm");
-    save_model(&path, &wide, &untrained_header(config)).unwrap();
+    save_model(&path, &wide, &untrained_header(config.clone())).unwrap();
     assert_eq!(read_header(&path).unwrap().sample_sigma, Some(2.0));
     let (reloaded, _) = load_model(&path, Some(Task::Resaturate), &device).unwrap();
     assert_eq!(sample(&reloaded, &x_c, request).unwrap().fields, sample(&wide, &x_c, request).unwrap().fields);
+
+    // A file whose σ is not a positive number is refused, with one line.
+    for bad in [-1.0, 0.0] {
+        save_model(&path, &model.clone().with_sample_sigma(Some(bad)), &untrained_header(config.clone())).unwrap();
+        let message = load_model(&path, Some(Task::Resaturate), &device).err().expect("refused").to_string();
+        assert!(message.contains("sampling σ") && !message.contains('\n'), "{message}");
+    }
 }
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {

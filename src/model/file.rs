@@ -157,6 +157,12 @@ fn read_parts(mut bytes: Vec<u8>, origin: &Path) -> Result<(ModelHeader, Vec<u8>
         .ok_or(ModelFileError::Damaged { path: path() })?;
     let header: ModelHeader = serde_json::from_slice(&bytes[28..end])
         .map_err(|e| ModelFileError::Header { path: path(), reason: e.to_string() })?;
+    if let Some(sigma) = header.sample_sigma
+        && !(sigma.is_finite() && sigma > 0.0)
+    {
+        let reason = format!("its sampling σ ({sigma}) is not a positive number");
+        return Err(ModelFileError::Header { path: path(), reason });
+    }
     Ok((header, bytes.split_off(end)))
 }
 

@@ -35,6 +35,12 @@ pub trait Method {
     fn code_usage(&self, _truths: &[Field]) -> Option<CodeUsage> {
         None
     }
+
+    /// The σ the method draws its codes with around each mixture component
+    /// (a CDVAE's; `None` for methods without a mixture).
+    fn sample_sigma(&self) -> Option<f64> {
+        None
+    }
 }
 
 /// A trained network from a model file, sampled from its whole mixture.
@@ -58,6 +64,13 @@ impl Method for Trained {
             Network::Cvae(_) => None,
         }
     }
+
+    fn sample_sigma(&self) -> Option<f64> {
+        match &self.network {
+            Network::Cdvae(model) => Some(model.sampling_sigma()),
+            Network::Cvae(_) => None,
+        }
+    }
 }
 
 /// Scores `method` on `(x_c, x_g)` examples of `task` with `n` samples
@@ -78,5 +91,10 @@ pub fn evaluate(
         sheet.add(x_g, &method.samples(x_c, n, seed.wrapping_add(i as u64))?);
     }
     let truths: Vec<Field> = examples.iter().map(|(_, g)| g.clone()).collect();
-    Ok(MethodResult { name: method.name(), scores: sheet.scores(), code_usage: method.code_usage(&truths) })
+    Ok(MethodResult {
+        name: method.name(),
+        scores: sheet.scores(),
+        code_usage: method.code_usage(&truths),
+        sample_sigma: method.sample_sigma(),
+    })
 }

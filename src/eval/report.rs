@@ -5,8 +5,10 @@
 //! The JSON is stable; tools read it:
 //! `{"task", "examples", "n", "methods": {NAME: {"best_of_mse": {"3": …,
 //! "100": …}, "best_of_mae": {…}, "variance": …, "code_usage": {…} | null,
-//! "light_spread": {"level_stops", "pattern_stops"} | null}}, "linear_code":
-//! {"size", "round_trip_mse"} | null}` (`light_spread` for relighting only).
+//! "light_spread": {"level_stops", "pattern_stops"} | null, "sample_sigma":
+//! … | null}}, "linear_code": {"size", "round_trip_mse"} | null}`
+//! (`light_spread` for relighting only; `sample_sigma`, the σ a CDVAE's
+//! draws were taken with, null for the other methods).
 //! Keys are only ever added.
 
 use std::path::Path;
@@ -22,6 +24,9 @@ pub struct MethodResult {
     pub name: String,
     pub scores: Scores,
     pub code_usage: Option<CodeUsage>,
+    /// The σ the method drew its codes with around each mixture
+    /// component (CDVAEs only).
+    pub sample_sigma: Option<f64>,
 }
 
 /// The scores of several methods on one held-out set.
@@ -72,6 +77,7 @@ impl Report {
                     "variance": m.scores.variance,
                     "code_usage": m.code_usage,
                     "light_spread": m.scores.light_spread,
+                    "sample_sigma": m.sample_sigma,
                 });
                 (m.name.clone(), value)
             })

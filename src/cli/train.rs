@@ -52,6 +52,10 @@ pub struct TrainArgs {
     /// Free bits per top-code unit in nats (0 = off).
     #[arg(long, default_value_t = Schedule::default().free_bits, value_parser = number_in(0.0, 100.0))]
     pub free_bits: f64,
+    /// KL weight at the start of the run, rising to 1 over its first fifth
+    /// (the warm-up; 1 = none).
+    #[arg(long, default_value_t = Schedule::default().kl_start, value_parser = number_in(0.0, 1.0))]
+    pub kl_start: f64,
     /// Weight of the generative DVAE's top-down reconstruction (0 = off).
     #[arg(long, default_value_t = Schedule::default().top_recon, value_parser = number_in(0.0, 1000.0))]
     pub top_recon: f64,
@@ -108,8 +112,12 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             }
         }
     }
+    let held_out = match held_out {
+        0 => String::new(),
+        n => format!(" ({n} photos held out to calibrate the samples' spread)"),
+    };
     eprintln!(
-        "{} examples from {} in {:.1} s ({held_out} photos held out to calibrate the samples' spread)",
+        "{} examples from {} in {:.1} s{held_out}",
         dataset.len(),
         args.photos.display(),
         started.elapsed().as_secs_f64()
@@ -124,6 +132,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             recon: args.recon,
             free_bits: args.free_bits,
             top_recon: args.top_recon,
+            kl_start: args.kl_start,
             ..Schedule::default()
         },
         seed: args.seed,
@@ -131,7 +140,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         resume: args.resume,
         from: args.from.clone(),
         notes: format!(
-            "polyshade train {} --task {:?} --photos {} --epochs {} --k {} --batch {} --lr {} --recon {} --free-bits {} --top-recon {} --hold-out {}{}",
+            "polyshade train {} --task {:?} --photos {} --epochs {} --k {} --batch {} --lr {} --recon {} --free-bits {} --top-recon {} --kl-start {} --hold-out {}{}",
             match &args.from {
                 Some(from) => format!("--from {}", from.display()),
                 None => format!("--network {:?}", args.network),
@@ -145,6 +154,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             args.recon,
             args.free_bits,
             args.top_recon,
+            args.kl_start,
             args.hold_out,
             if args.no_embedding { " --no-embedding" } else { "" }
         ),

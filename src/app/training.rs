@@ -99,7 +99,8 @@ pub struct TrainingRun {
     /// Epochs with a checkpoint written.
     pub epochs_done: usize,
     /// Photos read, and how many of them are held out of training to
-    /// calibrate the spread of the variants (none below 8 photos).
+    /// calibrate the spread of the variants (none below
+    /// [`HOLD_OUT_EVERY`](crate::train::HOLD_OUT_EVERY) photos).
     pub photos: usize,
     pub held_out: usize,
     /// The first step this run took and when, for the ETA.

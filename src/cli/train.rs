@@ -183,10 +183,10 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     };
     let model = train(&dataset, &options, &args.device.device(), on_event, &AtomicBool::new(false))?;
     bar.finish_and_clear();
-    if let Some(sigma) = model.sample_sigma() {
+    if let (Some(sigma), crate::model::Network::Cdvae(cdvae)) = (model.sample_sigma(), &model) {
         eprintln!(
             "samples' spread calibrated: σ = {sigma:.3} around each component (trained with {})",
-            MdnConfig::new().sigma
+            cdvae.mdn.sigma
         );
     }
     Ok(())

@@ -80,10 +80,9 @@ impl Mdn {
 
     /// `−log Σ_k π_k N(z_g | μ_k, σ²I)` per example, `[batch, 1]`.
     pub fn nll(&self, output: &MdnOutput, z_g: Tensor<2>) -> Tensor<2> {
-        let [batch, k, d] = output.means.dims();
+        let d = output.means.dims()[2];
         let var = self.sigma * self.sigma;
-        let diff = output.means.clone() - z_g.unsqueeze_dim::<3>(1); // [batch, K, d]
-        let sq = diff.square().sum_dim(2).reshape([batch, k]); // [batch, K]
+        let sq = squared_distances(output, z_g); // [batch, K]
         let log_norm = -0.5 * d as f64 * (2.0 * std::f64::consts::PI * var).ln();
         let log_components = sq * (-0.5 / var) + log_norm + output.log_pi.clone(); // [batch, K]
         -log_sum_exp(log_components)
@@ -94,10 +93,9 @@ impl Mdn {
     /// shared isotropic σ, from `self.sigma`, `iterations` steps.
     /// `r_nk ∝ π_nk N(z_n | μ_nk, σ²I)`, `σ² = Σ r_nk ‖z_n − μ_nk‖² / (N·d)`.
     pub fn fit_sigma(&self, output: &MdnOutput, z_g: Tensor<2>, iterations: usize) -> f64 {
-        let [batch, k, d] = output.means.dims();
-        let diff = output.means.clone() - z_g.unsqueeze_dim::<3>(1); // [batch, K, d]
-        let sq: Vec<f32> = diff.square().sum_dim(2).reshape([batch * k]).into_data().try_into_vec().expect("f32");
-        let log_pi: Vec<f32> = output.log_pi.clone().reshape([batch * k]).into_data().try_into_vec().expect("f32");
+        let [_, k, d] = output.means.dims();
+        let flat = |t: Tensor<2>| -> Vec<f32> { t.into_data().try_into_vec().expect("model tensors are f32") };
+        let (sq, log_pi) = (flat(squared_distances(output, z_g)), flat(output.log_pi.clone()));
         fit_shared_sigma(&sq, &log_pi, k, d, self.sigma, iterations)
     }
 
@@ -106,6 +104,13 @@ impl Mdn {
     pub fn l2(&self) -> Tensor<1> {
         self.fc_a.weight.val().square().sum() + self.fc_b.weight.val().square().sum()
     }
+}
+
+/// `‖z_g − μ_k‖²` for every example and component, `[batch, K]`.
+fn squared_distances(output: &MdnOutput, z_g: Tensor<2>) -> Tensor<2> {
+    let [batch, k, _] = output.means.dims();
+    let diff = output.means.clone() - z_g.unsqueeze_dim::<3>(1); // [batch, K, d]
+    diff.square().sum_dim(2).reshape([batch, k])
 }
 
 /// EM for one shared isotropic σ of a mixture with fixed means and weights:

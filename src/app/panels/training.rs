@@ -139,9 +139,10 @@ fn progress(ui: &mut egui::Ui, run: &TrainingRun) {
             run.photos,
             run.held_out
         ))
-        .on_hover_text(
-            "Every 8th photo: after each epoch the spread of the variants is fitted to photos the model has not learnt from",
-        );
+        .on_hover_text(format!(
+            "Every {}th photo: after each epoch the spread of the variants is fitted to photos the model has not learnt from",
+            crate::train::HOLD_OUT_EVERY
+        ));
     }
 }
 

@@ -141,6 +141,7 @@ fn one_adam_step_lowers_the_loss_on_a_fixed_batch() {
         weight_decay: 1e-4,
         free_bits: 0.0,
         top_recon: 0.0,
+        l2_norm: false,
     };
     let noise = || LadderNoise::zeros(8, &config.ladder, &device);
     let loss = model.loss(fixed_batch(&device), noise(), noise(), weights);
@@ -404,6 +405,29 @@ fn smooth_batch(device: &Device, batch: usize) -> Batch {
     };
     let t = |data: Vec<f32>| Tensor::from_data(TensorData::new(data, [batch, 1024]), device);
     Batch { x_c: t(field(0.0)), x_g: t(field(1.0)), p: None }
+}
+
+#[test]
+fn cvae_trains_on_the_sum_of_squares_or_its_root_and_a_weighted_kl() {
+    // One example, so the batch mean of the root is the root of the term.
+    let device = Device::flex();
+    device.seed(5);
+    let model = Network::Cvae(CvaeConfig::new().init(&device));
+    let schedule = |l2_norm, kl_end| polyshade::train::Schedule { kl_end, kl_warmup: 1.0, l2_norm, ..Default::default() };
+    let term = |loss: &polyshade::model::NetworkLoss, name| {
+        loss.terms.iter().find(|t| t.0 == name).map(|t| t.1.clone().into_scalar::<f32>()).unwrap()
+    };
+    for l2_norm in [false, true] {
+        for (progress, kl_end) in [(0.0, 1.0), (1.0, 0.32), (0.5, 0.32)] {
+            let weights = schedule(l2_norm, kl_end).weights(progress);
+            let loss = model.loss(smooth_batch(&device, 1), weights);
+            let (l2, kl) = (term(&loss, "l2"), term(&loss, "kl"));
+            let recon = if l2_norm { l2.sqrt() } else { l2 };
+            let expected = recon + (kl_end * progress) as f32 * kl;
+            assert!(l2 > 1.0 && kl > 0.0, "terms l2 {l2}, kl {kl}");
+            assert!((loss.total() - expected).abs() < 1e-4 * expected, "l2_norm {l2_norm}, progress {progress}: {} vs {expected}", loss.total());
+        }
+    }
 }
 
 #[test]

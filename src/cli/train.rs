@@ -56,6 +56,17 @@ pub struct TrainArgs {
     /// (the warm-up; 1 = none).
     #[arg(long, default_value_t = Schedule::default().kl_start, value_parser = number_in(0.0, 1.0))]
     pub kl_start: f64,
+    /// KL weight the warm-up ends at (and keeps after it).
+    #[arg(long, default_value_t = Schedule::default().kl_end, value_parser = number_in(0.0, 1000.0))]
+    pub kl_end: f64,
+    /// Fraction of the run the KL warm-up takes (1 = the whole run).
+    #[arg(long, default_value_t = Schedule::default().kl_warmup, value_parser = number_in(0.0, 1.0))]
+    pub kl_warmup: f64,
+    /// CVAE only: train on each example's L2 norm of the error instead of
+    /// its sum of squares (the authors' divcolor code; with
+    /// `--kl-end 0.32 --kl-warmup 1` their whole CVAE recipe).
+    #[arg(long)]
+    pub l2_norm: bool,
     /// Weight of the generative DVAE's top-down reconstruction (0 = off).
     #[arg(long, default_value_t = Schedule::default().top_recon, value_parser = number_in(0.0, 1000.0))]
     pub top_recon: f64,
@@ -96,6 +107,9 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         }
         (None, NetworkKind::Cvae) => NetworkConfig::Cvae(CvaeConfig::new()),
     };
+    if args.l2_norm && network.takes_embedding() {
+        anyhow::bail!("--l2-norm is the CVAE's reconstruction term; a CDVAE's ladders use a Gaussian likelihood");
+    }
     // Only the CDVAE has a spread to calibrate; the CVAE trains on every photo.
     let held_out = if network.takes_embedding() { dataset.hold_out_every(args.hold_out as usize) } else { 0 };
     if network.takes_embedding() && !args.no_embedding {
@@ -133,6 +147,9 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             free_bits: args.free_bits,
             top_recon: args.top_recon,
             kl_start: args.kl_start,
+            kl_end: args.kl_end,
+            kl_warmup: args.kl_warmup,
+            l2_norm: args.l2_norm,
             ..Schedule::default()
         },
         seed: args.seed,
@@ -140,7 +157,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         resume: args.resume,
         from: args.from.clone(),
         notes: format!(
-            "polyshade train {} --task {:?} --photos {} --epochs {} --k {} --batch {} --lr {} --recon {} --free-bits {} --top-recon {} --kl-start {} --hold-out {}{}",
+            "polyshade train {} --task {:?} --photos {} --epochs {} --k {} --batch {} --lr {} --recon {} --free-bits {} --top-recon {} --kl-start {} --kl-end {} --kl-warmup {} --hold-out {}{}{}",
             match &args.from {
                 Some(from) => format!("--from {}", from.display()),
                 None => format!("--network {:?}", args.network),
@@ -155,8 +172,11 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             args.free_bits,
             args.top_recon,
             args.kl_start,
+            args.kl_end,
+            args.kl_warmup,
             args.hold_out,
-            if args.no_embedding { " --no-embedding" } else { "" }
+            if args.no_embedding { " --no-embedding" } else { "" },
+            if args.l2_norm { " --l2-norm" } else { "" }
         ),
     };
     let bar = ProgressBar::new(0);

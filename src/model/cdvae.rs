@@ -75,6 +75,10 @@ pub struct LossWeights {
     /// Weight of the generative DVAE's top-down reconstruction
     /// ([`Ladder::forward_with_top_down`]): trains the path sampling uses. 0 = off.
     pub top_recon: f64,
+    /// The CVAE only: its reconstruction term is each example's L2 norm of
+    /// the error, √Σ(x̂ − x)², as in the authors' divcolor code (Deshpande
+    /// et al. 2017, `vae_skipconn.py`), instead of the sum of squares.
+    pub l2_norm: bool,
 }
 
 /// The loss in its two independent parts and each term (batch means), all

@@ -152,8 +152,10 @@ impl Network {
             Network::Cvae(model) => {
                 let pass = model.forward(batch.x_c, batch.x_g.clone(), model.noise(size, &device));
                 let (l2, kl) = model.loss_terms(&pass, batch.x_g);
+                // The norm's gradient is finite only off zero error: a tiny floor.
+                let recon = if w.l2_norm { (l2.clone() + 1e-12).sqrt().mean() } else { l2.clone().mean() };
                 let (l2, kl) = (l2.mean(), kl.mean());
-                NetworkLoss::new(vec![l2.clone() * w.recon + kl.clone() * w.kl], vec![("l2", l2), ("kl", kl)])
+                NetworkLoss::new(vec![recon * w.recon + kl.clone() * w.kl], vec![("l2", l2), ("kl", kl)])
             }
         }
     }

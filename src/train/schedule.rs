@@ -31,8 +31,17 @@ pub struct Schedule {
     /// End of phase 2 (the ramp), as a fraction of the run.
     pub phase2_end: f64,
     pub recon: f64,
-    /// KL weight at the start of the run (ramps to 1 over phase 1).
+    /// KL weight at the start of the run (ramps to `kl_end` over the
+    /// first `kl_warmup` of it).
     pub kl_start: f64,
+    /// KL weight at the end of the warm-up and after it.
+    pub kl_end: f64,
+    /// Fraction of the run the KL warm-up takes (phase 1 by default).
+    pub kl_warmup: f64,
+    /// The CVAE's reconstruction term as the L2 *norm* of each example's
+    /// error, √Σ(x̂ − x)², instead of the sum of squares (see
+    /// [`LossWeights::l2_norm`]). The CDVAE's ladders ignore it.
+    pub l2_norm: bool,
     pub lambda_high: f64,
     pub lambda_low: f64,
     pub w_mdn_low: f64,
@@ -56,6 +65,9 @@ impl Default for Schedule {
             phase2_end: 0.6,
             recon: 1.0,
             kl_start: 0.0,
+            kl_end: 1.0,
+            kl_warmup: 0.2,
+            l2_norm: false,
             lambda_high: 1.0,
             lambda_low: 0.1,
             w_mdn_low: 0.1,
@@ -71,15 +83,33 @@ impl Schedule {
     /// The weights at `progress` ∈ [0, 1] through the run.
     pub fn weights(&self, progress: f64) -> LossWeights {
         let t = ((progress - self.phase1_end) / (self.phase2_end - self.phase1_end).max(1e-9)).clamp(0.0, 1.0);
-        let warm = (progress / self.phase1_end.max(1e-9)).clamp(0.0, 1.0);
+        let warm = (progress / self.kl_warmup.max(1e-9)).clamp(0.0, 1.0);
         LossWeights {
             recon: self.recon,
-            kl: self.kl_start + (1.0 - self.kl_start) * warm,
+            kl: self.kl_start + (self.kl_end - self.kl_start) * warm,
             lambda_embed: self.lambda_high + (self.lambda_low - self.lambda_high) * t,
             w_mdn: self.w_mdn_low + (self.w_mdn_high - self.w_mdn_low) * t,
             weight_decay: self.weight_decay,
             free_bits: self.free_bits,
             top_recon: self.top_recon,
+            l2_norm: self.l2_norm,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kl_weight_ramps_from_its_start_to_its_end_over_the_warm_up() {
+        let default = Schedule::default();
+        let kl = |s: &Schedule, p| s.weights(p).kl;
+        assert_eq!([kl(&default, 0.0), kl(&default, 0.1), kl(&default, 0.2), kl(&default, 0.9)], [0.0, 0.5, 1.0, 1.0]);
+        // The authors' divcolor CVAE recipe: 0 → 0.32 over the whole run.
+        let divcolor = Schedule { kl_end: 0.32, kl_warmup: 1.0, ..default };
+        assert_eq!([kl(&divcolor, 0.0), kl(&divcolor, 0.5), kl(&divcolor, 1.0)], [0.0, 0.16, 0.32]);
+        let none = Schedule { kl_start: 1.0, ..default };
+        assert_eq!([kl(&none, 0.0), kl(&none, 0.5)], [1.0, 1.0]);
     }
 }

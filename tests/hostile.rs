@@ -100,6 +100,8 @@ fn numbers_out_of_range_are_refused_when_parsed() {
         vec!["train", "--lr", "1000"],
         vec!["train", "--free-bits", "NaN"],
         vec!["train", "--top-recon=-inf"],
+        vec!["train", "--kl-end", "NaN"],
+        vec!["train", "--kl-warmup", "2"],
         vec!["train", "--k", "0"],
         vec!["train", "--batch", "0"],
         vec!["train", "--epochs", "0"],
@@ -125,6 +127,16 @@ fn numbers_out_of_range_are_refused_when_parsed() {
         assert!(stderr.contains("invalid value"), "{case:?}: {stderr}");
     }
     assert!(!out_dir.exists(), "no run started");
+    // A CVAE-only option on a CDVAE: refused before any photo is read.
+    let out = polyshade()
+        .args(["train", "--l2-norm", "--photos"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(out_dir.join("m.psm"))
+        .output()
+        .unwrap();
+    assert_refused(&out, 1, &["--l2-norm", "CVAE"]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("examples from") && !out_dir.exists());
     let out = polyshade().args(["bench", "--decompose", "0"]).output().unwrap();
     assert_refused(&out, 1, &["--decompose takes from 0.01 to 100 megapixels, not 0"]);
 }

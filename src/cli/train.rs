@@ -89,11 +89,6 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             args.out.display()
         );
     }
-    ensure_writable_folder(&args.out)?;
-    let started = std::time::Instant::now();
-    let mut dataset = Dataset::from_folder(&args.photos, args.task, &CropOptions::default(), |path, why| {
-        eprintln!("skipping {}: {why}", path.display());
-    })?;
     let source = args.from.as_deref().map(crate::model::read_header).transpose()?;
     if let Some(source) = &source
         && source.task != args.task
@@ -110,6 +105,11 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     if args.l2_norm && network.takes_embedding() {
         anyhow::bail!("--l2-norm is the CVAE's reconstruction term; a CDVAE's ladders use a Gaussian likelihood");
     }
+    ensure_writable_folder(&args.out)?;
+    let started = std::time::Instant::now();
+    let mut dataset = Dataset::from_folder(&args.photos, args.task, &CropOptions::default(), |path, why| {
+        eprintln!("skipping {}: {why}", path.display());
+    })?;
     // Only the CDVAE has a spread to calibrate; the CVAE trains on every photo.
     let held_out = if network.takes_embedding() { dataset.hold_out_every(args.hold_out as usize) } else { 0 };
     if network.takes_embedding() && !args.no_embedding {

@@ -60,9 +60,10 @@ record = {
     "corpus_manifest_sha256": manifest.stdout.split()[0],
     "training_photos": len(os.listdir("data/train")),
     # Photos `train --hold-out` kept out of the gradient steps to calibrate
-    # the samples' spread on, and the σ it found.
+    # the samples' spread on, and the σ and mixture-weight temperature it found.
     "held_out_for_calibration": next((int(l.split("(")[1].split()[0]) for l in log if " photos held out " in l), 0),
     "sample_sigma": header.get("sample_sigma"),
+    "sample_temperature": header.get("sample_temperature"),
     "examples": next((l.split()[0] for l in log if " examples from " in l), None),
     "epochs": len(epochs),
     "final_epoch": epochs[-1] if epochs else None,

@@ -42,7 +42,8 @@ pub struct Samples {
     pub fields: Vec<Field>,
     /// Which component each sample came from.
     pub components: Vec<usize>,
-    /// Mixture weights π_k for this photo.
+    /// Mixture weights π_k for this photo, at the calibrated temperature
+    /// (the weights the draws were taken with).
     pub pi: Vec<f32>,
 }
 
@@ -84,7 +85,12 @@ fn sample_cdvae(model: &Cdvae, x_c: &Field, request: SampleRequest) -> Result<Sa
     let mixture = model.mdn.forward(z_c);
     let (k, d_z) = (model.mdn.k, model.mdn.d_z);
     let means = to_vec(mixture.means.reshape([k, d_z])); // K × d_z
-    let pi: Vec<f32> = to_vec(mixture.log_pi).iter().map(|l| l.exp()).collect();
+    // The weights at the calibrated temperature (1: the MDN's own).
+    let temperature = model.sampling_temperature();
+    let tempered: Vec<f64> = to_vec(mixture.log_pi).iter().map(|&l| f64::from(l) / temperature).collect();
+    let top = tempered.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let norm: f64 = tempered.iter().map(|l| (l - top).exp()).sum();
+    let pi: Vec<f32> = tempered.iter().map(|l| ((l - top).exp() / norm) as f32).collect();
     if !means.iter().chain(&pi).all(|v| v.is_finite()) {
         return Err(SampleError::NonFinite);
     }

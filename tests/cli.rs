@@ -172,10 +172,12 @@ fn train_then_sample_writes_reproducible_variants() {
     assert!(methods["cdvae_k4"]["variance"].as_f64().unwrap() > 0.0);
     assert_eq!(methods["mean_field"]["variance"].as_f64(), Some(0.0));
     assert!(methods["nn"]["code_usage"].is_null() && methods["nn"]["sample_sigma"].is_null());
-    // The σ the CDVAE drew with: the one its training calibrated (too few
-    // photos to hold one out: on its training crops), from its file.
-    let calibrated = polyshade::model::read_header(&model).unwrap().sample_sigma.expect("a calibrated σ");
-    assert_eq!(methods["cdvae_k4"]["sample_sigma"].as_f64(), Some(calibrated));
+    assert!(methods["nn"]["sample_temperature"].is_null());
+    // The spread the CDVAE drew with: the one its training calibrated (too
+    // few photos to hold one out: on its training crops), from its file.
+    let calibrated = polyshade::model::read_header(&model).unwrap().sample_spread().expect("a calibrated spread");
+    assert_eq!(methods["cdvae_k4"]["sample_sigma"].as_f64(), Some(calibrated.sigma));
+    assert_eq!(methods["cdvae_k4"]["sample_temperature"].as_f64(), Some(calibrated.temperature));
     let usage = &methods["cdvae_k4"]["code_usage"];
     assert!(usage["active_z2"].as_u64().unwrap() <= 32 && usage["top_round_trip_mse"].as_f64().unwrap() > 0.0);
     // The held-out photos are the training photos here: the nearest

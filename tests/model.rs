@@ -275,13 +275,16 @@ fn sampling_is_seeded_and_survives_a_save_and_reload() {
 }
 
 /// Sampling draws around each component's mean with the calibrated σ when
-/// the network has one (none: the MDN's training σ), and model files keep it.
+/// the network has one (none: the MDN's training σ), picks components by
+/// the weights at the calibrated temperature, and model files keep both.
 #[test]
-fn sampling_draws_with_the_calibrated_sigma_and_files_keep_it() {
+fn sampling_draws_with_the_calibrated_spread_and_files_keep_it() {
     use polyshade::fields::{Field, NET_SIZE, Task};
-    use polyshade::model::{load_model, read_header, save_model};
+    use polyshade::model::{Spread, load_model, read_header, save_model};
     use polyshade::sampling::{Component, SampleRequest, sample};
     let device = Device::flex();
+    // Seeded: an MDN's random first weights can come out nearly uniform.
+    device.seed(11);
     let config = CdvaeConfig::new().with_mdn(MdnConfig::new().with_k(4));
     let model = Network::Cdvae(config.init(&device));
     let x_c = Field::from_fn(NET_SIZE, NET_SIZE, |x, y| ((3 * x + y) % 32) as f32 / 31.0);
@@ -290,24 +293,47 @@ fn sampling_draws_with_the_calibrated_sigma_and_files_keep_it() {
         let fields = sample(model, &x_c, request).unwrap().fields;
         fields[1..].iter().map(|f| max_abs_diff(f.data(), fields[0].data())).fold(0.0, f32::max)
     };
-    assert_eq!(spread(&model.clone().with_sample_sigma(Some(0.0))), 0.0, "σ = 0 draws the component's mean");
+    let with = |sigma, temperature| model.clone().with_sample_spread(Some(Spread { sigma, temperature }));
+    assert_eq!(spread(&with(0.0, 1.0)), 0.0, "σ = 0 draws the component's mean");
     let trained_sigma = spread(&model);
-    let wide = model.clone().with_sample_sigma(Some(2.0));
+    let wide = with(2.0, 3.0);
     assert!(spread(&wide) > 5.0 * trained_sigma, "{} vs {trained_sigma}", spread(&wide));
+
+    // The weights: π_k ∝ π_k^(1/t), and the components drawn follow them.
+    let all = SampleRequest { n: 400, seed: 9, component: Component::All };
+    let own = sample(&model, &x_c, all).unwrap().pi;
+    for t in [0.5, 1.0, 3.0, 1e6] {
+        let drawn = sample(&with(0.1, t), &x_c, all).unwrap();
+        let expected: Vec<f64> = own.iter().map(|&p| f64::from(p).powf(1.0 / t)).collect();
+        let total: f64 = expected.iter().sum();
+        for (k, (&got, want)) in drawn.pi.iter().zip(&expected).enumerate() {
+            assert!((f64::from(got) - want / total).abs() < 1e-5, "t {t}, π_{k}: {got} vs {}", want / total);
+            let share = drawn.components.iter().filter(|&&c| c == k).count() as f64 / 400.0;
+            assert!((share - want / total).abs() < 0.08, "t {t}: component {k} drawn {share}, weight {}", want / total);
+        }
+    }
+    assert!(
+        own.iter().any(|&p| (p - 0.25).abs() > 0.01),
+        "an untrained MDN's weights are not already uniform: {own:?}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.psm");
     save_model(&path, &wide, &untrained_header(config.clone())).unwrap();
-    assert_eq!(read_header(&path).unwrap().sample_sigma, Some(2.0));
+    let header = read_header(&path).unwrap();
+    assert_eq!((header.sample_sigma, header.sample_temperature), (Some(2.0), Some(3.0)));
     let (reloaded, _) = load_model(&path, Some(Task::Resaturate), &device).unwrap();
     assert_eq!(sample(&reloaded, &x_c, request).unwrap().fields, sample(&wide, &x_c, request).unwrap().fields);
 
-    // A file whose σ is not a positive number is refused, with one line.
-    for bad in [-1.0, 0.0] {
-        save_model(&path, &model.clone().with_sample_sigma(Some(bad)), &untrained_header(config.clone())).unwrap();
-        let Err(e) = load_model(&path, Some(Task::Resaturate), &device) else { panic!("a σ of {bad} was accepted") };
+    // A file whose σ or temperature is not a positive number is refused,
+    // with one line.
+    for (bad, what) in
+        [(with(-1.0, 1.0), "sampling σ"), (with(0.0, 1.0), "sampling σ"), (with(1.0, 0.0), "temperature")]
+    {
+        save_model(&path, &bad, &untrained_header(config.clone())).unwrap();
+        let Err(e) = load_model(&path, Some(Task::Resaturate), &device) else { panic!("{what} accepted") };
         let message = e.to_string();
-        assert!(message.contains("sampling σ") && !message.contains('\n'), "{message}");
+        assert!(message.contains(what) && !message.contains('\n'), "{message}");
     }
 }
 
@@ -413,7 +439,8 @@ fn cvae_trains_on_the_sum_of_squares_or_its_root_and_a_weighted_kl() {
     let device = Device::flex();
     device.seed(5);
     let model = Network::Cvae(CvaeConfig::new().init(&device));
-    let schedule = |l2_norm, kl_end| polyshade::train::Schedule { kl_end, kl_warmup: 1.0, l2_norm, ..Default::default() };
+    let schedule =
+        |l2_norm, kl_end| polyshade::train::Schedule { kl_end, kl_warmup: 1.0, l2_norm, ..Default::default() };
     let term = |loss: &polyshade::model::NetworkLoss, name| {
         loss.terms.iter().find(|t| t.0 == name).map(|t| t.1.clone().into_scalar::<f32>()).unwrap()
     };
@@ -425,7 +452,11 @@ fn cvae_trains_on_the_sum_of_squares_or_its_root_and_a_weighted_kl() {
             let recon = if l2_norm { l2.sqrt() } else { l2 };
             let expected = recon + (kl_end * progress) as f32 * kl;
             assert!(l2 > 1.0 && kl > 0.0, "terms l2 {l2}, kl {kl}");
-            assert!((loss.total() - expected).abs() < 1e-4 * expected, "l2_norm {l2_norm}, progress {progress}: {} vs {expected}", loss.total());
+            assert!(
+                (loss.total() - expected).abs() < 1e-4 * expected,
+                "l2_norm {l2_norm}, progress {progress}: {} vs {expected}",
+                loss.total()
+            );
         }
     }
 }
@@ -477,6 +508,7 @@ fn damaged_model_files_are_refused_with_one_line() {
         embedding: None,
         x_g: Default::default(),
         sample_sigma: None,
+        sample_temperature: None,
     };
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.psm");
@@ -580,5 +612,6 @@ fn untrained_header(config: CdvaeConfig) -> polyshade::model::ModelHeader {
         embedding: None,
         x_g: Default::default(),
         sample_sigma: None,
+        sample_temperature: None,
     }
 }

@@ -228,7 +228,11 @@ fn the_sampling_spread_is_calibrated_on_the_held_out_photos() {
     let seen = std::cell::Cell::new(0);
     let on_event = |event| {
         if let TrainEvent::Checkpoint { path, .. } = event {
-            assert!(read_header(&path).unwrap().sample_sigma.is_some(), "a checkpoint without its σ");
+            let header = read_header(&path).unwrap();
+            assert!(
+                header.sample_sigma.is_some() && header.sample_temperature.is_some(),
+                "a checkpoint without its spread"
+            );
             seen.set(seen.get() + 1);
         }
     };
@@ -236,11 +240,12 @@ fn the_sampling_spread_is_calibrated_on_the_held_out_photos() {
     assert_eq!(seen.get(), 2);
     let (model, header) = load_model(&out, Some(Task::Resaturate), &Device::flex()).unwrap();
     let held_out = calibrate(&model, &data).unwrap();
-    assert_eq!(header.sample_sigma, Some(held_out));
-    assert_eq!(model.sample_sigma(), Some(held_out));
+    assert_eq!(header.sample_spread(), Some(held_out));
+    assert_eq!(model.sample_spread(), Some(held_out));
     let on_training = calibrate(&model, &Dataset { held_out: None, ..data.clone() }).unwrap();
-    assert!((held_out - on_training).abs() > 1e-6, "calibrated on the training examples: {held_out}");
-    assert!(held_out > 0.0 && held_out.is_finite());
+    assert!((held_out.sigma - on_training.sigma).abs() > 1e-6, "calibrated on the training examples: {held_out:?}");
+    assert!(held_out.sigma > 0.0 && held_out.sigma.is_finite(), "{held_out:?}");
+    assert!(held_out.temperature > 0.0 && held_out.temperature.is_finite(), "{held_out:?}");
 }
 
 /// The fused optimiser takes burn's own step: Adam with each parameter

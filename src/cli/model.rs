@@ -61,8 +61,11 @@ pub fn run(args: &ModelArgs) -> anyhow::Result<()> {
             c.ladder.d_z1,
             c.ladder.d_z2,
             c.mdn.sigma,
-            match header.sample_sigma {
-                Some(sigma) => format!("{sigma:.3} in sampling (calibrated)"),
+            match header.sample_spread() {
+                Some(s) => format!(
+                    "{:.3} in sampling (calibrated; mixture weights at temperature {:.2})",
+                    s.sigma, s.temperature
+                ),
                 None => "the same in sampling (not calibrated)".to_owned(),
             },
             if c.mdn.bounded_means { ", bounded means" } else { "" }

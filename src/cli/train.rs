@@ -203,10 +203,10 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     };
     let model = train(&dataset, &options, &args.device.device(), on_event, &AtomicBool::new(false))?;
     bar.finish_and_clear();
-    if let (Some(sigma), crate::model::Network::Cdvae(cdvae)) = (model.sample_sigma(), &model) {
+    if let (Some(spread), crate::model::Network::Cdvae(cdvae)) = (model.sample_spread(), &model) {
         eprintln!(
-            "samples' spread calibrated: σ = {sigma:.3} around each component (trained with {})",
-            cdvae.mdn.sigma
+            "samples' spread calibrated: σ = {:.3} around each component (trained with {}), mixture weights at temperature {:.2}",
+            spread.sigma, cdvae.mdn.sigma, spread.temperature
         );
     }
     Ok(())

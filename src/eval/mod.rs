@@ -19,7 +19,7 @@ pub use metrics::{
 pub use report::{MethodResult, Report};
 
 use crate::fields::{Field, Task};
-use crate::model::{ModelHeader, Network};
+use crate::model::{ModelHeader, Network, Spread};
 use crate::sampling::{Component, SampleError, SampleRequest, sample};
 
 /// Anything that proposes samples of `x_g` for a condition `x_c`.
@@ -36,9 +36,10 @@ pub trait Method {
         None
     }
 
-    /// The σ the method draws its codes with around each mixture component
-    /// (a CDVAE's; `None` for methods without a mixture).
-    fn sample_sigma(&self) -> Option<f64> {
+    /// How the method spreads its draws over its mixture: σ around each
+    /// component, the weights' temperature (a CDVAE's; `None` for methods
+    /// without a mixture).
+    fn sample_spread(&self) -> Option<Spread> {
         None
     }
 }
@@ -65,9 +66,11 @@ impl Method for Trained {
         }
     }
 
-    fn sample_sigma(&self) -> Option<f64> {
+    fn sample_spread(&self) -> Option<Spread> {
         match &self.network {
-            Network::Cdvae(model) => Some(model.sampling_sigma()),
+            Network::Cdvae(model) => {
+                Some(Spread { sigma: model.sampling_sigma(), temperature: model.sampling_temperature() })
+            }
             Network::Cvae(_) => None,
         }
     }
@@ -95,6 +98,6 @@ pub fn evaluate(
         name: method.name(),
         scores: sheet.scores(),
         code_usage: method.code_usage(&truths),
-        sample_sigma: method.sample_sigma(),
+        sample_spread: method.sample_spread(),
     })
 }

@@ -6,9 +6,10 @@
 //! `{"task", "examples", "n", "methods": {NAME: {"best_of_mse": {"3": …,
 //! "100": …}, "best_of_mae": {…}, "variance": …, "code_usage": {…} | null,
 //! "light_spread": {"level_stops", "pattern_stops"} | null, "sample_sigma":
-//! … | null}}, "linear_code": {"size", "round_trip_mse"} | null}`
-//! (`light_spread` for relighting only; `sample_sigma`, the σ a CDVAE's
-//! draws were taken with, null for the other methods).
+//! … | null, "sample_temperature": … | null}}, "linear_code": {"size",
+//! "round_trip_mse"} | null}` (`light_spread` for relighting only;
+//! `sample_sigma` and `sample_temperature`, the σ and the mixture weights'
+//! temperature a CDVAE's draws were taken with, null for the other methods).
 //! Keys are only ever added.
 
 use std::path::Path;
@@ -17,6 +18,7 @@ use plotters::prelude::*;
 
 use super::{CodeUsage, LinearReference, Scores};
 use crate::fields::Task;
+use crate::model::Spread;
 
 /// One method's scores.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,9 +26,8 @@ pub struct MethodResult {
     pub name: String,
     pub scores: Scores,
     pub code_usage: Option<CodeUsage>,
-    /// The σ the method drew its codes with around each mixture
-    /// component (CDVAEs only).
-    pub sample_sigma: Option<f64>,
+    /// How the method spread its draws over its mixture (CDVAEs only).
+    pub sample_spread: Option<Spread>,
 }
 
 /// The scores of several methods on one held-out set.
@@ -77,7 +78,8 @@ impl Report {
                     "variance": m.scores.variance,
                     "code_usage": m.code_usage,
                     "light_spread": m.scores.light_spread,
-                    "sample_sigma": m.sample_sigma,
+                    "sample_sigma": m.sample_spread.map(|s| s.sigma),
+                    "sample_temperature": m.sample_spread.map(|s| s.temperature),
                 });
                 (m.name.clone(), value)
             })

@@ -13,7 +13,7 @@ use burn::config::Config;
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Device, Tensor};
 
-use super::{FieldEncoding, Ladder, LadderConfig, LadderNoise, LadderPass, Mdn, MdnConfig};
+use super::{FieldEncoding, Ladder, LadderConfig, LadderNoise, LadderPass, Mdn, MdnConfig, Spread};
 
 #[derive(Config, Debug)]
 pub struct CdvaeConfig {
@@ -30,7 +30,7 @@ impl CdvaeConfig {
             dvae_g: self.ladder.init(device),
             mdn: self.mdn.init(device),
             x_g: FieldEncoding::Linear,
-            sample_sigma: None,
+            spread: None,
         }
     }
 }
@@ -46,11 +46,12 @@ pub struct Cdvae {
     /// network by its task, for a loaded one from its file).
     #[module(skip)]
     pub x_g: FieldEncoding,
-    /// The σ sampling draws z_g with around each component's mean,
-    /// calibrated after training ([`Cdvae::calibrated_sigma`]); `None`
-    /// (an uncalibrated network) samples with the MDN's training σ.
+    /// How sampling spreads z_g over the mixture (each component's σ, the
+    /// weights' temperature), calibrated after training
+    /// ([`Cdvae::calibrated_spread`]); `None` (an uncalibrated network)
+    /// samples with the MDN's training σ and its own weights.
     #[module(skip)]
-    pub sample_sigma: Option<f64>,
+    pub spread: Option<Spread>,
 }
 
 /// EM steps of the σ calibration (it converges to 1e-12 in about 20).
@@ -122,19 +123,26 @@ impl Cdvae {
 
     /// The σ sampling draws with: the calibrated one, else the MDN's own.
     pub fn sampling_sigma(&self) -> f64 {
-        self.sample_sigma.unwrap_or(self.mdn.sigma)
+        self.spread.map_or(self.mdn.sigma, |spread| spread.sigma)
     }
 
-    /// The maximum-likelihood σ of the mixture on the given examples
-    /// ([`Mdn::fit_sigma`]; the trainer passes photos held out of
-    /// training, `crate::train::calibrate`): the MDN is trained with a fixed
+    /// The temperature sampling puts on the mixture weights: the calibrated
+    /// one, else 1 (the MDN's own weights).
+    pub fn sampling_temperature(&self) -> f64 {
+        self.spread.map_or(1.0, |spread| spread.temperature)
+    }
+
+    /// The maximum-likelihood sampling spread on the given examples
+    /// ([`Mdn::fit_spread`]; the trainer passes photos held out of
+    /// training, `crate::train::calibrate`). The MDN is trained with a fixed
     /// small σ (0.1, as the authors' code), so its components are far
     /// narrower than the spread of real codes around them, and draws from
-    /// one component decode to nearly the same field.
+    /// one component decode to nearly the same field; and on unseen photos
+    /// it is surer of its mixture weights than it should be.
     /// `x_c`, `x_g`: `[n, 1024]`, `x_g` in the network's encoding.
-    pub fn calibrated_sigma(&self, x_c: Tensor<2>, x_g: Tensor<2>) -> f64 {
+    pub fn calibrated_spread(&self, x_c: Tensor<2>, x_g: Tensor<2>) -> Spread {
         let mixture = self.mdn.forward(self.dvae_c.encode_mean(x_c));
-        self.mdn.fit_sigma(&mixture, self.dvae_g.encode_mean(x_g), CALIBRATION_ITERATIONS)
+        self.mdn.fit_spread(&mixture, self.dvae_g.encode_mean(x_g), CALIBRATION_ITERATIONS)
     }
 
     pub fn loss(&self, batch: Batch, noise_c: LadderNoise, noise_g: LadderNoise, w: LossWeights) -> CdvaeLoss {

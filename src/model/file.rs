@@ -15,7 +15,7 @@ use burn::module::{Module, ModuleMapper, Param};
 use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device, FloatDType, Tensor};
 
-use super::{FieldEncoding, Network, NetworkConfig};
+use super::{FieldEncoding, Network, NetworkConfig, Spread};
 use crate::fields::Task;
 use crate::io::write_atomically;
 
@@ -52,9 +52,19 @@ pub struct ModelHeader {
     /// files and for the CVAE: sampling then uses the MDN's training σ).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sample_sigma: Option<f64>,
+    /// The temperature sampling puts on the CDVAE's mixture weights,
+    /// calibrated with the σ (absent in older files: 1, the MDN's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_temperature: Option<f64>,
 }
 
 impl ModelHeader {
+    /// The sampling spread the file records, if calibrated.
+    pub fn sample_spread(&self) -> Option<Spread> {
+        let temperature = self.sample_temperature.unwrap_or(1.0);
+        self.sample_sigma.map(|sigma| Spread { sigma, temperature })
+    }
+
     /// The method's name in `polyshade eval`'s report, from what the model
     /// *is*, never from its file name: `cvae`, `cdvae_k12`, `cdvae_k4_noemb`…
     pub fn method_name(&self) -> String {
@@ -113,7 +123,13 @@ pub fn save_model_as(
         Precision::F32 => model.clone(),
         Precision::F16 => model.clone().map(&mut CastTo(FloatDType::F16)),
     };
-    let header = ModelHeader { x_g: model.x_g_encoding(), sample_sigma: model.sample_sigma(), ..header.clone() };
+    let spread = model.sample_spread();
+    let header = ModelHeader {
+        x_g: model.x_g_encoding(),
+        sample_sigma: spread.map(|s| s.sigma),
+        sample_temperature: spread.map(|s| s.temperature),
+        ..header.clone()
+    };
     let json = serde_json::to_vec_pretty(&header).expect("a model header always serialises");
     let weights = model.into_record().into_bytes().map_err(|e| write_err(std::io::Error::other(e.to_string())))?;
     let len = (json.len() as u64).to_le_bytes();
@@ -157,11 +173,13 @@ fn read_parts(mut bytes: Vec<u8>, origin: &Path) -> Result<(ModelHeader, Vec<u8>
         .ok_or(ModelFileError::Damaged { path: path() })?;
     let header: ModelHeader = serde_json::from_slice(&bytes[28..end])
         .map_err(|e| ModelFileError::Header { path: path(), reason: e.to_string() })?;
-    if let Some(sigma) = header.sample_sigma
-        && !(sigma.is_finite() && sigma > 0.0)
-    {
-        let reason = format!("its sampling σ ({sigma}) is not a positive number");
-        return Err(ModelFileError::Header { path: path(), reason });
+    for (what, value) in [("σ", header.sample_sigma), ("temperature", header.sample_temperature)] {
+        if let Some(value) = value
+            && !(value.is_finite() && value > 0.0)
+        {
+            let reason = format!("its sampling {what} ({value}) is not a positive number");
+            return Err(ModelFileError::Header { path: path(), reason });
+        }
     }
     Ok((header, bytes.split_off(end)))
 }
@@ -206,6 +224,6 @@ pub fn load_model_bytes(
         .map_err(|e| weights_err(e.to_string()))?
         .cast_to_module_dtype();
     let model = header.network.init(device).try_load_record(record).map_err(|e| weights_err(e.to_string()))?;
-    let model = model.with_x_g_encoding(header.x_g).with_sample_sigma(header.sample_sigma);
+    let model = model.with_x_g_encoding(header.x_g).with_sample_spread(header.sample_spread());
     Ok((model, header))
 }

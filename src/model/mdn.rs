@@ -56,6 +56,26 @@ impl MdnConfig {
     }
 }
 
+/// How sampling spreads its draws over a mixture: each component's σ and a
+/// temperature on its weights, `π_k ∝ exp(log π_k / temperature)` (1: the
+/// MDN's own weights; above 1, flatter). Fitted on photos held out of
+/// training ([`Mdn::fit_spread`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Spread {
+    pub sigma: f64,
+    pub temperature: f64,
+}
+
+/// The temperatures [`Mdn::fit_spread`] chooses among: 2^(j/4) from 1 to
+/// 128 (above that, the weights of any trained MDN are as good as uniform).
+/// Never below 1: calibration corrects an MDN that is surer of its weights
+/// on unseen photos than it should be; it does not make the gallery draw
+/// from fewer components than the MDN itself would (and on the 3 photos
+/// the corpus holds out, the likelihood cannot tell ½ from 1: README).
+fn temperatures() -> impl Iterator<Item = f64> {
+    (0..=28).map(|j| 2f64.powf(f64::from(j) / 4.0))
+}
+
 /// The mixture for each example.
 #[derive(Clone, Debug)]
 pub struct MdnOutput {
@@ -88,15 +108,18 @@ impl Mdn {
         -log_sum_exp(log_components)
     }
 
-    /// The maximum-likelihood σ of the mixture for codes `z_g` given the
-    /// mixtures `output` (means and weights held fixed): EM on the one
-    /// shared isotropic σ, from `self.sigma`, `iterations` steps.
-    /// `r_nk ∝ π_nk N(z_n | μ_nk, σ²I)`, `σ² = Σ r_nk ‖z_n − μ_nk‖² / (N·d)`.
-    pub fn fit_sigma(&self, output: &MdnOutput, z_g: Tensor<2>, iterations: usize) -> f64 {
+    /// The maximum-likelihood [`Spread`] for codes `z_g` given the mixtures
+    /// `output` (means held fixed): for each temperature of a grid
+    /// ([`temperatures`]) the σ by EM on the tempered weights
+    /// ([`fit_shared_sigma`]: `r_nk ∝ π_nk N(z_n | μ_nk, σ²I)`,
+    /// `σ² = Σ r_nk ‖z_n − μ_nk‖² / (N·d)`, from `self.sigma`,
+    /// `iterations` steps), and of those the pair under which the codes are likeliest.
+    /// An MDN trained on a few photos is sure of its weights on them; on
+    /// unseen photos the likeliest temperature is often far above 1.
+    pub fn fit_spread(&self, output: &MdnOutput, z_g: Tensor<2>, iterations: usize) -> Spread {
         let [_, k, d] = output.means.dims();
-        let flat = |t: Tensor<2>| -> Vec<f32> { t.into_data().try_into_vec().expect("model tensors are f32") };
-        let (sq, log_pi) = (flat(squared_distances(output, z_g)), flat(output.log_pi.clone()));
-        fit_shared_sigma(&sq, &log_pi, k, d, self.sigma, iterations)
+        let (sq, log_pi) = flat_mixture(output, z_g);
+        fit_spread(&sq, &log_pi, k, d, self.sigma, iterations)
     }
 
     /// Σ of squared weights (not biases) of fc_a and fc_b: the MDN-only L2
@@ -104,6 +127,13 @@ impl Mdn {
     pub fn l2(&self) -> Tensor<1> {
         self.fc_a.weight.val().square().sum() + self.fc_b.weight.val().square().sum()
     }
+}
+
+/// `‖z_g − μ_k‖²` and `log π_k` for every example and component, flat
+/// (example-major).
+fn flat_mixture(output: &MdnOutput, z_g: Tensor<2>) -> (Vec<f32>, Vec<f32>) {
+    let flat = |t: Tensor<2>| -> Vec<f32> { t.into_data().try_into_vec().expect("model tensors are f32") };
+    (flat(squared_distances(output, z_g)), flat(output.log_pi.clone()))
 }
 
 /// `‖z_g − μ_k‖²` for every example and component, `[batch, K]`.
@@ -134,13 +164,59 @@ fn fit_shared_sigma(sq: &[f32], log_pi: &[f32], k: usize, d: usize, start: f64, 
     var.sqrt()
 }
 
+/// `log π_k / t`, renormalised, for every example (as `log_pi`).
+fn tempered(log_pi: &[f32], k: usize, temperature: f64) -> Vec<f32> {
+    log_pi
+        .chunks_exact(k)
+        .flat_map(|row| {
+            let scaled: Vec<f64> = row.iter().map(|&l| f64::from(l) / temperature).collect();
+            let norm = log_sum(&scaled);
+            scaled.into_iter().map(move |l| (l - norm) as f32)
+        })
+        .collect()
+}
+
+fn log_sum(logs: &[f64]) -> f64 {
+    let top = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    top + logs.iter().map(|l| (l - top).exp()).sum::<f64>().ln()
+}
+
+/// Mean log-likelihood of the codes under the mixture (`sq`, `log_pi` as
+/// in [`fit_shared_sigma`]) with every component's σ = `sigma`.
+fn mean_log_likelihood(sq: &[f32], log_pi: &[f32], k: usize, d: usize, sigma: f64) -> f64 {
+    let var = sigma * sigma;
+    let log_norm = -0.5 * d as f64 * (2.0 * std::f64::consts::PI * var).ln();
+    let rows = sq.chunks_exact(k).zip(log_pi.chunks_exact(k));
+    let n = sq.len() / k.max(1);
+    rows.map(|(sq, log_pi)| {
+        let logs: Vec<f64> = sq.iter().zip(log_pi).map(|(&s, &l)| f64::from(l) - f64::from(s) / (2.0 * var)).collect();
+        log_norm + log_sum(&logs)
+    })
+    .sum::<f64>()
+        / n.max(1) as f64
+}
+
+/// [`Mdn::fit_spread`] on flat distances and weights.
+fn fit_spread(sq: &[f32], log_pi: &[f32], k: usize, d: usize, start: f64, iterations: usize) -> Spread {
+    let mut best = (f64::NEG_INFINITY, Spread { sigma: start, temperature: 1.0 });
+    for temperature in temperatures() {
+        let log_pi = tempered(log_pi, k, temperature);
+        let sigma = fit_shared_sigma(sq, &log_pi, k, d, start, iterations);
+        let likelihood = mean_log_likelihood(sq, &log_pi, k, d, sigma);
+        if likelihood > best.0 {
+            best = (likelihood, Spread { sigma, temperature });
+        }
+    }
+    best.1
+}
+
 #[cfg(test)]
 mod tests {
     use rand::SeedableRng;
     use rand::rngs::StdRng;
     use rand_distr::{Distribution, StandardNormal};
 
-    use super::fit_shared_sigma;
+    use super::{fit_shared_sigma, fit_spread};
 
     /// One component: the responsibilities are all 1 and one EM step gives
     /// the closed form σ² = mean ‖z − μ‖² / d.
@@ -176,5 +252,44 @@ mod tests {
         }
         let sigma = fit_shared_sigma(&sq, &pis, k, d, 0.1, 50);
         assert!((sigma - f64::from(truth)).abs() < 0.01, "{sigma}");
+    }
+
+    /// Codes drawn from two components with weights ½ and ½ around means
+    /// the MDN gets right, while its weights say 0.95 and 0.05: the fitted
+    /// temperature flattens them back (log 19 / t ≈ 0 needs t ≫ 1), with σ
+    /// found as before. With weights that are right, it stays near 1, and
+    /// with weights less sure than the draws, at 1.
+    #[test]
+    fn the_temperature_undoes_overconfident_weights() {
+        let (k, d, truth) = (2, 8, 0.4f32);
+        let means = [[1.0f32; 8], [-1.0f32; 8]];
+        let draw = |every: usize| {
+            let mut rng = StdRng::seed_from_u64(5);
+            let mut sq = Vec::new();
+            for i in 0..4000 {
+                let from = usize::from(i % every == 0);
+                let z: Vec<f32> = (0..d)
+                    .map(|j| {
+                        let eps: f32 = StandardNormal.sample(&mut rng);
+                        means[from][j] + truth * eps
+                    })
+                    .collect();
+                for mean in &means {
+                    sq.push(z.iter().zip(mean).map(|(a, b)| (a - b) * (a - b)).sum::<f32>());
+                }
+            }
+            sq
+        };
+        let sure: Vec<f32> = [0.95f32.ln(), 0.05f32.ln()].repeat(4000);
+        let flat = fit_spread(&draw(2), &sure, k, d, 0.1, 50);
+        assert!(flat.temperature >= 8.0, "{flat:?}");
+        assert!((flat.sigma - f64::from(truth)).abs() < 0.01, "{flat:?}");
+        // Drawn with the weights the MDN states (1 in 20 from the second).
+        let right = fit_spread(&draw(20), &sure, k, d, 0.1, 50);
+        assert!((1.0..=1.5).contains(&right.temperature), "{right:?}");
+        assert!((right.sigma - f64::from(truth)).abs() < 0.01, "{right:?}");
+        // Drawn even more lopsidedly than stated: calibration never sharpens.
+        let unsure: Vec<f32> = [0.7f32.ln(), 0.3f32.ln()].repeat(4000);
+        assert_eq!(fit_spread(&draw(20), &unsure, k, d, 0.1, 50).temperature, 1.0);
     }
 }

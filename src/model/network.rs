@@ -10,7 +10,7 @@ use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 
-use super::{Batch, Cdvae, CdvaeConfig, CdvaeLoss, Cvae, CvaeConfig, FieldEncoding, LossWeights};
+use super::{Batch, Cdvae, CdvaeConfig, CdvaeLoss, Cvae, CvaeConfig, FieldEncoding, LossWeights, Spread};
 
 /// What kind of network, with its configuration: the part of a model file's
 /// header that says how to build the network its weights fit.
@@ -179,19 +179,19 @@ impl Network {
         self
     }
 
-    /// The calibrated sampling σ of a CDVAE ([`Cdvae::sample_sigma`]).
-    pub fn sample_sigma(&self) -> Option<f64> {
+    /// The calibrated sampling spread of a CDVAE ([`Cdvae::spread`]).
+    pub fn sample_spread(&self) -> Option<Spread> {
         match self {
-            Network::Cdvae(model) => model.sample_sigma,
+            Network::Cdvae(model) => model.spread,
             Network::Cvae(_) => None,
         }
     }
 
-    /// The same network, sampling with `sigma` (a CDVAE; the CVAE draws
+    /// The same network, sampling with `spread` (a CDVAE; the CVAE draws
     /// from its N(0, I) prior and ignores it).
-    pub fn with_sample_sigma(mut self, sigma: Option<f64>) -> Self {
+    pub fn with_sample_spread(mut self, spread: Option<Spread>) -> Self {
         if let Network::Cdvae(model) = &mut self {
-            model.sample_sigma = sigma;
+            model.spread = spread;
         }
         self
     }

@@ -29,7 +29,8 @@ use super::{Dataset, LossReport, Schedule, TrainEvent};
 use crate::fields::Task;
 use crate::io::write_atomically;
 use crate::model::{
-    Batch, FieldEncoding, ModelFileError, ModelHeader, Network, NetworkConfig, NetworkLoss, load_model, save_model,
+    Batch, FieldEncoding, ModelFileError, ModelHeader, Network, NetworkConfig, NetworkLoss, Spread, load_model,
+    save_model,
 };
 
 #[derive(Clone, Debug)]
@@ -108,7 +109,7 @@ pub fn train(
     // A fine-tune on too few photos to hold any out keeps its source's
     // calibration: the training examples would give a narrower σ.
     let no_held_out = dataset.held_out.as_deref().is_none_or(Dataset::is_empty);
-    let keep_sigma = no_held_out && options.from.is_some() && model.sample_sigma().is_some();
+    let keep_spread = no_held_out && options.from.is_some() && model.sample_spread().is_some();
     let steps_per_epoch = n.div_ceil(options.batch);
     let total_steps = (steps_per_epoch * options.epochs) as u64;
     on_event(TrainEvent::Started { examples: n, steps_per_epoch, first_epoch: epochs_done, epochs: options.epochs });
@@ -167,8 +168,8 @@ pub fn train(
             }
         }
         epochs_done += 1;
-        if let Some(sigma) = calibrate(&model.valid(), dataset).filter(|_| !keep_sigma) {
-            model = model.with_sample_sigma(Some(sigma));
+        if let Some(spread) = calibrate(&model.valid(), dataset).filter(|_| !keep_spread) {
+            model = model.with_sample_spread(Some(spread));
         }
         on_event(TrainEvent::EpochDone { epoch: epochs_done - 1, loss: epoch_loss });
         let mut header = header(options, guidance, epochs_done, steps_done);
@@ -264,6 +265,7 @@ fn header(options: &TrainOptions, embedding_guidance: bool, epochs_done: usize, 
         // Saving writes the network's own encoding and sampling σ.
         x_g: Default::default(),
         sample_sigma: None,
+        sample_temperature: None,
     }
 }
 
@@ -290,16 +292,17 @@ fn start(options: &TrainOptions, device: &Device) -> Result<(Network, usize, u64
     Ok((options.network.init(device).with_x_g_encoding(FieldEncoding::for_task(options.task)), 0, 0))
 }
 
-/// Examples the sampling σ is calibrated on at most (a random subset
+/// Examples the sampling spread is calibrated on at most (a random subset
 /// beyond: the estimate is a mean over examples).
 const CALIBRATION_EXAMPLES: usize = 2048;
 
-/// The CDVAE's sampling σ ([`crate::model::Cdvae::calibrated_sigma`]) on
-/// the dataset's held-out photos, or, without any, on its training examples
-/// (which the MDN fits more closely, so the σ comes out smaller; a
-/// fine-tune without held-out photos keeps its source's σ instead). `None`
-/// for the CVAE.
-pub fn calibrate(model: &Network, dataset: &Dataset) -> Option<f64> {
+/// The CDVAE's sampling spread ([`crate::model::Cdvae::calibrated_spread`]:
+/// σ and the mixture weights' temperature) on the dataset's held-out
+/// photos, or, without any, on its training examples (which the MDN fits
+/// more closely, so the σ comes out smaller and the temperature nearer 1; a
+/// fine-tune without held-out photos keeps its source's spread instead).
+/// `None` for the CVAE.
+pub fn calibrate(model: &Network, dataset: &Dataset) -> Option<Spread> {
     let Network::Cdvae(cdvae) = model else { return None };
     let examples = dataset.held_out.as_deref().filter(|held| !held.is_empty()).unwrap_or(dataset);
     let mut rows: Vec<usize> = (0..examples.len()).collect();
@@ -309,7 +312,7 @@ pub fn calibrate(model: &Network, dataset: &Dataset) -> Option<f64> {
     }
     let device = model.device();
     let Batch { x_c, x_g, .. } = batch(examples, &rows, false, &device);
-    Some(cdvae.calibrated_sigma(x_c, cdvae.x_g.encode_tensor(x_g)))
+    Some(cdvae.calibrated_spread(x_c, cdvae.x_g.encode_tensor(x_g)))
 }
 
 fn same_config(a: &NetworkConfig, b: &NetworkConfig) -> bool {

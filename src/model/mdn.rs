@@ -227,19 +227,15 @@ mod tests {
         assert!((sigma - (6.0f64 / 3.0 / 2.0).sqrt()).abs() < 1e-12, "{sigma}");
     }
 
-    /// Codes drawn from a known mixture of two well-separated components
-    /// (σ = 0.4, weights ¼ and ¾): EM from the training σ 0.1 finds σ
-    /// within sampling error (2000 draws × 8 dims).
-    #[test]
-    fn recovers_the_spread_of_a_known_mixture() {
-        let (k, d, truth) = (2, 8, 0.4f32);
-        let means = [[3.0f32; 8], [-3.0f32; 8]];
-        let log_pi = [0.25f32.ln(), 0.75f32.ln()];
-        let mut rng = StdRng::seed_from_u64(3);
-        let (mut sq, mut pis) = (Vec::new(), Vec::new());
-        for i in 0..2000 {
-            let from = usize::from(i % 4 != 0);
-            let z: Vec<f32> = (0..d)
+    /// `‖z − μ_k‖²` (example-major, as [`fit_shared_sigma`] takes them) of
+    /// `n` codes of 8 dims drawn around `means` with σ `truth`, the i-th
+    /// around the second mean where `second(i)`.
+    fn draws(means: [[f32; 8]; 2], truth: f32, n: usize, seed: u64, second: impl Fn(usize) -> bool) -> Vec<f32> {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut sq = Vec::with_capacity(2 * n);
+        for i in 0..n {
+            let from = usize::from(second(i));
+            let z: Vec<f32> = (0..8)
                 .map(|j| {
                     let eps: f32 = StandardNormal.sample(&mut rng);
                     means[from][j] + truth * eps
@@ -248,8 +244,18 @@ mod tests {
             for mean in &means {
                 sq.push(z.iter().zip(mean).map(|(a, b)| (a - b) * (a - b)).sum::<f32>());
             }
-            pis.extend_from_slice(&log_pi);
         }
+        sq
+    }
+
+    /// Codes drawn from a known mixture of two well-separated components
+    /// (σ = 0.4, weights ¼ and ¾): EM from the training σ 0.1 finds σ
+    /// within sampling error (2000 draws × 8 dims).
+    #[test]
+    fn recovers_the_spread_of_a_known_mixture() {
+        let (k, d, truth) = (2, 8, 0.4f32);
+        let sq = draws([[3.0; 8], [-3.0; 8]], truth, 2000, 3, |i| i % 4 != 0);
+        let pis = [0.25f32.ln(), 0.75f32.ln()].repeat(2000);
         let sigma = fit_shared_sigma(&sq, &pis, k, d, 0.1, 50);
         assert!((sigma - f64::from(truth)).abs() < 0.01, "{sigma}");
     }
@@ -262,24 +268,7 @@ mod tests {
     #[test]
     fn the_temperature_undoes_overconfident_weights() {
         let (k, d, truth) = (2, 8, 0.4f32);
-        let means = [[1.0f32; 8], [-1.0f32; 8]];
-        let draw = |every: usize| {
-            let mut rng = StdRng::seed_from_u64(5);
-            let mut sq = Vec::new();
-            for i in 0..4000 {
-                let from = usize::from(i % every == 0);
-                let z: Vec<f32> = (0..d)
-                    .map(|j| {
-                        let eps: f32 = StandardNormal.sample(&mut rng);
-                        means[from][j] + truth * eps
-                    })
-                    .collect();
-                for mean in &means {
-                    sq.push(z.iter().zip(mean).map(|(a, b)| (a - b) * (a - b)).sum::<f32>());
-                }
-            }
-            sq
-        };
+        let draw = |every: usize| draws([[1.0; 8], [-1.0; 8]], truth, 4000, 5, |i| i % every == 0);
         let sure: Vec<f32> = [0.95f32.ln(), 0.05f32.ln()].repeat(4000);
         let flat = fit_spread(&draw(2), &sure, k, d, 0.1, 50);
         assert!(flat.temperature >= 8.0, "{flat:?}");

@@ -15,7 +15,7 @@ use rand_distr::{Distribution, StandardNormal, weighted::WeightedIndex};
 use rayon::prelude::*;
 
 use crate::fields::{Field, NET_SIZE};
-use crate::model::{Cdvae, Cvae, FieldEncoding, Network};
+use crate::model::{Cdvae, Cvae, FieldEncoding, Network, tempered_log_weights};
 
 /// Which part of the mixture to draw from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -87,10 +87,8 @@ fn sample_cdvae(model: &Cdvae, x_c: &Field, request: SampleRequest) -> Result<Sa
     let means = to_vec(mixture.means.reshape([k, d_z])); // K × d_z
     // The weights at the calibrated temperature (1: the MDN's own).
     let temperature = model.sampling_temperature();
-    let tempered: Vec<f64> = to_vec(mixture.log_pi).iter().map(|&l| f64::from(l) / temperature).collect();
-    let top = tempered.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let norm: f64 = tempered.iter().map(|l| (l - top).exp()).sum();
-    let pi: Vec<f32> = tempered.iter().map(|l| ((l - top).exp() / norm) as f32).collect();
+    let pi: Vec<f32> =
+        tempered_log_weights(&to_vec(mixture.log_pi), temperature).iter().map(|l| l.exp() as f32).collect();
     if !means.iter().chain(&pi).all(|v| v.is_finite()) {
         return Err(SampleError::NonFinite);
     }

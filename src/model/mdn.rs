@@ -152,8 +152,7 @@ fn fit_shared_sigma(sq: &[f32], log_pi: &[f32], k: usize, d: usize, start: f64, 
         let mut total = 0.0;
         for (sq, log_pi) in sq.chunks_exact(k).zip(log_pi.chunks_exact(k)) {
             // The shared normaliser cancels in the responsibilities.
-            let logs: Vec<f64> =
-                sq.iter().zip(log_pi).map(|(&s, &l)| f64::from(l) - f64::from(s) / (2.0 * var)).collect();
+            let logs = component_logs(sq, log_pi, var);
             let top = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let weights: Vec<f64> = logs.iter().map(|l| (l - top).exp()).collect();
             let norm: f64 = weights.iter().sum();
@@ -164,16 +163,23 @@ fn fit_shared_sigma(sq: &[f32], log_pi: &[f32], k: usize, d: usize, start: f64, 
     var.sqrt()
 }
 
-/// `log π_k / t`, renormalised, for every example (as `log_pi`).
+/// One example's `log π_k − ‖z − μ_k‖² / 2σ²` (its components' log
+/// densities but for the normaliser they share), `var` = σ².
+fn component_logs(sq: &[f32], log_pi: &[f32], var: f64) -> Vec<f64> {
+    sq.iter().zip(log_pi).map(|(&s, &l)| f64::from(l) - f64::from(s) / (2.0 * var)).collect()
+}
+
+/// One example's log weights at `temperature`: `log π_k / t`, renormalised.
+/// What sampling draws components by, and calibration scores.
+pub fn tempered_log_weights(log_pi: &[f32], temperature: f64) -> Vec<f64> {
+    let scaled: Vec<f64> = log_pi.iter().map(|&l| f64::from(l) / temperature).collect();
+    let norm = log_sum(&scaled);
+    scaled.into_iter().map(|l| l - norm).collect()
+}
+
+/// [`tempered_log_weights`] for every example of flat `log_pi`.
 fn tempered(log_pi: &[f32], k: usize, temperature: f64) -> Vec<f32> {
-    log_pi
-        .chunks_exact(k)
-        .flat_map(|row| {
-            let scaled: Vec<f64> = row.iter().map(|&l| f64::from(l) / temperature).collect();
-            let norm = log_sum(&scaled);
-            scaled.into_iter().map(move |l| (l - norm) as f32)
-        })
-        .collect()
+    log_pi.chunks_exact(k).flat_map(|row| tempered_log_weights(row, temperature)).map(|l| l as f32).collect()
 }
 
 fn log_sum(logs: &[f64]) -> f64 {
@@ -188,12 +194,7 @@ fn mean_log_likelihood(sq: &[f32], log_pi: &[f32], k: usize, d: usize, sigma: f6
     let log_norm = -0.5 * d as f64 * (2.0 * std::f64::consts::PI * var).ln();
     let rows = sq.chunks_exact(k).zip(log_pi.chunks_exact(k));
     let n = sq.len() / k.max(1);
-    rows.map(|(sq, log_pi)| {
-        let logs: Vec<f64> = sq.iter().zip(log_pi).map(|(&s, &l)| f64::from(l) - f64::from(s) / (2.0 * var)).collect();
-        log_norm + log_sum(&logs)
-    })
-    .sum::<f64>()
-        / n.max(1) as f64
+    rows.map(|(sq, log_pi)| log_norm + log_sum(&component_logs(sq, log_pi, var))).sum::<f64>() / n.max(1) as f64
 }
 
 /// [`Mdn::fit_spread`] on flat distances and weights.

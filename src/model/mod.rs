@@ -28,5 +28,5 @@ pub use file::{
     ModelFileError, ModelHeader, Precision, load_model, load_model_bytes, read_header, save_model, stored_checksum,
 };
 pub use ladder::{Ladder, LadderConfig, LadderNoise, LadderPass};
-pub use mdn::{Mdn, MdnConfig, MdnOutput, Spread};
+pub use mdn::{Mdn, MdnConfig, MdnOutput, Spread, tempered_log_weights};
 pub use network::{Network, NetworkConfig, NetworkLoss};

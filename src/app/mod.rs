@@ -270,6 +270,11 @@ impl PolyshadeApp {
         self.training.as_ref()
     }
 
+    /// The training run, mutable (tests pin its curves to fixed points).
+    pub fn training_mut(&mut self) -> Option<&mut training::TrainingRun> {
+        self.training.as_mut()
+    }
+
     /// Models trained in the app, newest first.
     pub fn trained_models(&self) -> &[training::TrainedModel] {
         &self.trained_models

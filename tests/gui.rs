@@ -561,16 +561,21 @@ fn the_training_tab_fine_tunes_a_model_into_the_gallery_and_cancel_keeps_a_check
     // Mid-run, after an epoch: pausing stops the steps.
     wait_for(&mut harness, "an epoch", &|r| r.epochs_done >= 1 && r.history.len() >= 3);
     harness.get_by_label("Pause").click();
-    let settle_paused = |h: &mut Harness<'static, PolyshadeApp>| {
-        // The thread stops at its next progress report (every half second).
-        for _ in 0..30 {
-            h.step();
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        h.state().training().unwrap().step
-    };
-    let paused_at = settle_paused(&mut harness);
-    assert_eq!(settle_paused(&mut harness), paused_at, "paused, the run takes no step");
+    harness.run_steps(2);
+    // Asked for at once, taken at the thread's next progress report (every
+    // half second): until then the status says so.
+    let run = harness.state().training().unwrap();
+    if !run.is_waiting() {
+        assert_eq!(run.pause_text(), Some("pausing…"));
+    }
+    wait_for(&mut harness, "the pause", &|r| r.is_waiting());
+    assert_eq!(harness.state().training().unwrap().pause_text(), Some("paused"));
+    let paused_at = harness.state().training().unwrap().step;
+    for _ in 0..30 {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(harness.state().training().unwrap().step, paused_at, "paused, the run takes no step");
     assert!(harness.state().training().unwrap().is_running());
     // The loss curves come from a real (seeded) run, but it reports every
     // half second and pauses where the clock put it, so which steps were

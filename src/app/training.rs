@@ -76,6 +76,9 @@ enum Update {
         held_out: usize,
     },
     Event(TrainEvent),
+    /// The thread has stopped at a progress report for a pause (true), or
+    /// goes on from it (false).
+    Waiting(bool),
     Done(Result<(), String>),
 }
 
@@ -103,6 +106,9 @@ pub struct TrainingRun {
     /// [`HOLD_OUT_EVERY`](crate::train::HOLD_OUT_EVERY) photos).
     pub photos: usize,
     pub held_out: usize,
+    /// The thread is stopped at a progress report: a pause has taken
+    /// effect (it is asked for at once but taken at the next report).
+    waiting: bool,
     /// The first step this run took and when, for the ETA.
     start_step: Option<(u64, Instant)>,
     rx: Receiver<Update>,
@@ -137,6 +143,7 @@ impl TrainingRun {
             epochs_done: 0,
             photos: 0,
             held_out: 0,
+            waiting: false,
             start_step: None,
             rx,
             control,
@@ -157,6 +164,7 @@ impl TrainingRun {
                 Update::Preparing { what, fraction } => self.stage = Stage::Preparing { what, fraction },
                 Update::Photos { read, held_out } => (self.photos, self.held_out) = (read, held_out),
                 Update::Event(event) => self.take(event),
+                Update::Waiting(waiting) => self.waiting = waiting,
                 Update::Done(result) => {
                     ended = true;
                     self.stage = match result {
@@ -193,8 +201,21 @@ impl TrainingRun {
         matches!(self.stage, Stage::Preparing { .. } | Stage::Training)
     }
 
+    /// A pause is asked for (the buttons offer Resume).
     pub fn is_paused(&self) -> bool {
         self.control.pause.load(Ordering::Relaxed)
+    }
+
+    /// The pause has taken effect: the thread takes no step until resumed.
+    /// Between the two the status reads "pausing…".
+    pub fn is_waiting(&self) -> bool {
+        self.is_paused() && self.waiting && self.is_running()
+    }
+
+    /// "paused" or "pausing…" while a pause is asked for, for the status
+    /// texts; None when it runs.
+    pub fn pause_text(&self) -> Option<&'static str> {
+        self.is_paused().then(|| if self.is_waiting() { "paused" } else { "pausing…" })
     }
 
     pub fn set_paused(&self, paused: bool) {
@@ -303,8 +324,13 @@ fn run(
         let progress = matches!(event, TrainEvent::Progress { .. });
         send(Update::Event(event));
         // Paused: the run waits here, at a progress report.
-        while progress && control.pause.load(Ordering::Relaxed) && !control.cancel.load(Ordering::Relaxed) {
-            std::thread::sleep(Duration::from_millis(50));
+        let waits = || progress && control.pause.load(Ordering::Relaxed) && !control.cancel.load(Ordering::Relaxed);
+        if waits() {
+            send(Update::Waiting(true));
+            while waits() {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            send(Update::Waiting(false));
         }
     };
     match train(&dataset, &options, device, on_event, &control.cancel) {

@@ -119,7 +119,7 @@ pub fn status_bar(ui: &mut egui::Ui, status: &Status<'_>, commands: &mut Vec<Com
                 let eta = run.eta().map(|d| format!(", {} s left", d.as_secs())).unwrap_or_default();
                 ui.add(egui::ProgressBar::new(run.fraction()).desired_width(120.0))
                     .on_hover_text(format!("Training {}{eta}", run.out.display()));
-                ui.weak(if run.is_paused() { "training paused" } else { "training" });
+                ui.weak(run.pause_text().map_or_else(|| "training".to_owned(), |p| format!("training {p}")));
             }
             if let Some(notice) = status.notice {
                 ui.separator();

@@ -111,7 +111,7 @@ fn progress(ui: &mut egui::Ui, run: &TrainingRun) {
                 run.total_steps,
                 run.examples_per_s,
                 eta,
-                if run.is_paused() { " · paused" } else { "" }
+                run.pause_text().map(|p| format!(" · {p}")).unwrap_or_default()
             );
             ui.add(egui::ProgressBar::new(run.fraction()).text(text));
         }

@@ -137,6 +137,15 @@ fn numbers_out_of_range_are_refused_when_parsed() {
         .unwrap();
     assert_refused(&out, 1, &["--l2-norm", "CVAE"]);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("examples from") && !out_dir.exists());
+    let out = polyshade()
+        .args(["train", "--network", "cvae", "--bounded-means", "--photos"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(out_dir.join("m.psm"))
+        .output()
+        .unwrap();
+    assert_refused(&out, 1, &["--bounded-means", "CVAE"]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("examples from") && !out_dir.exists());
     let out = polyshade().args(["bench", "--decompose", "0"]).output().unwrap();
     assert_refused(&out, 1, &["--decompose takes from 0.01 to 100 megapixels, not 0"]);
 }

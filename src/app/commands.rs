@@ -14,7 +14,7 @@ pub enum Command {
     Select(u64),
     /// Saturation gain (resaturate) applied in the composition shader.
     SetGain(f32),
-    /// Detail map strength (paper eq. 7), 0 = off, 1 = paper.
+    /// Detail map strength (eq. 7's map, from the photo's own field): 0 = off, 1 = all of it.
     SetDetail(f32),
     /// How far the applied variant departs from the photo (0 to 2).
     SetAmount(f32),

@@ -67,6 +67,11 @@ pub struct TrainArgs {
     /// `--kl-end 0.32 --kl-warmup 1` their whole CVAE recipe).
     #[arg(long)]
     pub l2_norm: bool,
+    /// CDVAE from scratch only: Table 1's tanh after the MDN's fc_b, which
+    /// bounds the mixture's means to [−1, 1] (off by default: measured in
+    /// the README's model notes).
+    #[arg(long)]
+    pub bounded_means: bool,
     /// Weight of the generative DVAE's top-down reconstruction (0 = off).
     #[arg(long, default_value_t = Schedule::default().top_recon, value_parser = number_in(0.0, 1000.0))]
     pub top_recon: f64,
@@ -97,11 +102,15 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     }
     let network = match (&source, args.network) {
         (Some(source), _) => source.network.clone(),
-        (None, NetworkKind::Cdvae) => {
-            NetworkConfig::Cdvae(CdvaeConfig::new().with_mdn(MdnConfig::new().with_k(args.k as usize)))
-        }
+        (None, NetworkKind::Cdvae) => NetworkConfig::Cdvae(
+            CdvaeConfig::new()
+                .with_mdn(MdnConfig::new().with_k(args.k as usize).with_bounded_means(args.bounded_means)),
+        ),
         (None, NetworkKind::Cvae) => NetworkConfig::Cvae(CvaeConfig::new()),
     };
+    if args.bounded_means && (source.is_some() || !network.takes_embedding()) {
+        anyhow::bail!("--bounded-means shapes a new CDVAE's MDN; a --from model or a CVAE keeps its own");
+    }
     if args.l2_norm && network.takes_embedding() {
         anyhow::bail!("--l2-norm is the CVAE's reconstruction term; a CDVAE's ladders use a Gaussian likelihood");
     }
@@ -157,7 +166,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         resume: args.resume,
         from: args.from.clone(),
         notes: format!(
-            "polyshade train {} --task {:?} --photos {} --epochs {} --k {} --batch {} --lr {} --recon {} --free-bits {} --top-recon {} --kl-start {} --kl-end {} --kl-warmup {} --hold-out {}{}{}",
+            "polyshade train {} --task {:?} --photos {} --epochs {} --k {} --batch {} --lr {} --recon {} --free-bits {} --top-recon {} --kl-start {} --kl-end {} --kl-warmup {} --hold-out {}{}{}{}",
             match &args.from {
                 Some(from) => format!("--from {}", from.display()),
                 None => format!("--network {:?}", args.network),
@@ -176,7 +185,8 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             args.kl_warmup,
             args.hold_out,
             if args.no_embedding { " --no-embedding" } else { "" },
-            if args.l2_norm { " --l2-norm" } else { "" }
+            if args.l2_norm { " --l2-norm" } else { "" },
+            if args.bounded_means { " --bounded-means" } else { "" }
         ),
     };
     let bar = ProgressBar::new(0);

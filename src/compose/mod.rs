@@ -18,7 +18,7 @@ pub struct ComposeParams {
     /// Multiplies the generated field before recombination (1 = as given):
     /// saturation for resaturate, exposure of the shading for relight.
     pub gain: f32,
-    /// Detail map strength (paper eq. 7): 0 = off, 1 = the paper's.
+    /// Detail map strength (eq. 7's map, from the photo's own field; README, "The model, as built"): 0 = off, 1 = all of it.
     pub detail_strength: f32,
 }
 

@@ -41,7 +41,14 @@ pub fn adjust(ui: &mut egui::Ui, state: &AdjustState<'_>, photo: Option<&PhotoEn
         }
         let mut detail = params.detail_strength;
         let slider = egui::Slider::new(&mut detail, 0.0..=1.0).text("Detail");
-        if ui.add(slider).on_hover_text("Detail map strength (paper eq. 7): 0 = off, 1 = paper").changed() {
+        if ui
+            .add(slider)
+            .on_hover_text(
+                "The photo's own fine detail added back over the 32×32 variant (the detail map of the paper's eq. 7, \
+             taken from the photo's own field): 0 = the variant's smooth field, 1 = all of the detail",
+            )
+            .changed()
+        {
             commands.push(Command::SetDetail(detail));
         }
         if ui.button("Reset").clicked() {

@@ -65,6 +65,17 @@ impl PhotoSplit {
         if self.task() == task { self.clone() } else { PhotoSplit::new(task, &self.photo()) }
     }
 
+    /// Memory its planes take: H, S and V, or the albedo's three channels
+    /// and the shading, in f32.
+    pub fn bytes(&self) -> u64 {
+        let (w, h) = self.size();
+        let planes = match self {
+            PhotoSplit::Resaturate(_) => 3,
+            PhotoSplit::Relight(_) => 4,
+        };
+        u64::from(w) * u64::from(h) * planes * 4
+    }
+
     /// Full-resolution size.
     pub fn size(&self) -> (u32, u32) {
         let g = self.generated();

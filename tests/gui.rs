@@ -870,3 +870,59 @@ fn batch_export_writes_every_edited_photo_and_never_replaces_a_file() {
     let photo = image::open(&beach_path).unwrap().to_rgb8();
     assert!(chroma(&image::open(&beach_out).unwrap().to_rgb8()) > 1.2 * chroma(&photo));
 }
+
+#[test]
+fn a_folder_opens_its_photos_and_photos_seen_long_ago_decode_again_within_the_memory_budget() {
+    use polyshade::fields::Task;
+    // A folder with photos at two depths, in two formats, and a file that
+    // is not a photo.
+    let folder = tempfile::tempdir().unwrap();
+    let ladybird = image::open(polyshade::sample_photo_path()).unwrap();
+    ladybird.thumbnail(320, 320).save(folder.path().join("b_small.png")).unwrap();
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exif_icc.jpg"),
+        folder.path().join("a_portrait.jpg"),
+    )
+    .unwrap();
+    std::fs::create_dir(folder.path().join("trip")).unwrap();
+    ladybird.thumbnail(400, 400).to_rgb8().save(folder.path().join("trip/c.jpg")).unwrap();
+    std::fs::write(folder.path().join("notes.txt"), "not a photo").unwrap();
+    let mut harness = new_harness(vec![folder.path().to_path_buf()]);
+    let names: Vec<String> = harness.state().library().photos().iter().map(|p| p.name.clone()).collect();
+    assert_eq!(names, ["a_portrait.jpg", "b_small.png", "c.jpg"], "{:?}", harness.state().errors());
+    assert!(harness.state().errors().is_empty(), "{:?}", harness.state().errors());
+    let ids: Vec<u64> = harness.state().library().photos().iter().map(|p| p.id).collect();
+    assert_eq!(harness.state().library().selected().map(|p| p.id), Some(ids[0]), "the first is shown");
+    let has_split =
+        |h: &Harness<'static, PolyshadeApp>, i: usize| h.state().library().photos()[i].any_split().is_some();
+
+    // With no memory to spare, only the photo on show keeps its split.
+    harness.state_mut().set_split_budget(0);
+    assert_eq!((has_split(&harness, 0), has_split(&harness, 1), has_split(&harness, 2)), (true, false, false));
+    // Selected, a photo whose split gave way decodes again, and its
+    // gallery is drawn from it; the one left behind gives up its split.
+    harness.state_mut().handle(Command::Select(ids[1]));
+    settle(&mut harness);
+    assert_eq!((has_split(&harness, 0), has_split(&harness, 1)), (false, true));
+    let gallery = harness.state().gallery().unwrap();
+    assert_eq!(gallery.key.photo, ids[1]);
+    assert_eq!(gallery.key.task, Task::Resaturate);
+    assert!(gallery.variants().is_some(), "{:?}", harness.state().errors());
+    assert!(harness.state().errors().is_empty(), "{:?}", harness.state().errors());
+
+    // Gone since it was first decoded: selected, it leaves the library with
+    // a message, and the photo on show stays.
+    std::fs::remove_file(folder.path().join("trip/c.jpg")).unwrap();
+    harness.state_mut().handle(Command::Select(ids[2]));
+    settle(&mut harness);
+    assert_eq!(harness.state().library().photos().len(), 2);
+    assert!(harness.state().errors().iter().any(|e| e.contains("c.jpg")), "{:?}", harness.state().errors());
+    assert!(harness.state().library().selected().is_some());
+
+    // A folder without photos is a message, and adds nothing.
+    let empty = tempfile::tempdir().unwrap();
+    harness.state_mut().handle(Command::Open(vec![empty.path().to_path_buf()]));
+    settle(&mut harness);
+    assert_eq!(harness.state().library().photos().len(), 2);
+    assert!(harness.state().errors().iter().any(|e| e.contains("no photos in")), "{:?}", harness.state().errors());
+}

@@ -8,6 +8,8 @@ use std::path::PathBuf;
 pub enum Command {
     /// Show the system file dialog to pick photos.
     OpenDialog,
+    /// Asks for a folder whose photos to open.
+    OpenFolderDialog,
     /// Open these photos (from the dialog, drag-and-drop or the command line).
     Open(Vec<PathBuf>),
     /// Show the photo with this id.

@@ -366,12 +366,20 @@ impl Jobs {
         });
     }
 
+    /// Asks for a folder of photos to open in the library.
+    pub fn pick_photo_folder(&self) {
+        self.spawn("folder dialog".to_owned(), || {
+            let folder = rfd::FileDialog::new().set_title("Open a folder of photos").pick_folder()?;
+            Some(JobResult::Picked(vec![folder]))
+        });
+    }
+
     /// Shows the system file dialog on its own thread.
     pub fn pick_photos(&self) {
         self.spawn("file dialog".to_owned(), || {
             let picked = rfd::FileDialog::new()
                 .set_title("Open photos")
-                .add_filter("Photos", &["jpg", "jpeg", "png", "tif", "tiff", "webp"])
+                .add_filter("Photos", &crate::io::PHOTO_EXTENSIONS)
                 .pick_files()?;
             Some(JobResult::Picked(picked))
         });

@@ -1,5 +1,8 @@
-//! The photos the user has opened.
+//! The photos the user has opened: thumbnails for all of them, the
+//! full-resolution splits of the few seen last (within a memory budget;
+//! the others decode again when selected), decoded a few at a time.
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -32,7 +35,21 @@ pub struct PhotoEntry {
     /// The photo split for each task once split, by [`Task::index`].
     splits: [Option<TaskSplit>; 2],
     pub thumbnail: Option<egui::TextureHandle>,
+    /// When it was last selected ([`Library`]'s clock), for the budget.
+    last_shown: u64,
 }
+
+/// Memory the splits of the photos not on show may take together before the
+/// least recently shown give theirs up: a 12 MP photo's split for one task
+/// takes 150–200 MB, so a library of a few hundred photos would not fit in
+/// memory; held within this, it costs its thumbnails and a re-decode (about
+/// a second) when an old photo is selected again.
+pub const SPLIT_BUDGET_BYTES: u64 = 1 << 30;
+
+/// Photos decoded at once: opening a folder queues its photos instead of
+/// decoding them all side by side (each holds its full-resolution pixels
+/// while it decodes).
+pub const PARALLEL_LOADS: usize = 2;
 
 impl PhotoEntry {
     pub fn is_loaded(&self) -> bool {
@@ -48,12 +65,19 @@ impl PhotoEntry {
     pub fn any_split(&self) -> Option<&TaskSplit> {
         self.splits.iter().flatten().next()
     }
+
+    /// Memory its splits take.
+    pub fn split_bytes(&self) -> u64 {
+        self.splits.iter().flatten().map(|s| s.preview.bytes() + s.small.bytes()).sum()
+    }
 }
 
 #[derive(Default)]
 pub struct Library {
     photos: Vec<PhotoEntry>,
     selected: Option<u64>,
+    /// Counts selections, for [`PhotoEntry::last_shown`].
+    clock: u64,
 }
 
 impl Library {
@@ -66,9 +90,38 @@ impl Library {
     }
 
     pub fn select(&mut self, id: u64) {
-        if self.photos.iter().any(|p| p.id == id && p.is_loaded()) {
+        if let Some(entry) = self.photos.iter_mut().find(|p| p.id == id && p.is_loaded()) {
+            self.clock += 1;
+            entry.last_shown = self.clock;
             self.selected = Some(id);
         }
+    }
+
+    /// Memory all the splits take.
+    pub fn split_bytes(&self) -> u64 {
+        self.photos.iter().map(PhotoEntry::split_bytes).sum()
+    }
+
+    /// Drops the splits of the least recently shown photos (never the
+    /// selected one's) while they take more than `budget` bytes. Returns
+    /// how many photos gave theirs up.
+    pub fn keep_within(&mut self, budget: u64) -> usize {
+        let mut total = self.split_bytes();
+        let mut dropped = 0;
+        while total > budget {
+            let Some(oldest) = self
+                .photos
+                .iter_mut()
+                .filter(|p| Some(p.id) != self.selected && p.splits.iter().any(Option::is_some))
+                .min_by_key(|p| p.last_shown)
+            else {
+                break;
+            };
+            total -= oldest.split_bytes();
+            oldest.splits = [None, None];
+            dropped += 1;
+        }
+        dropped
     }
 
     pub fn add_pending(&mut self, id: u64, path: PathBuf) {
@@ -83,6 +136,7 @@ impl Library {
             preview_size: (0, 0),
             splits: [None, None],
             thumbnail: None,
+            last_shown: 0,
         });
     }
 
@@ -92,6 +146,9 @@ impl Library {
     /// fastest).
     pub fn finish_loading(&mut self, id: u64, loaded: &LoadedPhoto, thumbnail: egui::TextureHandle) -> bool {
         let Some(entry) = self.photos.iter_mut().find(|p| p.id == id) else { return false };
+        // Shown first (or again): it is the newest in the budget's order.
+        self.clock += 1;
+        entry.last_shown = self.clock;
         entry.info = Some(loaded.info.clone());
         entry.full_size = loaded.full_size;
         entry.preview_size = loaded.split.preview.size();
@@ -120,11 +177,58 @@ impl Library {
         }
     }
 
-    /// Forgets a photo that failed to load.
-    /// Drops the photo at `path` that failed to load. Returns true if
-    /// another photo became the selected one in its place.
+    /// Drops the photo at `path` that failed to load, or to load again
+    /// after its splits gave way to the budget (its file gone or changed
+    /// since). Returns true if another photo became the selected one in its
+    /// place.
     pub fn remove_path(&mut self, path: &Path) -> bool {
-        self.photos.retain(|p| p.is_loaded() || p.path != path);
+        self.photos.retain(|p| p.path != path || (p.is_loaded() && p.any_split().is_some()));
+        if self.selected.is_some_and(|id| self.photos.iter().all(|p| p.id != id)) {
+            self.selected = None;
+        }
         self.select_first_if_none()
+    }
+}
+
+/// Photos waiting to be decoded, and how many decode now.
+#[derive(Default)]
+pub struct LoadQueue {
+    waiting: VecDeque<(u64, PathBuf)>,
+    pub running: usize,
+}
+
+impl LoadQueue {
+    /// Queues photo `id` behind the others.
+    pub fn push(&mut self, id: u64, path: PathBuf) {
+        self.waiting.push_back((id, path));
+    }
+
+    /// Queues photo `id` ahead of the others (the user is waiting for it).
+    pub fn push_front(&mut self, id: u64, path: PathBuf) {
+        self.waiting.push_front((id, path));
+    }
+
+    /// The next photo to decode, if fewer than [`PARALLEL_LOADS`] decode now.
+    pub fn next(&mut self) -> Option<(u64, PathBuf)> {
+        if self.running >= PARALLEL_LOADS {
+            return None;
+        }
+        let next = self.waiting.pop_front()?;
+        self.running += 1;
+        Some(next)
+    }
+
+    /// A decode ended (loaded or failed).
+    pub fn finished(&mut self) {
+        self.running = self.running.saturating_sub(1);
+    }
+
+    /// Photos queued or decoding.
+    pub fn len(&self) -> usize {
+        self.waiting.len() + self.running
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }

@@ -107,6 +107,10 @@ pub struct PolyshadeApp {
     /// Splits and uploads under way, so that none is started twice.
     splitting: std::collections::HashSet<SceneKey>,
     uploading: std::collections::HashSet<SceneKey>,
+    /// Photos waiting to decode (or decode again).
+    loads: library::LoadQueue,
+    /// Memory the splits of photos not on show may take ([`library::SPLIT_BUDGET_BYTES`]).
+    split_budget: u64,
     /// How far the applied variant departs from the photo (1: as sampled).
     amount: f32,
     /// What the next gallery draws: seed and component.
@@ -185,6 +189,8 @@ impl PolyshadeApp {
             task: Task::Resaturate,
             splitting: Default::default(),
             uploading: Default::default(),
+            loads: Default::default(),
+            split_budget: library::SPLIT_BUDGET_BYTES,
             request: SampleRequest { n: GALLERY_SIZE, seed: 0, component: Component::All },
             amount: 1.0,
             gallery: None,
@@ -243,7 +249,14 @@ impl PolyshadeApp {
 
     /// True while photos are still being decoded or uploaded.
     pub fn is_busy(&self) -> bool {
-        self.jobs.running() > 0
+        self.jobs.running() > 0 || !self.loads.is_empty()
+    }
+
+    /// Sets the memory the splits of photos not on show may take (tests
+    /// make it small to see photos decode again).
+    pub fn set_split_budget(&mut self, bytes: u64) {
+        self.split_budget = bytes;
+        self.library.keep_within(bytes);
     }
 
     pub fn params(&self) -> ComposeParams {
@@ -321,25 +334,55 @@ impl PolyshadeApp {
         renderer.callback_resources.get_mut::<ViewerResources>().map(f)
     }
 
+    /// Starts decoding queued photos, a few at a time.
+    pub(super) fn start_loads(&mut self) {
+        while let Some((id, path)) = self.loads.next() {
+            // The photo on show (or to be shown first) goes to the GPU as
+            // soon as it is split; the others when selected.
+            let upload = match self.library.selected() {
+                Some(selected) => selected.id == id,
+                None => self.library.photos().first().is_some_and(|p| p.id == id),
+            };
+            self.jobs.load(id, path, self.task, self.gpu.clone(), upload);
+        }
+    }
+
     /// Handles one command; the only place app state changes in response to
     /// the user.
     pub fn handle(&mut self, command: Command) {
         match command {
             Command::OpenDialog => self.jobs.pick_photos(),
+            Command::OpenFolderDialog => self.jobs.pick_photo_folder(),
             Command::Open(paths) => {
                 for path in paths {
-                    let id = self.next_id;
-                    self.next_id += 1;
-                    // The photo that will be shown first goes to the GPU as
-                    // soon as it is split; the others when selected.
-                    let upload =
-                        self.library.selected().is_none() && self.library.photos().iter().all(|p| p.is_loaded());
-                    self.library.add_pending(id, path.clone());
-                    self.jobs.load(id, path, self.task, self.gpu.clone(), upload);
+                    // A folder opens the photos in it and its subfolders.
+                    let photos = if path.is_dir() {
+                        match crate::io::photos_in(&path) {
+                            Ok(photos) if photos.is_empty() => {
+                                self.errors.push(format!("no photos in {} (JPEG, PNG, TIFF or WebP)", path.display()));
+                                continue;
+                            }
+                            Ok(photos) => photos,
+                            Err(e) => {
+                                self.errors.push(format!("cannot read the folder {}: {e}", path.display()));
+                                continue;
+                            }
+                        }
+                    } else {
+                        vec![path]
+                    };
+                    for path in photos {
+                        let id = self.next_id;
+                        self.next_id += 1;
+                        self.library.add_pending(id, path.clone());
+                        self.loads.push(id, path);
+                    }
                 }
+                self.start_loads();
             }
             Command::Select(id) => {
                 self.library.select(id);
+                self.library.keep_within(self.split_budget);
                 self.view = ViewTransform::default();
                 self.show_selected();
             }
@@ -533,7 +576,8 @@ impl eframe::App for PolyshadeApp {
             notice: self.notice.as_deref(),
             gpu: self.gpu.as_ref(),
             model_device: &self.placement.description,
-            running: self.jobs.running(),
+            // Photos queued to decode count too (those decoding are jobs).
+            running: self.jobs.running() + self.loads.len() - self.loads.running,
             training: self.training.as_ref().filter(|r| r.is_running()),
             batch: self.batch.as_ref().filter(|b| !b.finished),
         };

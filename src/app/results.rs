@@ -11,13 +11,18 @@ impl PolyshadeApp {
         for result in self.jobs.drain() {
             match result {
                 JobResult::Loaded(loaded) => {
+                    self.loads.finished();
                     let loaded = *loaded;
                     let id = loaded.id;
+                    // Loaded before: decoded again after its splits gave way
+                    // to the memory budget (its edit history is in memory).
+                    let again = self.library.photos().iter().any(|p| p.id == id && p.is_loaded());
+                    self.splitting.remove(&SceneKey { photo: id, task: loaded.split.preview.task() });
                     let texture =
                         ctx.load_texture(format!("thumbnail {id}"), loaded.thumbnail.clone(), Default::default());
                     let became_selected = self.library.finish_loading(loaded.id, &loaded, texture);
                     let path = self.library.photos().iter().find(|p| p.id == id).map(|p| p.path.clone());
-                    if let Some(edit) = path.and_then(|p| edits::load(&p, self.data_dir.as_deref())) {
+                    if !again && let Some(edit) = path.and_then(|p| edits::load(&p, self.data_dir.as_deref())) {
                         self.histories.insert(id, edits::History::new(edit));
                     }
                     if let Some(scene) = loaded.scene {
@@ -26,9 +31,16 @@ impl PolyshadeApp {
                     }
                     if became_selected {
                         self.show_selected();
+                    } else if again && self.library.selected().is_some_and(|p| p.id == id) {
+                        self.ensure_scene();
+                        self.sample_gallery();
                     }
+                    self.library.keep_within(self.split_budget);
+                    self.start_loads();
                 }
                 JobResult::LoadFailed { path, message } => {
+                    self.loads.finished();
+                    self.start_loads();
                     tracing::warn!("{message}");
                     if self.library.remove_path(&path) {
                         self.show_selected();
@@ -38,6 +50,7 @@ impl PolyshadeApp {
                 JobResult::Split { id, split } => {
                     self.splitting.remove(&SceneKey { photo: id, task: split.preview.task() });
                     self.library.set_split(id, split);
+                    self.library.keep_within(self.split_budget);
                     if self.library.selected().is_some_and(|p| p.id == id) {
                         self.ensure_scene();
                         self.sample_gallery();

@@ -22,13 +22,21 @@ impl PolyshadeApp {
         let Some(key) = self.current_key() else { return };
         let Some(photo) = self.library.selected().filter(|p| p.is_loaded()) else { return };
         match photo.split(key.task) {
-            None => {
-                if let Some(from) = photo.any_split().cloned()
-                    && self.splitting.insert(key)
-                {
-                    self.jobs.split(key.photo, from, key.task);
+            None => match photo.any_split().cloned() {
+                Some(from) => {
+                    if self.splitting.insert(key) {
+                        self.jobs.split(key.photo, from, key.task);
+                    }
                 }
-            }
+                // Its splits gave way to the memory budget: decode it again,
+                // ahead of any photos still queued.
+                None => {
+                    if self.splitting.insert(key) {
+                        self.loads.push_front(key.photo, photo.path.clone());
+                        self.start_loads();
+                    }
+                }
+            },
             Some(split) => {
                 let preview = split.preview.clone();
                 if let Some(gpu) = self.gpu.clone()

@@ -191,23 +191,7 @@ impl Dataset {
 }
 
 fn list_photos(dir: &Path) -> Result<Vec<PathBuf>, DatasetError> {
-    let folder_err = |cause| DatasetError::Folder { path: dir.to_path_buf(), cause };
-    let mut out = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder).map_err(folder_err)? {
-            let path = entry.map_err(folder_err)?.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                matches!(e.to_ascii_lowercase().as_str(), "jpg" | "jpeg" | "png" | "tif" | "tiff" | "webp")
-            }) {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
+    crate::io::photos_in(dir).map_err(|cause| DatasetError::Folder { path: dir.to_path_buf(), cause })
 }
 
 fn cache_path(photo: &Path, task: Task, options: &CropOptions) -> Option<PathBuf> {

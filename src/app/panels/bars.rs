@@ -21,6 +21,9 @@ pub fn menu_bar(ui: &mut egui::Ui, state: &MenuState, commands: &mut Vec<Command
                 if ui.button("Open photos…").clicked() {
                     commands.push(Command::OpenDialog);
                 }
+                if ui.button("Open folder…").clicked() {
+                    commands.push(Command::OpenFolderDialog);
+                }
                 let export = ui.add_enabled(has_photo, egui::Button::new("Export…").shortcut_text("Ctrl+E"));
                 if export
                     .on_hover_text("The photo as shown, at full resolution, with its EXIF and ICC profile")

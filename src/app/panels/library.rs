@@ -5,12 +5,17 @@ use super::super::{Command, Library};
 pub fn library(ui: &mut egui::Ui, library: &Library, commands: &mut Vec<Command>) {
     egui::Panel::left("library").resizable(true).default_size(250.0).show(ui, |ui| {
         ui.heading("Library");
-        if ui.button("Open photos…").clicked() {
-            commands.push(Command::OpenDialog);
-        }
+        ui.horizontal(|ui| {
+            if ui.button("Open photos…").clicked() {
+                commands.push(Command::OpenDialog);
+            }
+            if ui.button("Open folder…").on_hover_text("Every photo in a folder and its subfolders").clicked() {
+                commands.push(Command::OpenFolderDialog);
+            }
+        });
         ui.separator();
         if library.photos().is_empty() {
-            ui.weak("Open photos with the button above, or drop them on the window.");
+            ui.weak("Open photos or a folder with the buttons above, or drop them on the window.");
         }
         egui::ScrollArea::vertical().show(ui, |ui| {
             let selected = library.selected().map(|p| p.id);

@@ -926,3 +926,44 @@ fn a_folder_opens_its_photos_and_photos_seen_long_ago_decode_again_within_the_me
     assert_eq!(harness.state().library().photos().len(), 2);
     assert!(harness.state().errors().iter().any(|e| e.contains("no photos in")), "{:?}", harness.state().errors());
 }
+
+#[test]
+fn hovering_a_variant_shows_it_on_the_photo_without_applying_it() {
+    let photo = sample_copy();
+    let mut harness = new_harness(vec![photo.clone()]);
+    let sidecar = PathBuf::from(format!("{}.polyshade.json", photo.display()));
+    let original = viewer_pixels(&harness.render().unwrap());
+    harness.get_by_label("Variant 2").hover();
+    settle(&mut harness);
+    let gallery = harness.state().gallery().unwrap();
+    assert_eq!((gallery.applied, gallery.hovered), (None, Some(1)));
+    let hovered = viewer_pixels(&harness.render().unwrap());
+    let change = mean_difference(&original, &hovered);
+    assert!(change > 6.0, "hovering a variant changed the viewer by only {change} levels");
+    assert!(!sidecar.exists(), "a hover is not an edit");
+    // The pointer elsewhere: the photo itself again.
+    harness.get_by_label("Original").hover();
+    settle(&mut harness);
+    assert_eq!(harness.state().gallery().unwrap().hovered, None);
+    assert_eq!(viewer_pixels(&harness.render().unwrap()), original);
+    // Back and clicked: applied at once (no second upsampling), as shown.
+    harness.get_by_label("Variant 2").hover();
+    settle(&mut harness);
+    assert_eq!(viewer_pixels(&harness.render().unwrap()), hovered, "hovered again, from what was kept");
+    harness.get_by_label("Variant 2").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().gallery().unwrap().applied, Some(1), "applied without waiting for a job");
+    settle(&mut harness);
+    assert_eq!(viewer_pixels(&harness.render().unwrap()), hovered);
+    assert!(sidecar.exists(), "the click is an edit");
+    // Another variant hovered over the applied one, then left: the applied
+    // one comes back.
+    harness.get_by_label("Variant 5").hover();
+    settle(&mut harness);
+    let other = viewer_pixels(&harness.render().unwrap());
+    assert!(mean_difference(&other, &hovered) > 1.0, "variant 5 is shown while hovered");
+    harness.get_by_label("Original").hover();
+    settle(&mut harness);
+    assert_eq!(harness.state().gallery().unwrap().applied, Some(1));
+    assert_eq!(viewer_pixels(&harness.render().unwrap()), hovered);
+}

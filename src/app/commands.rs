@@ -32,6 +32,9 @@ pub enum Command {
     SetComponent(crate::sampling::Component),
     /// Compose the gallery's variant with this index in the viewer.
     ApplyVariant(usize),
+    /// The pointer is over a variant's thumbnail (or over none): the photo
+    /// shows it while it is, without applying it.
+    HoverVariant(Option<usize>),
     /// Compose the photo itself in the viewer.
     ShowOriginal,
     /// Before/after split view: the photo left of this fraction of its

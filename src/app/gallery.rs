@@ -11,6 +11,19 @@ use crate::variants::Upsampling;
 /// Variants in a gallery by default.
 pub const GALLERY_SIZE: usize = 12;
 
+/// Upsampled variants a gallery keeps for hovering back and forth (a 12 MP
+/// field takes 48 MB).
+pub const UPSAMPLED_KEPT: usize = 4;
+
+/// A variant upsampled to the viewer's size, at an amount.
+#[derive(Clone)]
+pub struct Upsampled {
+    pub index: usize,
+    pub amount: f32,
+    pub generated: Field,
+    pub coarse: Arc<Field>,
+}
+
 /// The variants of one photo for one task and request (seed, component,
 /// count).
 pub struct Gallery {
@@ -25,6 +38,17 @@ pub struct Gallery {
     pub applied: Option<usize>,
     /// A variant being upsampled to be applied.
     pub applying: Option<usize>,
+    /// The variant under the pointer, shown on the photo without being
+    /// applied (no edit, no undo step).
+    pub hovered: Option<usize>,
+    /// A variant being upsampled to be shown while hovered.
+    pub previewing: Option<usize>,
+    /// The hovered variant the viewer shows in place of the applied one.
+    pub preview_on_show: Option<usize>,
+    /// The variants upsampled last (for a hover or an apply), newest last:
+    /// hovering one again shows it at once, and applying the one on show
+    /// takes it as it is.
+    pub upsampled: Vec<Upsampled>,
     /// When the request was made (for the log's timing).
     pub requested: std::time::Instant,
 }
@@ -61,7 +85,34 @@ pub struct GalleryThumbnail {
 
 impl Gallery {
     pub fn new(serial: u64, key: SceneKey, request: SampleRequest, status: GalleryStatus) -> Self {
-        Gallery { serial, key, request, status, applied: None, applying: None, requested: std::time::Instant::now() }
+        Gallery {
+            serial,
+            key,
+            request,
+            status,
+            applied: None,
+            applying: None,
+            hovered: None,
+            previewing: None,
+            preview_on_show: None,
+            upsampled: Vec::new(),
+            requested: std::time::Instant::now(),
+        }
+    }
+
+    /// Variant `index` upsampled at `amount`, if it is among the last few.
+    pub fn upsampled(&self, index: usize, amount: f32) -> Option<&Upsampled> {
+        self.upsampled.iter().find(|u| u.index == index && u.amount == amount)
+    }
+
+    /// Keeps an upsampled variant, forgetting the oldest beyond
+    /// [`UPSAMPLED_KEPT`] (each is a full-resolution field).
+    pub fn keep_upsampled(&mut self, upsampled: Upsampled) {
+        self.upsampled.retain(|u| u.index != upsampled.index || u.amount != upsampled.amount);
+        self.upsampled.push(upsampled);
+        if self.upsampled.len() > UPSAMPLED_KEPT {
+            self.upsampled.remove(0);
+        }
     }
 
     pub fn variants(&self) -> Option<&GalleryVariants> {

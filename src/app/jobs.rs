@@ -72,6 +72,8 @@ pub enum JobResult {
         /// The gallery's [`super::gallery::Gallery::serial`].
         serial: u64,
         index: usize,
+        /// The amount the field was taken to before upsampling.
+        amount: f32,
         generated: Field,
         coarse: Arc<Field>,
     },
@@ -306,11 +308,18 @@ impl Jobs {
 
     /// Upsamples variant `index` (`field`, 32×32) to the size of `fields`,
     /// edge-aware, with the detail map's reference.
-    pub fn upsample(&self, serial: u64, photo: u64, index: usize, field: Field, upsampling: Arc<Upsampling>) {
+    pub fn upsample(
+        &self,
+        serial: u64,
+        photo: u64,
+        (index, amount): (usize, f32),
+        field: Field,
+        upsampling: Arc<Upsampling>,
+    ) {
         self.spawn(format!("upsample variant {index} of photo {photo}"), move || {
             let generated = upsampling.upsample(&field);
             let coarse = upsampling.coarse().clone();
-            Some(JobResult::Upsampled { serial, index, generated, coarse })
+            Some(JobResult::Upsampled { serial, index, amount, generated, coarse })
         });
     }
 

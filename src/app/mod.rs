@@ -413,6 +413,12 @@ impl PolyshadeApp {
             Command::Undo => self.step_history(false),
             Command::Redo => self.step_history(true),
             Command::ApplyVariant(index) => self.apply_variant(index),
+            Command::HoverVariant(index) => {
+                if let Some(gallery) = self.gallery.as_mut() {
+                    gallery.hovered = index;
+                    self.show_hovered();
+                }
+            }
             Command::SetSplit(split) => self.split = split.map(|s| s.clamp(0.0, 1.0)),
             Command::ExportDialog => {
                 if let Some(photo) = self.library.selected() {

@@ -1,7 +1,7 @@
 //! Taking in what background jobs report: the one place their results
 //! change the app's state.
 
-use super::gallery::{GalleryStatus, GalleryThumbnail, GalleryVariants};
+use super::gallery::{GalleryStatus, GalleryThumbnail, GalleryVariants, Upsampled};
 use super::jobs::{self, JobResult};
 use super::{Command, ModelState, PolyshadeApp, edits};
 use crate::gpu::view::SceneKey;
@@ -168,18 +168,9 @@ impl PolyshadeApp {
                         gallery.status = GalleryStatus::Failed(message);
                     }
                 }
-                JobResult::Upsampled { serial, index, generated, coarse } => {
-                    let Some(gallery) = self.gallery.as_mut() else { continue };
-                    if gallery.serial == serial && gallery.applying == Some(index) {
-                        gallery.applied = Some(index);
-                        gallery.applying = None;
-                        self.applied_full = Some((generated, coarse));
-                        self.comparing = false;
-                        self.push_applied();
-                        // The user's apply is an edit; a restore's is not.
-                        if self.restoring.take() != Some(index) {
-                            self.record_edit();
-                        }
+                JobResult::Upsampled { serial, index, amount, generated, coarse } => {
+                    if self.gallery.as_ref().is_some_and(|g| g.serial == serial) {
+                        self.take_upsampled(Upsampled { index, amount, generated, coarse });
                     }
                 }
             }

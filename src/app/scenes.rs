@@ -2,7 +2,7 @@
 //! (its split, its upload to the GPU), drawing the gallery, applying a
 //! variant (at the amount in use) and showing the photo itself.
 
-use super::gallery::{Gallery, GalleryStatus};
+use super::gallery::{Gallery, GalleryStatus, Upsampled};
 use super::{ModelState, PolyshadeApp, jobs};
 use crate::fields::Field;
 
@@ -95,12 +95,92 @@ impl PolyshadeApp {
     }
 
     pub(super) fn apply_variant(&mut self, index: usize) {
+        let amount = self.amount;
+        // Upsampled already (hovered a moment ago): applied at once.
+        if let Some(gallery) = self.gallery.as_mut()
+            && let Some(done) = gallery.upsampled(index, amount).cloned()
+        {
+            gallery.applying = Some(index);
+            self.take_upsampled(done);
+            return;
+        }
+        self.upsample_variant(index, true);
+    }
+
+    /// Starts upsampling variant `index` at the amount in use, to apply it
+    /// or (`apply` false) to show it while it is hovered.
+    fn upsample_variant(&mut self, index: usize, apply: bool) {
+        let amount = self.amount;
         let Some(field) = self.applied_field(index) else { return };
         let Some(gallery) = self.gallery.as_mut() else { return };
         let Some(variants) = gallery.variants() else { return };
         let upsampling = variants.upsampling.clone();
-        gallery.applying = Some(index);
-        self.jobs.upsample(gallery.serial, gallery.key.photo, index, field, upsampling);
+        if apply {
+            gallery.applying = Some(index);
+        } else {
+            gallery.previewing = Some(index);
+        }
+        self.jobs.upsample(gallery.serial, gallery.key.photo, (index, amount), field, upsampling);
+    }
+
+    /// Takes in an upsampled variant of the current gallery: applies it if
+    /// that was asked for, shows it if it is hovered, and keeps it for a
+    /// later hover or apply.
+    pub(super) fn take_upsampled(&mut self, upsampled: Upsampled) {
+        let amount = self.amount;
+        let Some(gallery) = self.gallery.as_mut() else { return };
+        let index = upsampled.index;
+        if gallery.previewing == Some(index) {
+            gallery.previewing = None;
+        }
+        if upsampled.amount != amount {
+            // Made before the amount changed: of no use now.
+            self.show_hovered();
+            return;
+        }
+        gallery.keep_upsampled(upsampled.clone());
+        if gallery.applying == Some(index) {
+            gallery.applied = Some(index);
+            gallery.applying = None;
+            gallery.preview_on_show = None;
+            self.applied_full = Some((upsampled.generated, upsampled.coarse));
+            self.comparing = false;
+            self.push_applied();
+            // The user's apply is an edit; a restore's is not.
+            if self.restoring.take() != Some(index) {
+                self.record_edit();
+            }
+        }
+        self.show_hovered();
+    }
+
+    /// The viewer shows the hovered variant while one is (once upsampled;
+    /// one at a time), else the applied variant or the photo itself.
+    pub(super) fn show_hovered(&mut self) {
+        let Some(key) = self.current_key() else { return };
+        let amount = self.amount;
+        let Some(gallery) = self.gallery.as_mut().filter(|g| g.key == key) else { return };
+        let wanted = gallery.hovered.filter(|&i| Some(i) != gallery.applied);
+        if wanted == gallery.preview_on_show {
+            return;
+        }
+        let Some(index) = wanted else {
+            gallery.preview_on_show = None;
+            if gallery.applied.is_some() {
+                self.push_applied();
+            } else {
+                self.viewer_resources(|r| r.show_photo(key));
+            }
+            return;
+        };
+        if let Some(done) = gallery.upsampled(index, amount) {
+            let (generated, coarse) = (done.generated.clone(), done.coarse.clone());
+            gallery.preview_on_show = Some(index);
+            self.viewer_resources(|r| r.set_generated(key, &generated, &coarse));
+        } else if gallery.previewing.is_none() && gallery.applying.is_none() {
+            // One upsample at a time: the pointer may cross many thumbnails.
+            self.upsample_variant(index, false);
+        }
     }
 
     /// Variant `index`'s 32×32 field at the amount in use.
@@ -117,6 +197,7 @@ impl PolyshadeApp {
         if let Some(gallery) = self.gallery.as_mut() {
             gallery.applied = None;
             gallery.applying = None;
+            gallery.preview_on_show = None;
         }
         if let Some(key) = self.current_key() {
             self.viewer_resources(|r| r.show_photo(key));

@@ -58,6 +58,7 @@ pub fn gallery(
                 ui.colored_label(ui.visuals().error_fg_color, message.as_str());
             }
             GalleryStatus::Ready(variants) => {
+                let mut hovered = None;
                 egui::ScrollArea::horizontal().show(ui, |ui| {
                     ui.horizontal(|ui| {
                         for (i, thumbnail) in variants.thumbnails.iter().enumerate() {
@@ -85,17 +86,24 @@ pub fn gallery(
                             painter.text(corner, egui::Align2::LEFT_TOP, i + 1, font, egui::Color32::WHITE);
                             let k = variants.components[i];
                             let hover = format!(
-                                "{label}: component {} of {} (π = {:.2}); click to apply",
+                                "{label}: component {} of {} (π = {:.2}); shown on the photo while the pointer is here; click to apply",
                                 k + 1,
                                 variants.pi.len(),
                                 variants.pi[k]
                             );
+                            if response.hovered() {
+                                hovered = Some(i);
+                            }
                             if response.on_hover_text(hover).clicked() {
                                 commands.push(Command::ApplyVariant(i));
                             }
                         }
                     });
                 });
+                // The photo shows the variant under the pointer.
+                if hovered != gallery.hovered {
+                    commands.push(Command::HoverVariant(hovered));
+                }
             }
         }
     });

@@ -86,7 +86,7 @@ pub fn gallery(
                             painter.text(corner, egui::Align2::LEFT_TOP, i + 1, font, egui::Color32::WHITE);
                             let k = variants.components[i];
                             let hover = format!(
-                                "{label}: component {} of {} (π = {:.2}); shown on the photo while the pointer is here; click to apply",
+                                "{label}: component {} of {} (π = {:.2}); on the photo while hovered, click to apply",
                                 k + 1,
                                 variants.pi.len(),
                                 variants.pi[k]

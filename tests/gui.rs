@@ -967,3 +967,30 @@ fn hovering_a_variant_shows_it_on_the_photo_without_applying_it() {
     assert_eq!(harness.state().gallery().unwrap().applied, Some(1));
     assert_eq!(viewer_pixels(&harness.render().unwrap()), hovered);
 }
+
+#[test]
+fn batch_export_writes_the_chosen_format_at_16_bits_where_the_photo_has_them() {
+    use polyshade::io::ExportFormat;
+    // A 16-bit photo (as a raw converter writes them).
+    let folder = tempfile::tempdir().unwrap().keep();
+    let photo = folder.join("deep.png");
+    let ladybird = image::open(polyshade::sample_photo_path()).unwrap().thumbnail(320, 320);
+    image::DynamicImage::ImageRgb16(ladybird.to_rgb16()).save(&photo).unwrap();
+    let mut harness = new_harness(vec![photo]);
+    assert!(harness.state().errors().is_empty(), "{:?}", harness.state().errors());
+    harness.state_mut().handle(Command::SetGain(1.5));
+    harness.state_mut().handle(Command::SetBatchFormat(ExportFormat::Png));
+    harness.run_steps(2);
+    let out = tempfile::tempdir().unwrap();
+    batch_export(&mut harness, out.path(), Duration::from_secs(60));
+    let batch = harness.state().batch().unwrap();
+    assert!(batch.failures.is_empty(), "{:?}", batch.failures);
+    assert_eq!(batch.written, [out.path().join("deep_polyshade.png")]);
+    let written = image::open(&batch.written[0]).unwrap();
+    assert_eq!(
+        written.color().bits_per_pixel() / u16::from(written.color().channel_count()),
+        16,
+        "{:?}",
+        written.color()
+    );
+}

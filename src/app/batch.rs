@@ -71,14 +71,15 @@ pub struct BatchExport {
 }
 
 impl BatchExport {
-    /// Exports `items` into `folder` as JPEGs of `quality`, each variant
-    /// drawn from the model its edit names (a photo whose model is not
-    /// here fails with a message; the others go on).
+    /// Exports `items` into `folder` in `format` (PNG and TIFF at 16 bits
+    /// where the source has more than 8), each variant drawn from the model
+    /// its edit names (a photo whose model is not here fails with a
+    /// message; the others go on).
     pub fn start(
         items: Vec<BatchItem>,
         folder: PathBuf,
         mut models: BatchModels,
-        quality: u8,
+        format: ExportFormat,
         ctx: egui::Context,
     ) -> Self {
         let (tx, rx) = channel();
@@ -94,7 +95,7 @@ impl BatchExport {
                     break;
                 }
                 send(Update::Started(display_name(&item.photo)));
-                send(Update::Exported(export_one(item, &thread_folder, &mut models, quality)));
+                send(Update::Exported(export_one(item, &thread_folder, &mut models, format)));
             }
             send(Update::Done);
         });
@@ -158,7 +159,12 @@ fn display_name(path: &Path) -> String {
     path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
-fn export_one(item: &BatchItem, folder: &Path, models: &mut BatchModels, quality: u8) -> Result<PathBuf, String> {
+fn export_one(
+    item: &BatchItem,
+    folder: &Path,
+    models: &mut BatchModels,
+    format: ExportFormat,
+) -> Result<PathBuf, String> {
     let name = display_name(&item.photo);
     let fail = |e: &dyn std::fmt::Display| format!("{name}: {e}");
     let photo = load_photo(&item.photo).map_err(|e| fail(&e))?;
@@ -175,8 +181,8 @@ fn export_one(item: &BatchItem, folder: &Path, models: &mut BatchModels, quality
         None => split.compose_own(edit.params()),
     };
     let stem = item.photo.file_stem().map_or_else(|| "photo".into(), |s| s.to_string_lossy().into_owned());
-    let out = free_name(folder, &format!("{stem}_polyshade"), "jpg");
-    export(&out, &rgb, &photo.info, ExportFormat::Jpeg { quality }, false).map_err(|e| fail(&e))?;
+    let out = free_name(folder, &format!("{stem}_polyshade"), format.extension());
+    export(&out, &rgb, &photo.info, format, false).map_err(|e| fail(&e))?;
     Ok(out)
 }
 

@@ -42,6 +42,9 @@ pub enum Command {
     SetSplit(Option<f32>),
     /// JPEG quality of exports (1–100).
     SetJpegQuality(u8),
+    /// The format batch export writes (a JPEG's quality is the Quality
+    /// slider's).
+    SetBatchFormat(crate::io::ExportFormat),
     /// Ask for a folder to export every edited photo to.
     BatchExportDialog,
     /// Export every edited photo of the library into this folder.

@@ -120,6 +120,8 @@ pub struct PolyshadeApp {
     gallery_serial: u64,
     /// JPEG quality of exports.
     jpeg_quality: u8,
+    /// The format batch export writes (a JPEG's quality is `jpeg_quality`'s).
+    batch_format: crate::io::ExportFormat,
     tab: Tab,
     /// Whether the keyboard help (F1) is open.
     help: bool,
@@ -196,6 +198,7 @@ impl PolyshadeApp {
             gallery: None,
             gallery_serial: 0,
             jpeg_quality: crate::io::export::DEFAULT_JPEG_QUALITY,
+            batch_format: crate::io::ExportFormat::Jpeg { quality: crate::io::export::DEFAULT_JPEG_QUALITY },
             tab: Tab::Edit,
             help: false,
             histories: Default::default(),
@@ -462,6 +465,7 @@ impl PolyshadeApp {
             }
             Command::UseModel(path) => self.use_model(path),
             Command::SetJpegQuality(quality) => self.jpeg_quality = quality.clamp(1, 100),
+            Command::SetBatchFormat(format) => self.batch_format = format,
             Command::SetGain(gain) => {
                 self.params.gain = gain;
                 self.record_edit();
@@ -617,6 +621,7 @@ impl eframe::App for PolyshadeApp {
             params: self.params,
             amount: self.amount,
             jpeg_quality: self.jpeg_quality,
+            batch_format: self.batch_format,
             models,
         };
         panels::adjust(ui, &adjust, self.library.selected(), &mut commands);

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::{ModelState, PolyshadeApp, batch, bundled_id, training};
 use crate::fields::Task;
+use crate::io::ExportFormat;
 
 impl PolyshadeApp {
     pub(super) fn start_training(&mut self) {
@@ -96,7 +97,11 @@ impl PolyshadeApp {
             device: self.placement.device.clone(),
         };
         let ctx = self.jobs.context();
-        self.batch = Some(batch::BatchExport::start(items, folder, models, self.jpeg_quality, ctx));
+        let format = match self.batch_format {
+            ExportFormat::Jpeg { .. } => ExportFormat::Jpeg { quality: self.jpeg_quality },
+            lossless => lossless,
+        };
+        self.batch = Some(batch::BatchExport::start(items, folder, models, format, ctx));
     }
 
     /// The batch export under way or last finished.

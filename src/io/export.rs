@@ -48,6 +48,15 @@ impl ExportFormat {
         }
     }
 
+    /// The file extension it writes.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Jpeg { .. } => "jpg",
+            ExportFormat::Png => "png",
+            ExportFormat::Tiff => "tif",
+        }
+    }
+
     /// Bits per channel the export has for a source of `source_bits`.
     pub fn bits_for(self, source_bits: u8) -> u8 {
         match self {

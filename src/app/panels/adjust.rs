@@ -10,12 +10,13 @@ pub struct AdjustState<'a> {
     pub params: ComposeParams,
     pub amount: f32,
     pub jpeg_quality: u8,
+    pub batch_format: crate::io::ExportFormat,
     /// The gallery's model and the others it can use.
     pub models: ModelChoice<'a>,
 }
 
 pub fn adjust(ui: &mut egui::Ui, state: &AdjustState<'_>, photo: Option<&PhotoEntry>, commands: &mut Vec<Command>) {
-    let AdjustState { task, params, amount, jpeg_quality, .. } = *state;
+    let AdjustState { task, params, amount, jpeg_quality, batch_format, .. } = *state;
     egui::Panel::right("adjust").resizable(false).exact_size(230.0).show(ui, |ui| {
         ui.heading("Model");
         model_picker(ui, &state.models, commands);
@@ -64,6 +65,7 @@ pub fn adjust(ui: &mut egui::Ui, state: &AdjustState<'_>, photo: Option<&PhotoEn
         if ui.add(slider).on_hover_text("JPEG quality of File → Export… (PNG and TIFF are lossless)").changed() {
             commands.push(Command::SetJpegQuality(quality));
         }
+        batch_format_choice(ui, batch_format, commands);
         ui.separator();
         if let Some(photo) = photo {
             egui::Grid::new("photo facts").num_columns(2).show(ui, |ui| {
@@ -135,4 +137,31 @@ fn model_picker(ui: &mut egui::Ui, models: &ModelChoice<'_>, commands: &mut Vec<
 
 fn file_name(path: &std::path::Path) -> String {
     path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// The format of File → Export all edited…: JPEG at the Quality slider's, or PNG
+/// or TIFF, lossless and 16 bits where the photo has more than 8.
+fn batch_format_choice(ui: &mut egui::Ui, current: crate::io::ExportFormat, commands: &mut Vec<Command>) {
+    use crate::io::ExportFormat;
+    let name = |format: ExportFormat| match format {
+        ExportFormat::Jpeg { .. } => "JPEG",
+        ExportFormat::Png => "PNG",
+        ExportFormat::Tiff => "TIFF",
+    };
+    ui.horizontal(|ui| {
+        let label = ui.label("Batch as");
+        egui::ComboBox::from_id_salt("batch format")
+            .selected_text(name(current))
+            .show_ui(ui, |ui| {
+                for format in [ExportFormat::Jpeg { quality: 0 }, ExportFormat::Png, ExportFormat::Tiff] {
+                    let same = std::mem::discriminant(&format) == std::mem::discriminant(&current);
+                    if ui.selectable_label(same, name(format)).clicked() && !same {
+                        commands.push(Command::SetBatchFormat(format));
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id)
+            .on_hover_text("What File → Export all edited… writes: JPEG at the Quality above, or PNG or TIFF, lossless and 16-bit where the photo has more than 8 bits");
+    });
 }

@@ -1,7 +1,8 @@
 //! Batch export: every edited photo of the library, composed at full
 //! resolution by its edit (the same pipeline as `polyshade export`), into one
 //! folder, on a named thread with progress and cancel. A file already there
-//! is never replaced: the new one takes a free name (`NAME_polyshade (2).jpg`).
+//! is never replaced: the new one takes a free name (`NAME_polyshade (2).jpg`,
+//! or `.png`/`.tif` in those formats).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -26,6 +26,7 @@ pub const VARIANT_SIDE: u32 = 240;
 pub enum JobResult {
     Loaded(Box<LoadedPhoto>),
     LoadFailed {
+        id: u64,
         path: PathBuf,
         message: String,
     },
@@ -209,9 +210,15 @@ impl Jobs {
     pub fn load(&self, id: u64, path: PathBuf, task: Task, gpu: Option<GpuContext>, upload: bool) {
         let name = format!("load {}", path.display());
         self.spawn(name, move || {
-            Some(match load_and_split(id, &path, task, gpu.as_ref(), upload) {
+            // A decoder that panics on a malformed file is a failure like
+            // any other (the load queue waits for every load's report).
+            let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                load_and_split(id, &path, task, gpu.as_ref(), upload)
+            }))
+            .unwrap_or_else(|_| Err(format!("{}: the decoder failed on this file", path.display())));
+            Some(match loaded {
                 Ok(loaded) => JobResult::Loaded(Box::new(loaded)),
-                Err(message) => JobResult::LoadFailed { path, message },
+                Err(message) => JobResult::LoadFailed { id, path, message },
             })
         });
     }

@@ -103,7 +103,8 @@ impl Library {
     }
 
     /// Drops the splits of the least recently shown photos (never the
-    /// selected one's) while they take more than `budget` bytes. Returns
+    /// selected one's; photos never shown go first) while they take more
+    /// than `budget` bytes. Returns
     /// how many photos gave theirs up.
     pub fn keep_within(&mut self, budget: u64) -> usize {
         let mut total = self.split_bytes();
@@ -146,9 +147,6 @@ impl Library {
     /// fastest).
     pub fn finish_loading(&mut self, id: u64, loaded: &LoadedPhoto, thumbnail: egui::TextureHandle) -> bool {
         let Some(entry) = self.photos.iter_mut().find(|p| p.id == id) else { return false };
-        // Shown first (or again): it is the newest in the budget's order.
-        self.clock += 1;
-        entry.last_shown = self.clock;
         entry.info = Some(loaded.info.clone());
         entry.full_size = loaded.full_size;
         entry.preview_size = loaded.split.preview.size();
@@ -162,7 +160,8 @@ impl Library {
     fn select_first_if_none(&mut self) -> bool {
         match self.photos.first() {
             Some(first) if self.selected.is_none() && first.is_loaded() => {
-                self.selected = Some(first.id);
+                let id = first.id;
+                self.select(id);
                 true
             }
             _ => false,
@@ -190,11 +189,11 @@ impl Library {
     }
 }
 
-/// Photos waiting to be decoded, and how many decode now.
+/// Photos waiting to be decoded, and those decoding now.
 #[derive(Default)]
 pub struct LoadQueue {
     waiting: VecDeque<(u64, PathBuf)>,
-    pub running: usize,
+    decoding: Vec<u64>,
 }
 
 impl LoadQueue {
@@ -210,25 +209,57 @@ impl LoadQueue {
 
     /// The next photo to decode, if fewer than [`PARALLEL_LOADS`] decode now.
     pub fn next(&mut self) -> Option<(u64, PathBuf)> {
-        if self.running >= PARALLEL_LOADS {
+        if self.decoding.len() >= PARALLEL_LOADS {
             return None;
         }
         let next = self.waiting.pop_front()?;
-        self.running += 1;
+        self.decoding.push(next.0);
         Some(next)
     }
 
-    /// A decode ended (loaded or failed).
-    pub fn finished(&mut self) {
-        self.running = self.running.saturating_sub(1);
+    /// Photo `id`'s decode ended (loaded or failed).
+    pub fn finished(&mut self, id: u64) {
+        self.decoding.retain(|&d| d != id);
+    }
+
+    /// Whether photo `id` is queued or decoding.
+    pub fn contains(&self, id: u64) -> bool {
+        self.decoding.contains(&id) || self.waiting.iter().any(|(w, _)| *w == id)
+    }
+
+    /// Photos decoding now.
+    pub fn decoding(&self) -> usize {
+        self.decoding.len()
     }
 
     /// Photos queued or decoding.
     pub fn len(&self) -> usize {
-        self.waiting.len() + self.running
+        self.waiting.len() + self.decoding.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_load_queue_decodes_a_few_at_a_time_and_a_reload_goes_first() {
+        let mut queue = LoadQueue::default();
+        for id in 1..=4 {
+            queue.push(id, PathBuf::from(format!("{id}.jpg")));
+        }
+        let started: Vec<u64> = std::iter::from_fn(|| queue.next()).map(|(id, _)| id).collect();
+        assert_eq!(started, [1, 2], "{PARALLEL_LOADS} at once");
+        queue.push_front(9, PathBuf::from("9.jpg"));
+        assert!(queue.contains(9) && queue.contains(1) && queue.contains(4));
+        queue.finished(2);
+        assert!(!queue.contains(2));
+        assert_eq!(queue.next().map(|(id, _)| id), Some(9), "the photo the user waits for first");
+        assert_eq!(queue.next(), None);
+        assert_eq!((queue.len(), queue.decoding()), (4, 2));
     }
 }

@@ -587,7 +587,7 @@ impl eframe::App for PolyshadeApp {
             gpu: self.gpu.as_ref(),
             model_device: &self.placement.description,
             // Photos queued to decode count too (those decoding are jobs).
-            running: self.jobs.running() + self.loads.len() - self.loads.running,
+            running: self.jobs.running() + self.loads.len() - self.loads.decoding(),
             training: self.training.as_ref().filter(|r| r.is_running()),
             batch: self.batch.as_ref().filter(|b| !b.finished),
         };

@@ -11,13 +11,12 @@ impl PolyshadeApp {
         for result in self.jobs.drain() {
             match result {
                 JobResult::Loaded(loaded) => {
-                    self.loads.finished();
                     let loaded = *loaded;
                     let id = loaded.id;
+                    self.loads.finished(id);
                     // Loaded before: decoded again after its splits gave way
                     // to the memory budget (its edit history is in memory).
                     let again = self.library.photos().iter().any(|p| p.id == id && p.is_loaded());
-                    self.splitting.remove(&SceneKey { photo: id, task: loaded.split.preview.task() });
                     let texture =
                         ctx.load_texture(format!("thumbnail {id}"), loaded.thumbnail.clone(), Default::default());
                     let became_selected = self.library.finish_loading(loaded.id, &loaded, texture);
@@ -38,8 +37,8 @@ impl PolyshadeApp {
                     self.library.keep_within(self.split_budget);
                     self.start_loads();
                 }
-                JobResult::LoadFailed { path, message } => {
-                    self.loads.finished();
+                JobResult::LoadFailed { id, path, message } => {
+                    self.loads.finished(id);
                     self.start_loads();
                     tracing::warn!("{message}");
                     if self.library.remove_path(&path) {

@@ -31,7 +31,7 @@ impl PolyshadeApp {
                 // Its splits gave way to the memory budget: decode it again,
                 // ahead of any photos still queued.
                 None => {
-                    if self.splitting.insert(key) {
+                    if !self.loads.contains(key.photo) {
                         self.loads.push_front(key.photo, photo.path.clone());
                         self.start_loads();
                     }
@@ -77,7 +77,11 @@ impl PolyshadeApp {
             },
         };
         // The viewer shows the photo itself until a variant is applied.
-        if self.gallery.as_ref().is_some_and(|g| g.applied.is_some() || g.applying.is_some()) {
+        if self
+            .gallery
+            .as_ref()
+            .is_some_and(|g| g.applied.is_some() || g.applying.is_some() || g.preview_on_show.is_some())
+        {
             self.show_original();
         }
         self.free_thumbnails();

@@ -15,13 +15,21 @@ use std::path::{Path, PathBuf};
 pub const PHOTO_EXTENSIONS: [&str; 6] = ["jpg", "jpeg", "png", "tif", "tiff", "webp"];
 
 /// The photos in `dir` and its subfolders (by extension), sorted by path.
+/// Links to folders are not followed (a link loop would never end), and a
+/// subfolder that cannot be read is passed over; `dir` itself must be
+/// readable.
 pub fn photos_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder)? {
-            let path = entry?.path();
-            if path.is_dir() {
+        let entries = match std::fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(e) if folder == dir => return Err(e),
+            Err(_) => continue,
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
                 pending.push(path);
             } else if path
                 .extension()
@@ -34,4 +42,26 @@ pub fn photos_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     }
     out.sort();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn photos_in_a_folder_tree_are_found_sorted_and_a_link_loop_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("trip/day 2")).unwrap();
+        for name in ["b.JPG", "a.png", "notes.txt", "trip/c.tif", "trip/day 2/d.webp", "trip/e.jpeg.txt"] {
+            std::fs::write(root.join(name), b"").unwrap();
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(root, root.join("trip/loop")).unwrap();
+        let found: Vec<PathBuf> = photos_in(root).unwrap();
+        let names: Vec<String> =
+            found.iter().map(|p| p.strip_prefix(root).unwrap().to_string_lossy().into_owned()).collect();
+        assert_eq!(names, ["a.png", "b.JPG", "trip/c.tif", "trip/day 2/d.webp"]);
+        assert!(photos_in(&root.join("missing")).is_err(), "the folder itself must be readable");
+    }
 }

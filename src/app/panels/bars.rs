@@ -32,7 +32,12 @@ pub fn menu_bar(ui: &mut egui::Ui, state: &MenuState, commands: &mut Vec<Command
                     commands.push(Command::ExportDialog);
                 }
                 let batch = ui.add_enabled(has_edits, egui::Button::new("Export all edited…"));
-                if batch.on_hover_text("Every edited photo of the library, as JPEGs into one folder").clicked() {
+                if batch
+                    .on_hover_text(
+                        "Every edited photo of the library into one folder, in the format of Batch as (right panel)",
+                    )
+                    .clicked()
+                {
                     commands.push(Command::BatchExportDialog);
                 }
                 if ui.button("Quit").clicked() {

@@ -40,6 +40,8 @@ pub enum JobResult {
         scene: Box<Scene>,
     },
     Picked(Vec<PathBuf>),
+    /// The photos of a folder opened in the library, or why there are none.
+    FolderListed(Result<Vec<PathBuf>, String>),
     /// The training tab's photo folder, as chosen.
     FolderPicked(PathBuf),
     /// Where to batch-export, as chosen.
@@ -379,6 +381,19 @@ impl Jobs {
         self.spawn("folder dialog".to_owned(), || {
             let folder = rfd::FileDialog::new().set_title("Photos to train on").pick_folder()?;
             Some(JobResult::FolderPicked(folder))
+        });
+    }
+
+    /// Lists the photos in `folder` and its subfolders.
+    pub fn list_folder(&self, folder: PathBuf) {
+        self.spawn(format!("list {}", folder.display()), move || {
+            Some(JobResult::FolderListed(match crate::io::photos_in(&folder) {
+                Ok(photos) if photos.is_empty() => {
+                    Err(format!("no photos in {} (JPEG, PNG, TIFF or WebP)", folder.display()))
+                }
+                Ok(photos) => Ok(photos),
+                Err(e) => Err(format!("cannot read the folder {}: {e}", folder.display())),
+            }))
         });
     }
 

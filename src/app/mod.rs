@@ -358,28 +358,16 @@ impl PolyshadeApp {
             Command::OpenFolderDialog => self.jobs.pick_photo_folder(),
             Command::Open(paths) => {
                 for path in paths {
-                    // A folder opens the photos in it and its subfolders.
-                    let photos = if path.is_dir() {
-                        match crate::io::photos_in(&path) {
-                            Ok(photos) if photos.is_empty() => {
-                                self.errors.push(format!("no photos in {} (JPEG, PNG, TIFF or WebP)", path.display()));
-                                continue;
-                            }
-                            Ok(photos) => photos,
-                            Err(e) => {
-                                self.errors.push(format!("cannot read the folder {}: {e}", path.display()));
-                                continue;
-                            }
-                        }
-                    } else {
-                        vec![path]
-                    };
-                    for path in photos {
-                        let id = self.next_id;
-                        self.next_id += 1;
-                        self.library.add_pending(id, path.clone());
-                        self.loads.push(id, path);
+                    if path.is_dir() {
+                        // Its photos and its subfolders', listed off the UI
+                        // thread (a large tree takes a while), then opened.
+                        self.jobs.list_folder(path);
+                        continue;
                     }
+                    let id = self.next_id;
+                    self.next_id += 1;
+                    self.library.add_pending(id, path.clone());
+                    self.loads.push(id, path);
                 }
                 self.start_loads();
             }

@@ -63,6 +63,8 @@ impl PolyshadeApp {
                     }
                 }
                 JobResult::Picked(paths) => self.handle(Command::Open(paths)),
+                JobResult::FolderListed(Ok(photos)) => self.handle(Command::Open(photos)),
+                JobResult::FolderListed(Err(message)) => self.errors.push(message),
                 JobResult::BatchFolderPicked(folder) => self.handle(Command::BatchExportTo(folder)),
                 JobResult::FolderPicked(folder) => {
                     self.train_setup.folder = Some(folder);

@@ -27,7 +27,6 @@ pub enum JobResult {
     Loaded(Box<LoadedPhoto>),
     LoadFailed {
         id: u64,
-        path: PathBuf,
         message: String,
     },
     /// Photo `id` split for another task.
@@ -220,7 +219,7 @@ impl Jobs {
             .unwrap_or_else(|_| Err(format!("{}: the decoder failed on this file", path.display())));
             Some(match loaded {
                 Ok(loaded) => JobResult::Loaded(Box::new(loaded)),
-                Err(message) => JobResult::LoadFailed { id, path, message },
+                Err(message) => JobResult::LoadFailed { id, message },
             })
         });
     }

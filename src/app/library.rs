@@ -3,7 +3,7 @@
 //! the others decode again when selected), decoded a few at a time.
 
 use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::jobs::LoadedPhoto;
@@ -72,12 +72,20 @@ impl PhotoEntry {
     }
 }
 
-#[derive(Default)]
 pub struct Library {
     photos: Vec<PhotoEntry>,
     selected: Option<u64>,
     /// Counts selections, for [`PhotoEntry::last_shown`].
     clock: u64,
+    /// Memory the splits may take ([`SPLIT_BUDGET_BYTES`]), held whenever a
+    /// photo is selected or gains a split.
+    budget: u64,
+}
+
+impl Default for Library {
+    fn default() -> Self {
+        Library { photos: Vec::new(), selected: None, clock: 0, budget: SPLIT_BUDGET_BYTES }
+    }
 }
 
 impl Library {
@@ -94,7 +102,15 @@ impl Library {
             self.clock += 1;
             entry.last_shown = self.clock;
             self.selected = Some(id);
+            self.keep_within_budget();
         }
+    }
+
+    /// Sets the memory the splits may take (tests make it small to see
+    /// photos decode again) and holds to it.
+    pub fn set_budget(&mut self, bytes: u64) {
+        self.budget = bytes;
+        self.keep_within_budget();
     }
 
     /// Memory all the splits take.
@@ -104,12 +120,10 @@ impl Library {
 
     /// Drops the splits of the least recently shown photos (never the
     /// selected one's; photos never shown go first) while they take more
-    /// than `budget` bytes. Returns
-    /// how many photos gave theirs up.
-    pub fn keep_within(&mut self, budget: u64) -> usize {
+    /// than the budget.
+    fn keep_within_budget(&mut self) {
         let mut total = self.split_bytes();
-        let mut dropped = 0;
-        while total > budget {
+        while total > self.budget {
             let Some(oldest) = self
                 .photos
                 .iter_mut()
@@ -120,9 +134,7 @@ impl Library {
             };
             total -= oldest.split_bytes();
             oldest.splits = [None, None];
-            dropped += 1;
         }
-        dropped
     }
 
     pub fn add_pending(&mut self, id: u64, path: PathBuf) {
@@ -152,7 +164,9 @@ impl Library {
         entry.preview_size = loaded.split.preview.size();
         entry.splits[loaded.split.preview.task().index()] = Some(loaded.split.clone());
         entry.thumbnail = Some(thumbnail);
-        self.select_first_if_none()
+        let became_selected = self.select_first_if_none();
+        self.keep_within_budget();
+        became_selected
     }
 
     /// With nothing selected, selects the first photo of the list if it has
@@ -174,15 +188,15 @@ impl Library {
             let index = split.preview.task().index();
             entry.splits[index] = Some(split);
         }
+        self.keep_within_budget();
     }
 
-    /// Drops the photo at `path` that failed to load, or to load again
-    /// after its splits gave way to the budget (its file gone or changed
-    /// since). Returns true if another photo became the selected one in its
-    /// place.
-    pub fn remove_path(&mut self, path: &Path) -> bool {
-        self.photos.retain(|p| p.path != path || (p.is_loaded() && p.any_split().is_some()));
-        if self.selected.is_some_and(|id| self.photos.iter().all(|p| p.id != id)) {
+    /// Drops photo `id`, which failed to load, or to load again after its
+    /// splits gave way to the budget (its file gone or changed since).
+    /// Returns true if another photo became the selected one in its place.
+    pub fn remove(&mut self, id: u64) -> bool {
+        self.photos.retain(|p| p.id != id);
+        if self.selected == Some(id) {
             self.selected = None;
         }
         self.select_first_if_none()
@@ -227,9 +241,9 @@ impl LoadQueue {
         self.decoding.contains(&id) || self.waiting.iter().any(|(w, _)| *w == id)
     }
 
-    /// Photos decoding now.
-    pub fn decoding(&self) -> usize {
-        self.decoding.len()
+    /// Photos waiting for their turn.
+    pub fn waiting(&self) -> usize {
+        self.waiting.len()
     }
 
     /// Photos queued or decoding.
@@ -260,6 +274,6 @@ mod tests {
         assert!(!queue.contains(2));
         assert_eq!(queue.next().map(|(id, _)| id), Some(9), "the photo the user waits for first");
         assert_eq!(queue.next(), None);
-        assert_eq!((queue.len(), queue.decoding()), (4, 2));
+        assert_eq!((queue.len(), queue.waiting()), (4, 2));
     }
 }

@@ -109,8 +109,6 @@ pub struct PolyshadeApp {
     uploading: std::collections::HashSet<SceneKey>,
     /// Photos waiting to decode (or decode again).
     loads: library::LoadQueue,
-    /// Memory the splits of photos not on show may take ([`library::SPLIT_BUDGET_BYTES`]).
-    split_budget: u64,
     /// How far the applied variant departs from the photo (1: as sampled).
     amount: f32,
     /// What the next gallery draws: seed and component.
@@ -192,7 +190,6 @@ impl PolyshadeApp {
             splitting: Default::default(),
             uploading: Default::default(),
             loads: Default::default(),
-            split_budget: library::SPLIT_BUDGET_BYTES,
             request: SampleRequest { n: GALLERY_SIZE, seed: 0, component: Component::All },
             amount: 1.0,
             gallery: None,
@@ -258,8 +255,7 @@ impl PolyshadeApp {
     /// Sets the memory the splits of photos not on show may take (tests
     /// make it small to see photos decode again).
     pub fn set_split_budget(&mut self, bytes: u64) {
-        self.split_budget = bytes;
-        self.library.keep_within(bytes);
+        self.library.set_budget(bytes);
     }
 
     pub fn params(&self) -> ComposeParams {
@@ -373,7 +369,6 @@ impl PolyshadeApp {
             }
             Command::Select(id) => {
                 self.library.select(id);
-                self.library.keep_within(self.split_budget);
                 self.view = ViewTransform::default();
                 self.show_selected();
             }
@@ -575,7 +570,7 @@ impl eframe::App for PolyshadeApp {
             gpu: self.gpu.as_ref(),
             model_device: &self.placement.description,
             // Photos queued to decode count too (those decoding are jobs).
-            running: self.jobs.running() + self.loads.len() - self.loads.decoding(),
+            running: self.jobs.running() + self.loads.waiting(),
             training: self.training.as_ref().filter(|r| r.is_running()),
             batch: self.batch.as_ref().filter(|b| !b.finished),
         };

@@ -34,14 +34,13 @@ impl PolyshadeApp {
                         self.ensure_scene();
                         self.sample_gallery();
                     }
-                    self.library.keep_within(self.split_budget);
                     self.start_loads();
                 }
-                JobResult::LoadFailed { id, path, message } => {
+                JobResult::LoadFailed { id, message } => {
                     self.loads.finished(id);
                     self.start_loads();
                     tracing::warn!("{message}");
-                    if self.library.remove_path(&path) {
+                    if self.library.remove(id) {
                         self.show_selected();
                     }
                     self.errors.push(message);
@@ -49,7 +48,6 @@ impl PolyshadeApp {
                 JobResult::Split { id, split } => {
                     self.splitting.remove(&SceneKey { photo: id, task: split.preview.task() });
                     self.library.set_split(id, split);
-                    self.library.keep_within(self.split_budget);
                     if self.library.selected().is_some_and(|p| p.id == id) {
                         self.ensure_scene();
                         self.sample_gallery();

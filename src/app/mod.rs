@@ -151,7 +151,7 @@ pub struct PolyshadeApp {
     notice: Option<String>,
     /// The applied variant at the preview's size (generated field, detail
     /// reference), kept so before/after can switch back to it.
-    applied_full: Option<(Field, std::sync::Arc<Field>)>,
+    applied_full: Option<(std::sync::Arc<Field>, std::sync::Arc<Field>)>,
     /// Whether the viewer shows the photo as it was (`\` held).
     comparing: bool,
     /// The before/after split view's divider, as a fraction of the width.

@@ -1,6 +1,8 @@
 //! Taking in what background jobs report: the one place their results
 //! change the app's state.
 
+use std::sync::Arc;
+
 use super::gallery::{GalleryStatus, GalleryThumbnail, GalleryVariants, Upsampled};
 use super::jobs::{self, JobResult};
 use super::{Command, ModelState, PolyshadeApp, edits};
@@ -169,7 +171,7 @@ impl PolyshadeApp {
                 }
                 JobResult::Upsampled { serial, index, amount, generated, coarse } => {
                     if self.gallery.as_ref().is_some_and(|g| g.serial == serial) {
-                        self.take_upsampled(Upsampled { index, amount, generated, coarse });
+                        self.take_upsampled(Upsampled { index, amount, generated: Arc::new(generated), coarse });
                     }
                 }
             }

@@ -1,7 +1,10 @@
-//! What panels ask the app to do. Panels push commands; [`super::PolyshadeApp`]
-//! handles them in one place, after drawing.
+//! What panels ask the app to do, and the app doing it. Panels push
+//! commands; [`super::PolyshadeApp::handle`] handles them in one place, after
+//! drawing.
 
 use std::path::PathBuf;
+
+use super::{ViewTransform, jobs};
 
 /// A user intent, produced by a panel, handled by the app.
 #[derive(Clone, Debug, PartialEq)]
@@ -76,4 +79,136 @@ pub enum Command {
     /// Export the selected photo as shown (the applied variant, or the photo
     /// itself) at full resolution to this file.
     ExportTo(PathBuf),
+}
+
+impl super::PolyshadeApp {
+    /// Handles one command; the only place app state changes in response to
+    /// the user.
+    pub fn handle(&mut self, command: Command) {
+        match command {
+            Command::OpenDialog => self.jobs.pick_photos(),
+            Command::OpenFolderDialog => self.jobs.pick_photo_folder(),
+            Command::Open(paths) => {
+                for path in paths {
+                    if path.is_dir() {
+                        // Its photos and its subfolders', listed off the UI
+                        // thread (a large tree takes a while), then opened.
+                        self.jobs.list_folder(path);
+                        continue;
+                    }
+                    let id = self.next_id;
+                    self.next_id += 1;
+                    self.library.add_pending(id, path.clone());
+                    self.loads.push(id, path);
+                }
+                self.start_loads();
+            }
+            Command::Select(id) => {
+                self.library.select(id);
+                self.view = ViewTransform::default();
+                self.show_selected();
+            }
+            Command::SetTask(task) => {
+                if task != self.task {
+                    self.task = task;
+                    self.switch_scene();
+                    self.record_edit();
+                }
+            }
+            Command::SetSeed(seed) => {
+                self.request.seed = seed;
+                self.sample_gallery();
+                self.record_edit();
+            }
+            Command::SetComponent(component) => {
+                self.request.component = component;
+                self.sample_gallery();
+                self.record_edit();
+            }
+            Command::BatchExportDialog => self.jobs.pick_batch_folder(),
+            Command::BatchExportTo(folder) => self.start_batch(folder),
+            Command::BatchCancel => {
+                if let Some(batch) = &self.batch {
+                    batch.cancel();
+                }
+            }
+            Command::Undo => self.step_history(false),
+            Command::Redo => self.step_history(true),
+            Command::ApplyVariant(index) => self.apply_variant(index),
+            Command::HoverVariant(index) => {
+                if let Some(gallery) = self.gallery.as_mut() {
+                    gallery.hovered = index;
+                    self.show_hovered();
+                }
+            }
+            Command::SetSplit(split) => self.split = split.map(|s| s.clamp(0.0, 1.0)),
+            Command::ExportDialog => {
+                if let Some(photo) = self.library.selected() {
+                    self.jobs.pick_export_path(&photo.path);
+                }
+            }
+            Command::ExportTo(out) => {
+                let Some(photo) = self.library.selected() else { return };
+                let field = self.gallery.as_ref().filter(|g| g.key.task == self.task).and_then(|g| {
+                    let index = g.applied?;
+                    g.variants().and_then(|v| v.fields.get(index).cloned())
+                });
+                self.notice = Some(format!("exporting {}…", out.display()));
+                let settings = jobs::ExportSettings {
+                    task: self.task,
+                    params: self.params,
+                    amount: self.amount,
+                    jpeg_quality: self.jpeg_quality,
+                };
+                self.jobs.export(photo.path.clone(), out, field, settings);
+            }
+            Command::ShowOriginal => {
+                self.pending_variant = None;
+                self.show_original();
+                self.record_edit();
+            }
+            Command::ShowTab(tab) => self.tab = tab,
+            Command::ToggleHelp => self.help = !self.help,
+            Command::TrainPickFolder => self.jobs.pick_folder(),
+            Command::TrainSetup(setup) => self.train_setup = setup,
+            Command::TrainStart => self.start_training(),
+            Command::TrainPause(paused) => {
+                if let Some(run) = &self.training {
+                    run.set_paused(paused);
+                }
+            }
+            Command::TrainCancel => {
+                if let Some(run) = &self.training {
+                    run.cancel();
+                }
+            }
+            Command::UseModel(path) => self.use_model(path),
+            Command::SetJpegQuality(quality) => self.jpeg_quality = quality.clamp(1, 100),
+            Command::SetBatchFormat(format) => self.batch_format = format,
+            Command::SetGain(gain) => {
+                self.params.gain = gain;
+                self.record_edit();
+            }
+            Command::SetDetail(strength) => {
+                self.params.detail_strength = strength;
+                self.record_edit();
+            }
+            Command::SetAmount(amount) => {
+                self.amount = amount.clamp(0.0, crate::variants::MAX_AMOUNT);
+                // The applied variant again, at the new amount (recorded
+                // here, not when it is back).
+                if let Some(index) = self.gallery.as_ref().and_then(|g| g.applied.or(g.applying)) {
+                    self.restoring = Some(index);
+                    self.apply_variant(index);
+                }
+                self.record_edit();
+            }
+            Command::FitView => self.view = ViewTransform::default(),
+            Command::DismissError(index) => {
+                if index < self.errors.len() {
+                    self.errors.remove(index);
+                }
+            }
+        }
+    }
 }

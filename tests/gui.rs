@@ -994,3 +994,95 @@ fn batch_export_writes_the_chosen_format_at_16_bits_where_the_photo_has_them() {
         written.color()
     );
 }
+
+#[test]
+fn favourite_variants_outlast_re_sampling_apply_again_and_come_back_with_the_photo() {
+    use egui_kittest::kittest::NodeT;
+    use polyshade::app::edits::load_sidecar;
+    let photo = sample_copy();
+    let mut harness = new_harness(vec![photo.clone()]);
+    let applied = |h: &Harness<'static, PolyshadeApp>| h.state().gallery().unwrap().applied;
+    let seed = |h: &Harness<'static, PolyshadeApp>| h.state().gallery().unwrap().request.seed;
+
+    // The star on a thumbnail marks it without applying it.
+    harness.get_by_label("Favourite variant 3").click();
+    settle(&mut harness);
+    assert_eq!(applied(&harness), None, "starring is not applying");
+    let sidecar = load_sidecar(&photo, None).expect("starring writes the sidecar");
+    let looks: Vec<_> = sidecar.favourites.iter().map(|l| (l.seed, l.variant)).collect();
+    assert_eq!((looks, sidecar.edit.variant), (vec![(0, 2)], None));
+    assert!(!harness.state().can_undo_redo().0, "a star is no undo step");
+    harness.get_by_label("Variant 3").click();
+    settle(&mut harness);
+    let third = viewer_pixels(&harness.render().unwrap());
+    // F stars the applied variant.
+    harness.get_by_label("Variant 5").click();
+    settle(&mut harness);
+    harness.key_press(egui::Key::F);
+    settle(&mut harness);
+    assert_eq!(harness.state().favourites().len(), 2);
+
+    // A new gallery: the favourites stay, with their thumbnails, and one
+    // click draws the favourite's gallery again and applies it.
+    harness.key_press(egui::Key::R);
+    settle(&mut harness);
+    assert_eq!((seed(&harness), applied(&harness)), (1, None));
+    assert!(harness.state().favourites().iter().all(|f| f.thumbnail.is_some()));
+    let star_on = |h: &Harness<'static, PolyshadeApp>| {
+        h.get_by_label("Favourite variant 3").accesskit_node().toggled() == Some(egui::accesskit::Toggled::True)
+    };
+    assert!(!star_on(&harness), "a new gallery's variant 3 is another variant");
+    harness.get_by_label("Favourite 1").click();
+    settle(&mut harness);
+    assert_eq!((seed(&harness), applied(&harness)), (0, Some(2)));
+    assert_eq!(viewer_pixels(&harness.render().unwrap()), third, "the same variant, drawn again");
+    assert!(star_on(&harness), "its star is on again");
+    // Applying a favourite is an edit: undo goes back to the new gallery.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    settle(&mut harness);
+    assert_eq!((seed(&harness), applied(&harness)), (1, None));
+    drop(harness);
+
+    // Reopened, the photo has its favourites; the context menu removes one.
+    let mut harness = new_harness(vec![photo.clone()]);
+    let looks: Vec<_> = harness.state().favourites().iter().map(|f| (f.look.seed, f.look.variant)).collect();
+    assert_eq!(looks, vec![(0, 2), (0, 4)]);
+    assert_eq!(seed(&harness), 1, "the edit, as undone, came back");
+    assert!(
+        harness.state().favourites().iter().all(|f| f.thumbnail.is_some()),
+        "the favourites' gallery was drawn in the background for their thumbnails"
+    );
+    harness.get_by_label("Favourite 2").click_secondary();
+    harness.run_steps(2);
+    harness.get_by_label("Remove from favourites").click();
+    settle(&mut harness);
+    let looks: Vec<_> = load_sidecar(&photo, None).unwrap().favourites.iter().map(|l| l.variant).collect();
+    assert_eq!(looks, vec![2]);
+}
+
+#[test]
+fn the_grid_layout_shows_all_twelve_variants_at_once() {
+    let mut harness = new_harness(vec![sample_copy()]);
+    let window = egui::Rect::from_min_size(egui::Pos2::ZERO, SIZE);
+    // A variant scrolled out of sight may have no node at all.
+    let rects = |h: &Harness<'static, PolyshadeApp>| -> Vec<egui::Rect> {
+        (1..=12).filter_map(|i| h.query_by_label(&format!("Variant {i}")).map(|n| n.rect())).collect()
+    };
+    let strip = rects(&harness);
+    let on_screen = strip.iter().filter(|r| window.contains_rect(**r)).count();
+    assert!(on_screen < 12, "the strip scrolls: some variants are off screen");
+    harness.get_by_label("Grid").click();
+    settle(&mut harness);
+    let grid = rects(&harness);
+    assert_eq!(grid.len(), 12);
+    for (i, r) in grid.iter().enumerate() {
+        assert!(window.contains_rect(*r), "variant {} at {r:?} is off screen in the grid", i + 1);
+    }
+    let rows: std::collections::BTreeSet<i32> = grid.iter().map(|r| r.top().round() as i32).collect();
+    assert!(rows.len() >= 2, "the grid has rows: {rows:?}");
+    assert!(grid[0].height() < strip[0].height(), "grid thumbnails are smaller");
+    // A click still applies, and hovering still previews.
+    harness.get_by_label("Variant 12").click();
+    settle(&mut harness);
+    assert_eq!(harness.state().gallery().unwrap().applied, Some(11));
+}

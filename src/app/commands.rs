@@ -38,6 +38,16 @@ pub enum Command {
     /// The pointer is over a variant's thumbnail (or over none): the photo
     /// shows it while it is, without applying it.
     HoverVariant(Option<usize>),
+    /// Star the gallery's variant with this index as a favourite of the
+    /// photo, or un-star it.
+    ToggleFavourite(usize),
+    /// Apply the selected photo's favourite with this index (its gallery is
+    /// drawn again).
+    ApplyFavourite(usize),
+    /// Remove the selected photo's favourite with this index.
+    RemoveFavourite(usize),
+    /// Lay the gallery out as one strip or as a grid.
+    SetGalleryLayout(super::GalleryLayout),
     /// Compose the photo itself in the viewer.
     ShowOriginal,
     /// Before/after split view: the photo left of this fraction of its
@@ -135,6 +145,10 @@ impl super::PolyshadeApp {
             Command::Undo => self.step_history(false),
             Command::Redo => self.step_history(true),
             Command::ApplyVariant(index) => self.apply_variant(index),
+            Command::ToggleFavourite(index) => self.toggle_favourite(index),
+            Command::ApplyFavourite(at) => self.apply_favourite(at),
+            Command::RemoveFavourite(at) => self.remove_favourite(at),
+            Command::SetGalleryLayout(layout) => self.gallery_layout = layout,
             Command::HoverVariant(index) => {
                 if let Some(gallery) = self.gallery.as_mut() {
                     gallery.hovered = index;

@@ -2,7 +2,9 @@
 //! component, variant, saturation or light, detail) is a small JSON sidecar
 //! beside the photo, `NAME.EXT.polyshade.json` — never inside the original —
 //! or in the app's data folder where the photo's folder is read-only.
-//! Reopening the photo restores it; [`History`] gives undo and redo.
+//! Reopening the photo restores it; [`History`] gives undo and redo. The
+//! sidecar also keeps the photo's favourite variants ([`Look`]s), which are
+//! not edits: starring one is no undo step.
 
 use std::path::{Path, PathBuf};
 
@@ -42,7 +44,49 @@ fn full_amount() -> f32 {
     1.0
 }
 
+/// A variant as the gallery draws it again: the task, the model, the
+/// request (seed, component, count) and its place in the gallery. A
+/// favourite is one of these.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Look {
+    pub task: Task,
+    pub model: String,
+    pub model_hash: String,
+    pub seed: u64,
+    pub component: Option<usize>,
+    pub n: usize,
+    pub variant: usize,
+}
+
 impl Edit {
+    /// The applied variant's look (`None`: the photo itself).
+    pub fn look(&self) -> Option<Look> {
+        Some(Look {
+            task: self.task,
+            model: self.model.clone(),
+            model_hash: self.model_hash.clone(),
+            seed: self.seed,
+            component: self.component,
+            n: self.n,
+            variant: self.variant?,
+        })
+    }
+
+    /// This edit with `look` applied: its task, model, request and variant;
+    /// the sliders (gain, detail, amount) stay as they are.
+    pub fn with_look(&self, look: &Look) -> Edit {
+        Edit {
+            task: look.task,
+            model: look.model.clone(),
+            model_hash: look.model_hash.clone(),
+            seed: look.seed,
+            component: look.component,
+            n: look.n,
+            variant: Some(look.variant),
+            ..self.clone()
+        }
+    }
+
     pub fn params(&self) -> ComposeParams {
         ComposeParams { gain: self.gain, detail_strength: self.detail_strength }
     }
@@ -95,10 +139,20 @@ pub fn fallback_path(data_dir: &Path, photo: &Path) -> PathBuf {
     data_dir.join("edits").join(format!("{name}.{hash:08x}.polyshade.json"))
 }
 
-/// Writes `edit` for `photo` (atomically): beside it, or in `data_dir` when
-/// that fails. Returns where it went.
-pub fn save(photo: &Path, data_dir: Option<&Path>, edit: &Edit) -> Result<PathBuf, String> {
-    let json = serde_json::to_vec_pretty(edit).expect("an edit always serialises");
+/// What a sidecar holds: the photo's current edit and its favourite looks
+/// (a sidecar from before favourites has none).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Sidecar {
+    #[serde(flatten)]
+    pub edit: Edit,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub favourites: Vec<Look>,
+}
+
+/// Writes `sidecar` for `photo` (atomically): beside it, or in `data_dir`
+/// when that fails. Returns where it went.
+pub fn save(photo: &Path, data_dir: Option<&Path>, sidecar: &Sidecar) -> Result<PathBuf, String> {
+    let json = serde_json::to_vec_pretty(sidecar).expect("an edit always serialises");
     let beside = sidecar_path(photo);
     match crate::io::write_atomically(&beside, &[&json]) {
         Ok(()) => Ok(beside),
@@ -116,15 +170,22 @@ pub fn save(photo: &Path, data_dir: Option<&Path>, edit: &Edit) -> Result<PathBu
     }
 }
 
-/// The saved edit of `photo`, if any: beside it first, then in `data_dir`.
-/// A sidecar that does not parse is ignored with a warning.
+/// The saved edit of `photo`, if any (see [`load_sidecar`]).
 pub fn load(photo: &Path, data_dir: Option<&Path>) -> Option<Edit> {
+    load_sidecar(photo, data_dir).map(|s| s.edit)
+}
+
+/// The sidecar of `photo`, if any: beside it first, then in `data_dir`.
+/// One that does not parse is ignored with a warning.
+pub fn load_sidecar(photo: &Path, data_dir: Option<&Path>) -> Option<Sidecar> {
     let candidates = std::iter::once(sidecar_path(photo)).chain(data_dir.map(|d| fallback_path(d, photo)));
     for path in candidates {
         let Ok(bytes) = std::fs::read(&path) else { continue };
-        match serde_json::from_slice::<Edit>(&bytes) {
-            Ok(edit) if edit.version == VERSION => return Some(edit),
-            Ok(edit) => tracing::warn!("{}: edit format {} is not known; ignored", path.display(), edit.version),
+        match serde_json::from_slice::<Sidecar>(&bytes) {
+            Ok(sidecar) if sidecar.edit.version == VERSION => return Some(sidecar),
+            Ok(sidecar) => {
+                tracing::warn!("{}: edit format {} is not known; ignored", path.display(), sidecar.edit.version)
+            }
             Err(e) => tracing::warn!("{}: not a Polyshade edit ({e}); ignored", path.display()),
         }
     }
@@ -227,6 +288,27 @@ mod tests {
     }
 
     #[test]
+    fn favourites_go_with_the_edit_and_apply_their_look_but_not_the_sliders() {
+        let dir = tempfile::tempdir().unwrap();
+        let photo = dir.path().join("dunes.png");
+        let starred = Look { seed: 4, component: Some(2), variant: 7, ..edit(Some(7), 1.0).look().unwrap() };
+        let sidecar = Sidecar { edit: edit(Some(1), 1.3), favourites: vec![starred.clone()] };
+        save(&photo, None, &sidecar).unwrap();
+        assert_eq!(load_sidecar(&photo, None), Some(sidecar.clone()));
+        // A sidecar without favourites (as before them) reads as none, and
+        // one with none writes no field.
+        save(&photo, None, &Sidecar { favourites: Vec::new(), ..sidecar.clone() }).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&std::fs::read(sidecar_path(&photo)).unwrap()).unwrap();
+        assert!(json.get("favourites").is_none());
+        assert_eq!(load_sidecar(&photo, None).unwrap().favourites, Vec::<Look>::new());
+        // Applying the look takes its request and variant, keeps the gain.
+        let applied = sidecar.edit.with_look(&starred);
+        assert_eq!((applied.seed, applied.component, applied.variant, applied.gain), (4, Some(2), Some(7), 1.3));
+        assert_eq!(applied.look(), Some(starred));
+        assert_eq!(edit(None, 1.0).look(), None, "the photo itself is no look");
+    }
+
+    #[test]
     fn a_slider_drag_is_one_undo_step_and_redo_comes_back() {
         let mut h = History::new(edit(None, 1.0));
         h.record(edit(Some(2), 1.0), false);
@@ -256,13 +338,14 @@ mod tests {
         std::fs::write(&photo, b"not read").unwrap();
         assert_eq!(sidecar_path(&photo), dir.path().join("beach.jpg.polyshade.json"));
         let e = edit(Some(3), 1.4);
-        assert_eq!(save(&photo, None, &e).unwrap(), sidecar_path(&photo));
+        let only = |edit: &Edit| Sidecar { edit: edit.clone(), favourites: Vec::new() };
+        assert_eq!(save(&photo, None, &only(&e)).unwrap(), sidecar_path(&photo));
         assert_eq!(load(&photo, None), Some(e.clone()));
         assert_eq!(std::fs::read(&photo).unwrap(), b"not read", "the photo itself is untouched");
         // A folder that cannot be written to: the data folder takes it.
         let missing = dir.path().join("no such folder").join("x.jpg");
         let data = tempfile::tempdir().unwrap();
-        let went = save(&missing, Some(data.path()), &e).unwrap();
+        let went = save(&missing, Some(data.path()), &only(&e)).unwrap();
         assert!(went.starts_with(data.path()));
         assert_eq!(load(&missing, Some(data.path())), Some(e));
         // Garbage is ignored, not fatal.

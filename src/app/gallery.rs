@@ -15,6 +15,16 @@ pub const GALLERY_SIZE: usize = 12;
 /// field takes 48 MB).
 pub const UPSAMPLED_KEPT: usize = 4;
 
+/// How the gallery lays its thumbnails out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum GalleryLayout {
+    /// One row, scrolled sideways.
+    #[default]
+    Strip,
+    /// Rows of smaller thumbnails, as many as the width takes.
+    Grid,
+}
+
 /// A variant upsampled to the viewer's size, at an amount.
 #[derive(Clone)]
 pub struct Upsampled {
@@ -76,12 +86,21 @@ pub struct GalleryVariants {
 }
 
 /// A variant's thumbnail, registered with egui's renderer (the app frees
-/// it when the gallery goes).
+/// it when the gallery, or the favourite holding it, goes).
 pub struct GalleryThumbnail {
     pub id: egui::TextureId,
     pub size: egui::Vec2,
     /// Keeps the texture alive while egui draws it.
-    pub _texture: crate::gpu::Thumbnail,
+    pub texture: crate::gpu::Thumbnail,
+}
+
+impl GalleryThumbnail {
+    /// Registers `texture` with egui's renderer, to be drawn as it is.
+    pub fn register(rs: &egui_wgpu::RenderState, texture: crate::gpu::Thumbnail) -> Self {
+        let id = rs.renderer.write().register_native_texture(&rs.device, &texture.view, wgpu::FilterMode::Linear);
+        let (w, h) = texture.size();
+        GalleryThumbnail { id, size: egui::vec2(w as f32, h as f32), texture }
+    }
 }
 
 impl Gallery {

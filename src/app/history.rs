@@ -38,12 +38,14 @@ impl PolyshadeApp {
         let history = self.histories.entry(id).or_default();
         history.record(edit.clone(), self.dragging);
         if !self.dragging {
-            self.save_edit(&path, &edit);
+            self.save_edit(id, &path, &edit);
         }
     }
 
-    pub(super) fn save_edit(&mut self, photo: &std::path::Path, edit: &edits::Edit) {
-        if let Err(message) = edits::save(photo, self.data_dir.as_deref(), edit)
+    /// Writes photo `id`'s sidecar: `edit` and the photo's favourites.
+    pub(super) fn save_edit(&mut self, id: u64, photo: &std::path::Path, edit: &edits::Edit) {
+        let sidecar = edits::Sidecar { edit: edit.clone(), favourites: self.favourite_looks(id) };
+        if let Err(message) = edits::save(photo, self.data_dir.as_deref(), &sidecar)
             && !self.errors.contains(&message)
         {
             self.errors.push(message);
@@ -58,7 +60,7 @@ impl PolyshadeApp {
         if history.close()
             && let Some(edit) = history.current().cloned()
         {
-            self.save_edit(&path, &edit);
+            self.save_edit(id, &path, &edit);
         }
     }
 
@@ -158,7 +160,7 @@ impl PolyshadeApp {
         let edit = if forward { history.redo() } else { history.undo() };
         let Some(edit) = edit.cloned() else { return };
         self.restore(&edit, false);
-        self.save_edit(&path, &edit);
+        self.save_edit(id, &path, &edit);
     }
 
     /// Whether the selected photo has something to undo / redo.

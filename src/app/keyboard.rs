@@ -16,6 +16,7 @@ pub enum Action {
     NextPhoto,
     Original,
     Resample,
+    Favourite,
     /// Held, not pressed: handled apart (see [`BEFORE_AFTER`]).
     BeforeAfter,
     Help,
@@ -106,6 +107,13 @@ pub const SHORTCUTS: &[Shortcut] = &[
         description: "Re-sample the gallery (next seed)",
     },
     Shortcut {
+        action: Action::Favourite,
+        key: egui::Key::F,
+        modifiers: egui::Modifiers::NONE,
+        keys: "F",
+        description: "Star or un-star the applied variant as a favourite",
+    },
+    Shortcut {
         action: Action::BeforeAfter,
         key: BEFORE_AFTER,
         modifiers: egui::Modifiers::NONE,
@@ -179,6 +187,7 @@ pub fn command(action: Action, at: &Context) -> Option<Command> {
         Action::NextPhoto => at.next_photo.map(Command::Select),
         Action::Original => Some(Command::ShowOriginal),
         Action::Resample => Some(Command::SetSeed(at.seed.wrapping_add(1))),
+        Action::Favourite => at.applied.map(Command::ToggleFavourite),
         Action::BeforeAfter | Action::Help => None,
     }
 }
@@ -202,6 +211,8 @@ mod tests {
         assert_eq!(command(Action::NextPhoto, &at(None)), Some(Command::Select(2)));
         assert_eq!(command(Action::PreviousPhoto, &at(None)), None);
         assert_eq!(command(Action::Resample, &at(None)), Some(Command::SetSeed(8)));
+        assert_eq!(command(Action::Favourite, &at(Some(1))), Some(Command::ToggleFavourite(1)));
+        assert_eq!(command(Action::Favourite, &at(None)), None, "nothing applied, nothing to star");
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod batch;
 mod commands;
 mod devices;
 pub mod edits;
+mod favourites;
 mod frames;
 mod gallery;
 mod history;
@@ -24,8 +25,9 @@ use std::path::PathBuf;
 
 pub use commands::Command;
 pub use devices::{ModelDevice, ModelPlacement, place_model};
+pub use favourites::Favourite;
 use frames::FrameStats;
-pub use gallery::{GALLERY_SIZE, Gallery, GalleryStatus};
+pub use gallery::{GALLERY_SIZE, Gallery, GalleryLayout, GalleryStatus};
 use jobs::Jobs;
 pub use library::{Library, PhotoEntry};
 
@@ -114,6 +116,7 @@ pub struct PolyshadeApp {
     /// What the next gallery draws: seed and component.
     request: SampleRequest,
     gallery: Option<Gallery>,
+    gallery_layout: GalleryLayout,
     /// The last gallery's [`Gallery::serial`].
     gallery_serial: u64,
     /// JPEG quality of exports.
@@ -126,6 +129,11 @@ pub struct PolyshadeApp {
     /// Each photo's edits, for undo and redo (the current one is also its
     /// sidecar document).
     histories: std::collections::HashMap<u64, edits::History>,
+    /// Each photo's favourite variants (kept in its sidecar too).
+    favourites: std::collections::HashMap<u64, Vec<Favourite>>,
+    /// The gallery being drawn for favourites' thumbnails: its serial and
+    /// one of its looks.
+    favourite_fetch: Option<(u64, edits::Look)>,
     /// A variant to apply once its gallery is ready (restoring an edit).
     pending_variant: Option<history::PendingVariant>,
     /// The variant being applied on behalf of a restore, not the user.
@@ -193,12 +201,15 @@ impl PolyshadeApp {
             request: SampleRequest { n: GALLERY_SIZE, seed: 0, component: Component::All },
             amount: 1.0,
             gallery: None,
+            gallery_layout: GalleryLayout::default(),
             gallery_serial: 0,
             jpeg_quality: crate::io::export::DEFAULT_JPEG_QUALITY,
             batch_format: crate::io::ExportFormat::Jpeg { quality: crate::io::export::DEFAULT_JPEG_QUALITY },
             tab: Tab::Edit,
             help: false,
             histories: Default::default(),
+            favourites: Default::default(),
+            favourite_fetch: None,
             pending_variant: None,
             frames: FrameStats::default(),
             batch: None,
@@ -419,6 +430,7 @@ impl eframe::App for PolyshadeApp {
             && !ctx.egui_wants_keyboard_input();
         // A scene the store let go of (over its memory budget) comes back.
         self.ensure_scene();
+        self.fetch_favourite_thumbnails();
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
@@ -458,7 +470,15 @@ impl eframe::App for PolyshadeApp {
             trained: self.trained_models.iter().filter(|m| m.task == self.task).collect(),
         };
         if self.tab == Tab::Edit {
-            panels::gallery(ui, self.task, self.gallery.as_ref(), model_error, &mut commands);
+            let view = panels::GalleryView {
+                task: self.task,
+                gallery: self.gallery.as_ref(),
+                model_error,
+                starred: self.starred(),
+                favourites: self.favourites(),
+                layout: self.gallery_layout,
+            };
+            panels::gallery(ui, &view, &mut commands);
         }
         panels::library(ui, &self.library, &mut commands);
         if self.tab == Tab::Train {

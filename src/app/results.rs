@@ -23,8 +23,11 @@ impl PolyshadeApp {
                         ctx.load_texture(format!("thumbnail {id}"), loaded.thumbnail.clone(), Default::default());
                     let became_selected = self.library.finish_loading(loaded.id, &loaded, texture);
                     let path = self.library.photos().iter().find(|p| p.id == id).map(|p| p.path.clone());
-                    if !again && let Some(edit) = path.and_then(|p| edits::load(&p, self.data_dir.as_deref())) {
-                        self.histories.insert(id, edits::History::new(edit));
+                    if !again
+                        && let Some(sidecar) = path.and_then(|p| edits::load_sidecar(&p, self.data_dir.as_deref()))
+                    {
+                        self.histories.insert(id, edits::History::new(sidecar.edit));
+                        self.set_favourites(id, sidecar.favourites);
                     }
                     if let Some(scene) = loaded.scene {
                         let key = SceneKey { photo: id, task: scene.task() };
@@ -42,6 +45,7 @@ impl PolyshadeApp {
                     self.loads.finished(id);
                     self.start_loads();
                     tracing::warn!("{message}");
+                    self.set_favourites(id, Vec::new());
                     if self.library.remove(id) {
                         self.show_selected();
                     }
@@ -129,6 +133,8 @@ impl PolyshadeApp {
                 },
                 JobResult::ModelsScanned(models) => self.trained_models = models,
                 JobResult::Sampled(sampled) => {
+                    let sampled = *sampled;
+                    let Some(sampled) = self.take_sampled_favourites(sampled) else { continue };
                     let Some(gallery) = self.gallery.as_mut() else { continue };
                     if gallery.serial != sampled.serial {
                         continue; // A gallery the user has moved on from.
@@ -140,20 +146,9 @@ impl PolyshadeApp {
                         sampled.fields.len(),
                         gallery.requested.elapsed().as_millis()
                     );
-                    let sampled = *sampled;
                     let Some(rs) = self.render_state.as_ref() else { continue };
-                    let mut renderer = rs.renderer.write();
-                    let thumbnails = sampled
-                        .thumbnails
-                        .into_iter()
-                        .map(|texture| {
-                            let id =
-                                renderer.register_native_texture(&rs.device, &texture.view, wgpu::FilterMode::Linear);
-                            let (w, h) = texture.size();
-                            GalleryThumbnail { id, size: egui::vec2(w as f32, h as f32), _texture: texture }
-                        })
-                        .collect();
-                    drop(renderer);
+                    let thumbnails =
+                        sampled.thumbnails.into_iter().map(|texture| GalleryThumbnail::register(rs, texture)).collect();
                     gallery.status = GalleryStatus::Ready(GalleryVariants {
                         fields: sampled.fields,
                         components: sampled.components,
@@ -161,9 +156,12 @@ impl PolyshadeApp {
                         thumbnails,
                         upsampling: sampled.upsampling,
                     });
+                    self.attach_favourite_thumbnails();
                 }
                 JobResult::SampleFailed { serial, message } => {
-                    if let Some(gallery) = self.gallery.as_mut()
+                    if self.favourite_gallery_failed(serial) {
+                        tracing::warn!("a favourite's gallery: {message}");
+                    } else if let Some(gallery) = self.gallery.as_mut()
                         && gallery.serial == serial
                     {
                         gallery.status = GalleryStatus::Failed(message);

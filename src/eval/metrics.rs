@@ -72,14 +72,30 @@ pub struct LightSpread {
     /// Root mean over pixels of the variance across samples of the log₂
     /// shading minus its sample's mean: where the light falls.
     pub pattern_stops: f64,
+    /// Mean over samples of each sample's mean log₂ shading, less the true
+    /// shading's: how much brighter (+) or darker (−) than the photo's own
+    /// light the samples are on average. A per-pixel variance of linear
+    /// shading grows with the square of the brightness, so it compares
+    /// models only at the same bias.
+    pub bias_stops: f64,
+}
+
+/// A field's log₂ shading, floored at [`LIGHT_FLOOR`].
+fn stops(field: &Field) -> Vec<f64> {
+    field.data().iter().map(|&v| f64::from(v).max(LIGHT_FLOOR).log2()).collect()
+}
+
+/// A field's mean log₂ shading: its exposure, in stops.
+pub fn exposure(field: &Field) -> f64 {
+    let logs = stops(field);
+    logs.iter().sum::<f64>() / logs.len().max(1) as f64
 }
 
 /// The level and pattern variances (stops²) of one example's samples
 /// (linear shadings); [`LightSpread`] is their square root.
 pub fn light_variances(samples: &[Field]) -> (f64, f64) {
     let Some(first) = samples.first() else { return (0.0, 0.0) };
-    let logs: Vec<Vec<f64>> =
-        samples.iter().map(|s| s.data().iter().map(|&v| f64::from(v).max(LIGHT_FLOOR).log2()).collect()).collect();
+    let logs: Vec<Vec<f64>> = samples.iter().map(stops).collect();
     let levels: Vec<f64> = logs.iter().map(|l| l.iter().sum::<f64>() / l.len() as f64).collect();
     let pixels = first.data().len();
     let pattern =
@@ -124,15 +140,16 @@ pub struct ScoreSheet {
     /// `(n, Σ best MSE, Σ best MAE)`.
     best: Vec<(usize, f64, f64)>,
     variance: f64,
-    /// Σ (level, pattern) variances, when the light spread is scored.
-    light: Option<(f64, f64)>,
+    /// Σ (level, pattern) variances and Σ exposure biases, when the light
+    /// spread is scored.
+    light: Option<(f64, f64, f64)>,
     examples: usize,
 }
 
 impl ScoreSheet {
     /// A sheet that also scores the samples' [`LightSpread`] (relighting).
     pub fn with_light_spread() -> Self {
-        ScoreSheet { light: Some((0.0, 0.0)), ..ScoreSheet::default() }
+        ScoreSheet { light: Some((0.0, 0.0, 0.0)), ..ScoreSheet::default() }
     }
 
     /// Adds one example: its true field and the method's samples for it.
@@ -145,10 +162,12 @@ impl ScoreSheet {
             *abs += best_of_by(truth, samples, *n, mae);
         }
         self.variance += grid_variance(samples);
-        if let Some((level, pattern)) = &mut self.light {
+        if let Some((level, pattern, bias)) = &mut self.light {
             let (l, p) = light_variances(samples);
             *level += l;
             *pattern += p;
+            let mean = samples.iter().map(exposure).sum::<f64>() / samples.len().max(1) as f64;
+            *bias += mean - exposure(truth);
         }
         self.examples += 1;
     }
@@ -159,9 +178,10 @@ impl ScoreSheet {
             best_of_mse: self.best.iter().map(|&(n, sq, _)| (n, per(sq))).collect(),
             best_of_mae: self.best.iter().map(|&(n, _, abs)| (n, per(abs))).collect(),
             variance: per(self.variance),
-            light_spread: self.light.map(|(level, pattern)| LightSpread {
+            light_spread: self.light.map(|(level, pattern, bias)| LightSpread {
                 level_stops: per(level).sqrt(),
                 pattern_stops: per(pattern).sqrt(),
+                bias_stops: per(bias),
             }),
             examples: self.examples,
         }
@@ -265,6 +285,9 @@ mod tests {
         let spread = sheet.scores().light_spread.unwrap();
         assert!((spread.level_stops - (1.0f64 / 3.0).sqrt()).abs() < 1e-12);
         assert!((spread.pattern_stops - 0.125f64.sqrt()).abs() < 1e-12);
+        // Against a truth at −2 stops: samples at −1 stops on average, then
+        // at −½: 1 and 1½ stops too bright, 1¼ on average.
+        assert!((spread.bias_stops - 1.25).abs() < 1e-12, "{}", spread.bias_stops);
         assert_eq!(ScoreSheet::default().scores().light_spread, None);
     }
 }

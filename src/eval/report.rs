@@ -5,7 +5,7 @@
 //! The JSON is stable; tools read it:
 //! `{"task", "examples", "n", "methods": {NAME: {"best_of_mse": {"3": …,
 //! "100": …}, "best_of_mae": {…}, "variance": …, "code_usage": {…} | null,
-//! "light_spread": {"level_stops", "pattern_stops"} | null, "sample_sigma":
+//! "light_spread": {"level_stops", "pattern_stops", "bias_stops"} | null, "sample_sigma":
 //! … | null, "sample_temperature": … | null}}, "linear_code": {"size",
 //! "round_trip_mse"} | null}` (`light_spread` for relighting only;
 //! `sample_sigma` and `sample_temperature`, the σ and the mixture weights'
@@ -127,10 +127,17 @@ impl Report {
             out += &format!("{:width$}  {best}\n", m.name);
         }
         if self.methods.iter().any(|m| m.scores.light_spread.is_some()) {
-            out += &format!("{:width$}     level  pattern   (spread of the samples' light, stops)\n", "");
+            out += &format!(
+                "{:width$}     level  pattern     bias   (the samples' light, stops: spread, and mean against the \
+                 photo's)\n",
+                ""
+            );
             for m in &self.methods {
                 if let Some(spread) = &m.scores.light_spread {
-                    out += &format!("{:width$}  {:>8.3} {:>8.3}\n", m.name, spread.level_stops, spread.pattern_stops);
+                    out += &format!(
+                        "{:width$}  {:>8.3} {:>8.3} {:>+8.3}\n",
+                        m.name, spread.level_stops, spread.pattern_stops, spread.bias_stops
+                    );
                 }
             }
         }

@@ -7,7 +7,9 @@ use crate::fields::Field;
 use crate::variants::PhotoSplit;
 
 /// One composed thumbnail: `rgba8unorm` holding sRGB-encoded values, as
-/// egui-wgpu keeps its own textures (it blends in gamma space).
+/// egui-wgpu keeps its own textures (it blends in gamma space). A clone
+/// shares the texture.
+#[derive(Clone)]
 pub struct Thumbnail {
     pub texture: wgpu::Texture,
     pub view: wgpu::TextureView,

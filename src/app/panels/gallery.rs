@@ -1,21 +1,39 @@
 //! Bottom panel: the gallery of sampled variants of the selected photo, with
-//! re-sampling, the seed and the MDN component slider.
+//! re-sampling, the seed, the MDN component slider, a star on each variant
+//! and the photo's favourites.
 
 use super::super::Command;
-use super::super::gallery::{Gallery, GalleryStatus};
+use super::super::favourites::Favourite;
+use super::super::gallery::{Gallery, GalleryLayout, GalleryStatus, GalleryVariants};
 use crate::fields::Task;
 use crate::sampling::Component;
 
 /// Height of a variant thumbnail in the gallery, in points.
 const THUMB_HEIGHT: f32 = 120.0;
 
-pub fn gallery(
-    ui: &mut egui::Ui,
-    task: Task,
-    gallery: Option<&Gallery>,
-    model_error: Option<&str>,
-    commands: &mut Vec<Command>,
-) {
+/// Height of a variant thumbnail in the grid layout, in points.
+const GRID_HEIGHT: f32 = 72.0;
+
+/// Height of a favourite's thumbnail, in points.
+const FAVOURITE_HEIGHT: f32 = 48.0;
+
+/// The star's colour on a favourite.
+const GOLD: egui::Color32 = egui::Color32::from_rgb(255, 196, 40);
+
+/// What the gallery panel shows.
+pub struct GalleryView<'a> {
+    pub task: Task,
+    pub gallery: Option<&'a Gallery>,
+    pub model_error: Option<&'a str>,
+    /// Which of the gallery's variants are favourites, in gallery order.
+    pub starred: Vec<bool>,
+    /// The selected photo's favourites.
+    pub favourites: &'a [Favourite],
+    pub layout: GalleryLayout,
+}
+
+pub fn gallery(ui: &mut egui::Ui, view: &GalleryView<'_>, commands: &mut Vec<Command>) {
+    let (task, gallery, model_error) = (view.task, view.gallery, view.model_error);
     egui::Panel::bottom("gallery").resizable(false).show(ui, |ui| {
         ui.horizontal(|ui| {
             ui.heading("Variants");
@@ -48,6 +66,15 @@ pub fn gallery(
             if original.on_hover_text("Show the photo as it is").clicked() {
                 commands.push(Command::ShowOriginal);
             }
+            ui.separator();
+            for (layout, name, hover) in [
+                (GalleryLayout::Strip, "Strip", "The variants in one row"),
+                (GalleryLayout::Grid, "Grid", "The variants in rows, smaller, most of them at once"),
+            ] {
+                if ui.selectable_label(view.layout == layout, name).on_hover_text(hover).clicked() {
+                    commands.push(Command::SetGalleryLayout(layout));
+                }
+            }
         });
         let Some(gallery) = gallery else { return };
         match &gallery.status {
@@ -59,53 +86,200 @@ pub fn gallery(
             }
             GalleryStatus::Ready(variants) => {
                 let mut hovered = None;
-                egui::ScrollArea::horizontal().show(ui, |ui| {
-                    ui.horizontal(|ui| {
-                        for (i, thumbnail) in variants.thumbnails.iter().enumerate() {
-                            let size = thumbnail.size;
-                            let image = egui::Image::new(egui::load::SizedTexture::new(thumbnail.id, size))
-                                .fit_to_exact_size(egui::vec2(THUMB_HEIGHT * size.x / size.y.max(1.0), THUMB_HEIGHT));
-                            let label = format!("Variant {}", i + 1);
-                            let selected = gallery.applied == Some(i) || gallery.applying == Some(i);
-                            let response = ui.add(egui::Button::image(image).selected(selected));
-                            response.widget_info(|| {
-                                egui::WidgetInfo::labeled(egui::accesskit::Role::Button, true, label.as_str())
-                            });
-                            // The number in the thumbnail's corner, as the
-                            // accessible name says it.
-                            let corner = response.rect.left_top() + egui::vec2(8.0, 6.0);
-                            let font = egui::FontId::proportional(13.0);
-                            let painter = ui.painter();
-                            painter.text(
-                                corner + egui::vec2(1.0, 1.0),
-                                egui::Align2::LEFT_TOP,
-                                i + 1,
-                                font.clone(),
-                                egui::Color32::BLACK,
-                            );
-                            painter.text(corner, egui::Align2::LEFT_TOP, i + 1, font, egui::Color32::WHITE);
-                            let k = variants.components[i];
-                            let hover = format!(
-                                "{label}: component {} of {} (π = {:.2}); on the photo while hovered, click to apply",
-                                k + 1,
-                                variants.pi.len(),
-                                variants.pi[k]
-                            );
-                            if response.hovered() {
-                                hovered = Some(i);
-                            }
-                            if response.on_hover_text(hover).clicked() {
-                                commands.push(Command::ApplyVariant(i));
-                            }
+                let mut thumbnails = |ui: &mut egui::Ui, height: f32| {
+                    for i in 0..variants.thumbnails.len() {
+                        if variant(ui, view, variants, i, height, commands) {
+                            hovered = Some(i);
                         }
-                    });
-                });
+                    }
+                };
+                match view.layout {
+                    GalleryLayout::Strip => {
+                        egui::ScrollArea::horizontal().show(ui, |ui| ui.horizontal(|ui| thumbnails(ui, THUMB_HEIGHT)));
+                    }
+                    GalleryLayout::Grid => {
+                        // Two rows on show, the rest a scroll away.
+                        let rows = 2.0 * (GRID_HEIGHT + ui.spacing().item_spacing.y + 8.0);
+                        // (At least that tall: a panel sized by its last frame
+                        // would otherwise never grow to it.)
+                        egui::ScrollArea::vertical()
+                            .min_scrolled_height(rows)
+                            .max_height(rows)
+                            .show(ui, |ui| ui.horizontal_wrapped(|ui| thumbnails(ui, GRID_HEIGHT)));
+                    }
+                }
                 // The photo shows the variant under the pointer.
                 if hovered != gallery.hovered {
                     commands.push(Command::HoverVariant(hovered));
                 }
             }
         }
+        favourites(ui, view.favourites, commands);
+    });
+}
+
+/// Variant `i`'s thumbnail, `height` points high, with its number and its
+/// star: a click applies it, the star stars it. Returns whether the pointer
+/// is over it.
+fn variant(
+    ui: &mut egui::Ui,
+    view: &GalleryView<'_>,
+    variants: &GalleryVariants,
+    i: usize,
+    height: f32,
+    commands: &mut Vec<Command>,
+) -> bool {
+    let Some(gallery) = view.gallery else { return false };
+    let thumbnail = &variants.thumbnails[i];
+    let size = thumbnail.size;
+    let image = egui::Image::new(egui::load::SizedTexture::new(thumbnail.id, size))
+        .fit_to_exact_size(egui::vec2(height * size.x / size.y.max(1.0), height));
+    let label = format!("Variant {}", i + 1);
+    let selected = gallery.applied == Some(i) || gallery.applying == Some(i);
+    let response = ui.add(egui::Button::image(image).selected(selected));
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Button, true, label.as_str()));
+    // The number in the thumbnail's corner, as the accessible name says it.
+    let corner = response.rect.left_top() + egui::vec2(8.0, 6.0);
+    let font = egui::FontId::proportional(13.0);
+    let painter = ui.painter();
+    painter.text(corner + egui::vec2(1.0, 1.0), egui::Align2::LEFT_TOP, i + 1, font.clone(), egui::Color32::BLACK);
+    painter.text(corner, egui::Align2::LEFT_TOP, i + 1, font, egui::Color32::WHITE);
+    let k = variants.components[i];
+    let hover = format!(
+        "{label}: component {} of {} (π = {:.2}); on the photo while hovered, click to apply",
+        k + 1,
+        variants.pi.len(),
+        variants.pi[k]
+    );
+    let starred = view.starred.get(i).copied().unwrap_or(false);
+    let star = star(ui, &response, starred, i + 1);
+    let hovered = response.hovered() || star.hovered();
+    if star.on_hover_text(if starred { "Un-star (F)" } else { "Star as a favourite (F)" }).clicked() {
+        commands.push(Command::ToggleFavourite(i));
+    }
+    if response.on_hover_text(hover).clicked() {
+        commands.push(Command::ApplyVariant(i));
+    }
+    hovered
+}
+
+/// The star in a variant thumbnail's top-right corner: gold on a
+/// favourite, an outline while the thumbnail is hovered, else not drawn
+/// (but there for the keyboard and screen readers).
+fn star(ui: &egui::Ui, thumbnail: &egui::Response, starred: bool, number: usize) -> egui::Response {
+    let rect = egui::Rect::from_min_size(thumbnail.rect.right_top() + egui::vec2(-26.0, 4.0), egui::vec2(22.0, 22.0));
+    let star = ui.interact(rect, thumbnail.id.with("star"), egui::Sense::click());
+    star.widget_info(|| {
+        egui::WidgetInfo::selected(
+            egui::accesskit::Role::CheckBox,
+            true,
+            starred,
+            format!("Favourite variant {number}"),
+        )
+    });
+    if starred || thumbnail.hovered() || star.hovered() {
+        let fill = match (starred, star.hovered()) {
+            (true, _) => Some(GOLD),
+            (false, true) => Some(egui::Color32::WHITE),
+            (false, false) => None,
+        };
+        let painter = ui.painter();
+        // A dark outline, so the star shows on light and dark photos alike.
+        paint_star(
+            painter,
+            rect.center() + egui::vec2(0.5, 1.0),
+            9.0,
+            None,
+            egui::Stroke::new(2.5, egui::Color32::BLACK),
+        );
+        paint_star(painter, rect.center(), 9.0, fill, egui::Stroke::new(1.2, fill.unwrap_or(egui::Color32::WHITE)));
+    }
+    star
+}
+
+/// A five-pointed star about `centre`, its points `radius` from it:
+/// filled (a pentagon and its five tips, each convex) and outlined.
+fn paint_star(
+    painter: &egui::Painter,
+    centre: egui::Pos2,
+    radius: f32,
+    fill: Option<egui::Color32>,
+    stroke: egui::Stroke,
+) {
+    let inner = radius * 0.4;
+    let at = |r: f32, i: usize| {
+        let angle = -std::f32::consts::FRAC_PI_2 + i as f32 * std::f32::consts::PI / 5.0;
+        centre + r * egui::vec2(angle.cos(), angle.sin())
+    };
+    // Points at even steps, notches at odd ones.
+    let outline: Vec<egui::Pos2> = (0..10).map(|i| at(if i % 2 == 0 { radius } else { inner }, i)).collect();
+    if let Some(colour) = fill {
+        let notches: Vec<egui::Pos2> = (0..5).map(|i| outline[2 * i + 1]).collect();
+        painter.add(egui::Shape::convex_polygon(notches, colour, egui::Stroke::NONE));
+        for i in 0..5 {
+            let tip = vec![outline[2 * i], outline[2 * i + 1], outline[(2 * i + 9) % 10]];
+            painter.add(egui::Shape::convex_polygon(tip, colour, egui::Stroke::NONE));
+        }
+    }
+    painter.add(egui::Shape::closed_line(outline, stroke));
+}
+
+/// The photo's favourites, in the order they were starred: a click applies
+/// one (its gallery drawn again), the context menu removes it.
+fn favourites(ui: &mut egui::Ui, favourites: &[Favourite], commands: &mut Vec<Command>) {
+    if favourites.is_empty() {
+        return;
+    }
+    ui.horizontal(|ui| {
+        let (icon, _) = ui.allocate_exact_size(egui::vec2(18.0, 18.0), egui::Sense::hover());
+        paint_star(ui.painter(), icon.center(), 8.0, Some(GOLD), egui::Stroke::new(1.0, GOLD));
+        ui.label(egui::RichText::new("Favourites").color(GOLD));
+        egui::ScrollArea::horizontal().id_salt("favourites").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                for (at, favourite) in favourites.iter().enumerate() {
+                    let look = &favourite.look;
+                    let drawn_by = match look.component {
+                        None => "all components".to_owned(),
+                        Some(k) => format!("component {}", k + 1),
+                    };
+                    let what = format!(
+                        "{}: seed {}, {drawn_by}, variant {} ({})",
+                        look.task.label(),
+                        look.seed,
+                        look.variant + 1,
+                        look.model
+                    );
+                    let button = match &favourite.thumbnail {
+                        Some(thumbnail) => {
+                            let size = thumbnail.size;
+                            let image =
+                                egui::Image::new(egui::load::SizedTexture::new(thumbnail.id, size)).fit_to_exact_size(
+                                    egui::vec2(FAVOURITE_HEIGHT * size.x / size.y.max(1.0), FAVOURITE_HEIGHT),
+                                );
+                            egui::Button::image(image)
+                        }
+                        // Not drawn yet this session: its gallery is drawn
+                        // when it is applied.
+                        None => egui::Button::new(format!("{} {}·{}", look.task.label(), look.seed, look.variant + 1))
+                            .min_size(egui::vec2(0.0, FAVOURITE_HEIGHT)),
+                    };
+                    let label = format!("Favourite {}", at + 1);
+                    let response = ui.add(button);
+                    response
+                        .widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Button, true, label.as_str()));
+                    let response = response.on_hover_text(format!("{what}; click to apply, right-click to remove"));
+                    if response.clicked() {
+                        commands.push(Command::ApplyFavourite(at));
+                    }
+                    response.context_menu(|ui| {
+                        if ui.button("Remove from favourites").clicked() {
+                            commands.push(Command::RemoveFavourite(at));
+                            ui.close();
+                        }
+                    });
+                }
+            });
+        });
     });
 }
 

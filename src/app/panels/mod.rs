@@ -10,7 +10,7 @@ mod viewer;
 
 pub use adjust::{AdjustState, ModelChoice, adjust};
 pub use bars::{MenuState, Status, drop_hint, menu_bar, status_bar};
-pub use gallery::gallery;
+pub use gallery::{GalleryView, gallery};
 pub use library::library;
 pub use training::training;
 pub use viewer::{Comparison, viewer};

@@ -1,0 +1,221 @@
+//! Favourite variants: the looks of a photo the user starred. They are kept
+//! in the photo's sidecar beside its edit (starring is no undo step), shown
+//! in a row of their own that outlasts re-sampling, and applied again with
+//! one click: their gallery is drawn again, and the same model, seed and
+//! component draw the same variants.
+
+use super::edits::{self, Look};
+use super::gallery::GalleryThumbnail;
+use super::{Gallery, ModelState, PolyshadeApp, jobs};
+use crate::sampling::{Component, SampleRequest};
+
+/// A starred look and, once its gallery has been drawn this session, its
+/// thumbnail.
+pub struct Favourite {
+    pub look: Look,
+    pub thumbnail: Option<GalleryThumbnail>,
+    /// Whether its gallery was drawn in the background for the thumbnail
+    /// (once: a failure is not tried again).
+    fetched: bool,
+}
+
+impl Favourite {
+    fn new(look: Look, thumbnail: Option<GalleryThumbnail>) -> Self {
+        Favourite { look, thumbnail, fetched: false }
+    }
+}
+
+/// The gallery request a look was drawn by.
+fn request_of(look: &Look) -> SampleRequest {
+    SampleRequest { n: look.n, seed: look.seed, component: look.component.map_or(Component::All, Component::Only) }
+}
+
+/// Whether two looks come from the same gallery (their variants may differ).
+fn same_gallery(a: &Look, b: &Look) -> bool {
+    Look { variant: 0, ..a.clone() } == Look { variant: 0, ..b.clone() }
+}
+
+impl PolyshadeApp {
+    /// The selected photo's favourites.
+    pub fn favourites(&self) -> &[Favourite] {
+        let id = self.library.selected().map(|p| p.id);
+        id.and_then(|id| self.favourites.get(&id)).map_or(&[], Vec::as_slice)
+    }
+
+    /// The look of the current gallery's variant `index`, once it is drawn.
+    fn gallery_look(&self, index: usize) -> Option<Look> {
+        let gallery = self.gallery.as_ref().filter(|g| Some(g.key) == self.current_key())?;
+        let count = gallery.variants()?.fields.len();
+        let (model, model_hash) = self.model_ids[gallery.key.task.index()].clone();
+        (index < count).then(|| Look {
+            task: gallery.key.task,
+            model,
+            model_hash,
+            seed: gallery.request.seed,
+            component: gallery.component(),
+            n: gallery.request.n,
+            variant: index,
+        })
+    }
+
+    /// Which of the gallery's variants are favourites, in gallery order.
+    pub(super) fn starred(&self) -> Vec<bool> {
+        let count = self.gallery.as_ref().and_then(Gallery::variants).map_or(0, |v| v.fields.len());
+        let favourites = self.favourites();
+        (0..count).map(|i| self.gallery_look(i).is_some_and(|look| favourites.iter().any(|f| f.look == look))).collect()
+    }
+
+    /// Stars the gallery's variant `index`, or un-stars it.
+    pub(super) fn toggle_favourite(&mut self, index: usize) {
+        let (Some(look), Some(id)) = (self.gallery_look(index), self.library.selected().map(|p| p.id)) else {
+            return;
+        };
+        match self.favourites.get(&id).and_then(|f| f.iter().position(|f| f.look == look)) {
+            Some(at) => self.take_favourite(id, at),
+            None => {
+                let thumbnail = self.gallery_thumbnail(index);
+                self.favourites.entry(id).or_default().push(Favourite::new(look, thumbnail));
+            }
+        }
+        self.save_sidecar(id);
+    }
+
+    /// Removes the selected photo's favourite `at`.
+    pub(super) fn remove_favourite(&mut self, at: usize) {
+        let Some(id) = self.library.selected().map(|p| p.id) else { return };
+        self.take_favourite(id, at);
+        self.save_sidecar(id);
+    }
+
+    fn take_favourite(&mut self, id: u64, at: usize) {
+        let Some(favourites) = self.favourites.get_mut(&id).filter(|f| at < f.len()) else { return };
+        let gone = favourites.remove(at);
+        self.free_thumbnail(gone.thumbnail);
+    }
+
+    /// Applies the selected photo's favourite `at`: its task, model, seed
+    /// and component are taken, its gallery drawn again and its variant
+    /// applied; the sliders stay. It is an edit (one undo step).
+    pub(super) fn apply_favourite(&mut self, at: usize) {
+        let Some(photo) = self.library.selected().filter(|p| p.is_loaded()) else { return };
+        let (id, path) = (photo.id, photo.path.clone());
+        let Some(look) = self.favourites.get(&id).and_then(|f| f.get(at)).map(|f| f.look.clone()) else { return };
+        let Some(current) = self.current_edit() else { return };
+        let edit = current.with_look(&look);
+        self.restore(&edit, false);
+        self.histories.entry(id).or_default().record(edit.clone(), false);
+        self.save_edit(id, &path, &edit);
+    }
+
+    /// The gallery is drawn: favourites of its photo drawn by the same
+    /// request take their thumbnails from it.
+    pub(super) fn attach_favourite_thumbnails(&mut self) {
+        let Some(id) = self.gallery.as_ref().map(|g| g.key.photo) else { return };
+        let Some(favourites) = self.favourites.get(&id) else { return };
+        let missing: Vec<(usize, usize)> = favourites
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.thumbnail.is_none() && self.gallery_look(f.look.variant).as_ref() == Some(&f.look))
+            .map(|(at, f)| (at, f.look.variant))
+            .collect();
+        for (at, index) in missing {
+            let thumbnail = self.gallery_thumbnail(index);
+            if let Some(favourite) = self.favourites.get_mut(&id).and_then(|f| f.get_mut(at)) {
+                favourite.thumbnail = thumbnail;
+            }
+        }
+    }
+
+    /// Once the gallery on show is drawn, draws in the background the
+    /// gallery of a favourite of the photo (this task, this model) that has
+    /// no thumbnail yet, one gallery at a time, for its thumbnail.
+    pub(super) fn fetch_favourite_thumbnails(&mut self) {
+        if self.favourite_fetch.is_some() {
+            return;
+        }
+        let Some(gallery) = self.gallery.as_ref().filter(|g| Some(g.key) == self.current_key()) else { return };
+        let (key, Some(upsampling)) = (gallery.key, gallery.variants().map(|v| v.upsampling.clone())) else { return };
+        let (model, model_hash) = &self.model_ids[key.task.index()];
+        let Some(favourites) = self.favourites.get_mut(&key.photo) else { return };
+        let wanted = |f: &Favourite| {
+            f.thumbnail.is_none()
+                && !f.fetched
+                && f.look.task == key.task
+                && (&f.look.model, &f.look.model_hash) == (model, model_hash)
+        };
+        let Some(look) = favourites.iter().find(|f| wanted(f)).map(|f| f.look.clone()) else { return };
+        for favourite in favourites.iter_mut().filter(|f| same_gallery(&f.look, &look)) {
+            favourite.fetched = true;
+        }
+        let Some(split) = self.library.selected().and_then(|p| p.split(key.task)).cloned() else { return };
+        let (ModelState::Ready(network), Some(gpu), Some(compositor)) =
+            (&self.models[key.task.index()], &self.gpu, &self.compositor)
+        else {
+            return;
+        };
+        let thumbnails = (gpu.clone(), compositor.clone());
+        let network = (**network).clone();
+        self.gallery_serial += 1;
+        let order = jobs::GalleryOrder { serial: self.gallery_serial, key, request: request_of(&look) };
+        self.favourite_fetch = Some((self.gallery_serial, look));
+        self.jobs.sample(order, split, Some(upsampling), thumbnails, network);
+    }
+
+    /// Takes in a gallery drawn for favourites' thumbnails; any other is
+    /// handed back.
+    pub(super) fn take_sampled_favourites(&mut self, sampled: jobs::SampledVariants) -> Option<jobs::SampledVariants> {
+        let Some((_, look)) = self.favourite_fetch.take_if(|(serial, _)| *serial == sampled.serial) else {
+            return Some(sampled);
+        };
+        let rs = self.render_state.clone()?;
+        let favourites = self.favourites.get_mut(&sampled.key.photo)?;
+        for favourite in favourites.iter_mut().filter(|f| f.thumbnail.is_none() && same_gallery(&f.look, &look)) {
+            if let Some(texture) = sampled.thumbnails.get(favourite.look.variant) {
+                favourite.thumbnail = Some(GalleryThumbnail::register(&rs, texture.clone()));
+            }
+        }
+        None
+    }
+
+    /// A gallery drawn for favourites failed: they keep their text.
+    pub(super) fn favourite_gallery_failed(&mut self, serial: u64) -> bool {
+        self.favourite_fetch.take_if(|(s, _)| *s == serial).is_some()
+    }
+
+    /// Takes in the favourites of a photo's sidecar (no thumbnails yet).
+    pub(super) fn set_favourites(&mut self, id: u64, looks: Vec<Look>) {
+        for gone in self.favourites.remove(&id).unwrap_or_default() {
+            self.free_thumbnail(gone.thumbnail);
+        }
+        if !looks.is_empty() {
+            self.favourites.insert(id, looks.into_iter().map(|look| Favourite::new(look, None)).collect());
+        }
+    }
+
+    /// The current gallery's thumbnail `index`, registered with egui anew
+    /// (the favourite keeps it after the gallery goes).
+    fn gallery_thumbnail(&self, index: usize) -> Option<GalleryThumbnail> {
+        let texture = self.gallery.as_ref()?.variants()?.thumbnails.get(index)?.texture.clone();
+        Some(GalleryThumbnail::register(self.render_state.as_ref()?, texture))
+    }
+
+    fn free_thumbnail(&self, thumbnail: Option<GalleryThumbnail>) {
+        if let (Some(thumbnail), Some(rs)) = (thumbnail, self.render_state.as_ref()) {
+            rs.renderer.write().free_texture(&thumbnail.id);
+        }
+    }
+
+    /// Writes the photo's sidecar with its current edit and favourites.
+    fn save_sidecar(&mut self, id: u64) {
+        let Some(path) = self.library.photos().iter().find(|p| p.id == id).map(|p| p.path.clone()) else { return };
+        let edit = self.histories.get(&id).and_then(edits::History::current).cloned();
+        if let Some(edit) = edit.or_else(|| self.current_edit()) {
+            self.save_edit(id, &path, &edit);
+        }
+    }
+
+    /// The looks of photo `id`'s favourites, as its sidecar keeps them.
+    pub(super) fn favourite_looks(&self, id: u64) -> Vec<Look> {
+        self.favourites.get(&id).map_or_else(Vec::new, |f| f.iter().map(|f| f.look.clone()).collect())
+    }
+}

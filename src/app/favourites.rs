@@ -110,18 +110,21 @@ impl PolyshadeApp {
     /// The gallery is drawn: favourites of its photo drawn by the same
     /// request take their thumbnails from it.
     pub(super) fn attach_favourite_thumbnails(&mut self) {
-        let Some(id) = self.gallery.as_ref().map(|g| g.key.photo) else { return };
-        let Some(favourites) = self.favourites.get(&id) else { return };
-        let missing: Vec<(usize, usize)> = favourites
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.thumbnail.is_none() && self.gallery_look(f.look.variant).as_ref() == Some(&f.look))
-            .map(|(at, f)| (at, f.look.variant))
-            .collect();
-        for (at, index) in missing {
-            let thumbnail = self.gallery_thumbnail(index);
-            if let Some(favourite) = self.favourites.get_mut(&id).and_then(|f| f.get_mut(at)) {
-                favourite.thumbnail = thumbnail;
+        let (Some(drawn), Some(gallery)) = (self.gallery_look(0), self.gallery.as_ref()) else { return };
+        let Some(variants) = gallery.variants() else { return };
+        let thumbnails: Vec<crate::gpu::Thumbnail> = variants.thumbnails.iter().map(|t| t.texture.clone()).collect();
+        self.give_thumbnails(gallery.key.photo, &drawn, &thumbnails);
+    }
+
+    /// Favourites of `photo` from the gallery `drawn` (any of its looks)
+    /// that lack a thumbnail take theirs from its `thumbnails`.
+    fn give_thumbnails(&mut self, photo: u64, drawn: &Look, thumbnails: &[crate::gpu::Thumbnail]) {
+        let (Some(rs), Some(favourites)) = (self.render_state.as_ref(), self.favourites.get_mut(&photo)) else {
+            return;
+        };
+        for favourite in favourites.iter_mut().filter(|f| f.thumbnail.is_none() && same_gallery(&f.look, drawn)) {
+            if let Some(texture) = thumbnails.get(favourite.look.variant) {
+                favourite.thumbnail = Some(GalleryThumbnail::register(rs, texture.clone()));
             }
         }
     }
@@ -167,13 +170,7 @@ impl PolyshadeApp {
         let Some((_, look)) = self.favourite_fetch.take_if(|(serial, _)| *serial == sampled.serial) else {
             return Some(sampled);
         };
-        let rs = self.render_state.clone()?;
-        let favourites = self.favourites.get_mut(&sampled.key.photo)?;
-        for favourite in favourites.iter_mut().filter(|f| f.thumbnail.is_none() && same_gallery(&f.look, &look)) {
-            if let Some(texture) = sampled.thumbnails.get(favourite.look.variant) {
-                favourite.thumbnail = Some(GalleryThumbnail::register(&rs, texture.clone()));
-            }
-        }
+        self.give_thumbnails(sampled.key.photo, &look, &sampled.thumbnails);
         None
     }
 

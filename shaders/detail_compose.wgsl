@@ -1,12 +1,12 @@
-// Detail map, paper eq. 7:  field' = clamp(field + strength · (source − reference), 0, 1),
-// or for shading (ratio = 1):  field' = clamp(field · (source / reference)^strength, 0, 1).
-// CPU reference: src/compose/detail.rs. One thread per pixel, full resolution.
+// Detail map of relighting: shading' = clamp(shading_g · (source / reference)^strength, 0, 1),
+// both below `floor` counted as `floor`. CPU reference: src/compose/detail.rs.
+// One thread per pixel, full resolution.
 
 struct Params {
     strength: f32,
-    ratio: u32,
     floor: f32,
-    _pad2: f32,
+    _pad0: f32,
+    _pad1: f32,
 }
 
 @group(0) @binding(0) var field_in: texture_2d<f32>;
@@ -25,11 +25,6 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let f = textureLoad(field_in, p, 0).r;
     let c = textureLoad(source, p, 0).r;
     let r = textureLoad(reference, p, 0).r;
-    var out: f32;
-    if params.ratio == 1u {
-        out = clamp(f * pow(max(c, params.floor) / max(r, params.floor), params.strength), 0.0, 1.0);
-    } else {
-        out = clamp(f + params.strength * (c - r), 0.0, 1.0);
-    }
+    let out = clamp(f * pow(max(c, params.floor) / max(r, params.floor), params.strength), 0.0, 1.0);
     textureStore(field_out, p, vec4<f32>(out, 0.0, 0.0, 1.0));
 }

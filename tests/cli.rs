@@ -145,7 +145,7 @@ fn train_then_sample_writes_reproducible_variants() {
     let (json, plot) = (dir.path().join("eval.json"), dir.path().join("fig5.png"));
     let eval = polyshade()
         .env("XDG_CACHE_HOME", &cache)
-        .args(["eval", "-n", "30", "--model"])
+        .args(["eval", "-n", "30", "--artefact-seeds", "1", "--gallery", "3", "--model"])
         .arg(&model)
         .arg("--photos")
         .arg(&photos)
@@ -158,6 +158,7 @@ fn train_then_sample_writes_reproducible_variants() {
         .output()
         .unwrap();
     assert!(eval.status.success(), "{}", String::from_utf8_lossy(&eval.stderr));
+    assert!(String::from_utf8_lossy(&eval.stdout).contains("artefacts of composed galleries"));
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!((v["task"].as_str(), v["n"].as_u64(), v["examples"].as_u64()), (Some("resaturate"), Some(30), Some(6)));
     let methods = v["methods"].as_object().unwrap();
@@ -170,6 +171,18 @@ fn train_then_sample_writes_reproducible_variants() {
         }
     }
     assert!(methods["cdvae_k4"]["variance"].as_f64().unwrap() > 0.0);
+    // The artefacts of its composed galleries: one seed, two photos and
+    // their JPEG copies, three variants each; none for the baselines.
+    let artefacts = &methods["cdvae_k4"]["artefacts"];
+    assert_eq!((artefacts["galleries"].as_u64(), artefacts["variants_per_gallery"].as_u64()), (Some(4), Some(3)));
+    assert_eq!(artefacts["photos"].as_array().unwrap().len(), 4, "{artefacts}");
+    for share in ["speckle", "new_clipping"] {
+        let (worst, mean) = (artefacts[share]["worst"].as_f64().unwrap(), artefacts[share]["mean"].as_f64().unwrap());
+        assert!((0.0..=1.0).contains(&worst) && mean <= worst, "{share}: {artefacts}");
+    }
+    assert!(artefacts["vivid_gain"]["mean"].as_f64().unwrap() > 0.0);
+    assert!(artefacts["mottling_ratio"].is_null(), "mottling is measured for relighting");
+    assert!(methods["mean_field"]["artefacts"].is_null() && methods["nn"]["artefacts"].is_null());
     assert_eq!(methods["mean_field"]["variance"].as_f64(), Some(0.0));
     assert!(methods["nn"]["code_usage"].is_null() && methods["nn"]["sample_sigma"].is_null());
     assert!(methods["nn"]["sample_temperature"].is_null());

@@ -2,7 +2,7 @@
 //! detail map against its closed form, and decoding of every colour type.
 
 use image::{DynamicImage, ImageBuffer, Luma, LumaA, Rgb, Rgba};
-use polyshade::compose::{Detail, detail_map, hsv_recombine};
+use polyshade::compose::detail_map;
 use polyshade::fields::resample::{area_downsample, bilinear_upsample};
 use polyshade::fields::{Field, NET_SIZE, hsv};
 use polyshade::io::{LoadError, load_photo, load_photo_with_limits};
@@ -17,7 +17,7 @@ fn split_then_recombine_reproduces_the_sample_photo() {
     let photo = load_photo(&polyshade::sample_photo_path()).unwrap();
     assert_eq!((photo.width(), photo.height()), (2560, 1600));
     let fields = hsv::split(&photo.rgb);
-    let back = hsv_recombine(&fields, &fields.s, 1.0);
+    let back = hsv::merge(&fields);
     let err = max_abs_diff(back.as_raw(), photo.rgb.as_raw());
     assert!(err < 1.0 / 255.0, "round trip error {err}");
     // The fields are what HSV says they are: V = max channel, S = chroma / V.
@@ -27,16 +27,6 @@ fn split_then_recombine_reproduces_the_sample_photo() {
         assert!((fields.v.data()[i] - max).abs() < 1e-6);
         let s = if max > 0.0 { (max - min) / max } else { 0.0 };
         assert!((fields.s.data()[i] - s).abs() < 1e-5);
-    }
-}
-
-#[test]
-fn saturation_gain_zero_gives_grey_with_the_same_value() {
-    let photo = load_photo(&polyshade::sample_photo_path()).unwrap();
-    let fields = hsv::split(&photo.rgb);
-    let grey = hsv_recombine(&fields, &fields.s, 0.0);
-    for (p, &v) in grey.pixels().zip(fields.v.data()).step_by(101) {
-        assert!((p[0] - v).abs() < 1e-6 && (p[1] - v).abs() < 1e-6 && (p[2] - v).abs() < 1e-6);
     }
 }
 
@@ -78,34 +68,21 @@ fn bilinear_upsample_of_a_constant_and_a_ramp_is_exact() {
 }
 
 #[test]
-fn detail_map_is_field_plus_strength_times_lost_detail() {
-    let field = Field::new(2, 2, vec![0.5, 0.2, 0.9, 0.0]);
-    let x_c = Field::new(2, 2, vec![0.6, 0.4, 0.7, 0.1]);
-    let recon = Field::new(2, 2, vec![0.5, 0.5, 0.5, 0.5]);
-    let out = detail_map(&field, &x_c, &recon, 0.5, Detail::Difference);
-    // 0.5+0.05, 0.2−0.05, 0.9+0.1 → clamped to 1, 0−0.2 → clamped to 0.
-    assert!(max_abs_diff(out.data(), &[0.55, 0.15, 1.0, 0.0]) < 1e-6);
-    assert_eq!(detail_map(&field, &x_c, &recon, 0.0, Detail::Difference), field);
-}
-
-#[test]
 fn shading_detail_is_a_ratio_that_never_goes_negative() {
     // A dim variant (0.1) over fine shading 0.2 below its coarse 0.5: added,
     // the detail would give 0.1 − 0.3 < 0 (black); as a ratio, 0.1 · 0.4.
     let field = Field::new(2, 2, vec![0.1, 0.5, 0.9, 0.3]);
     let shading = Field::new(2, 2, vec![0.2, 0.5, 0.8, 0.0]);
     let coarse = Field::new(2, 2, vec![0.5, 0.5, 0.4, 0.5]);
-    let out = detail_map(&field, &shading, &coarse, 1.0, Detail::Ratio);
+    let out = detail_map(&field, &shading, &coarse, 1.0);
     // 0.1·0.4, 0.5·1, 0.9·2 → clamped to 1, 0.3·(1e-4/0.5) at the floor.
     assert!(max_abs_diff(out.data(), &[0.04, 0.5, 1.0, 0.3 * 2e-4]) < 1e-6, "{:?}", out.data());
     // Half strength is the square root of the ratio.
-    let half = detail_map(&field, &shading, &coarse, 0.5, Detail::Ratio);
+    let half = detail_map(&field, &shading, &coarse, 0.5);
     assert!((half.data()[0] - 0.1 * 0.4f32.sqrt()).abs() < 1e-6);
-    assert_eq!(detail_map(&field, &shading, &coarse, 0.0, Detail::Ratio), field);
+    assert_eq!(detail_map(&field, &shading, &coarse, 0.0), field);
     // The photo's own coarse shading with its own detail is the photo.
-    assert!(
-        max_abs_diff(detail_map(&coarse, &shading, &coarse, 1.0, Detail::Ratio).data(), &[0.2, 0.5, 0.8, 1e-4]) < 1e-6
-    );
+    assert!(max_abs_diff(detail_map(&coarse, &shading, &coarse, 1.0).data(), &[0.2, 0.5, 0.8, 1e-4]) < 1e-6);
 }
 
 fn save(dir: &std::path::Path, name: &str, image: DynamicImage) -> std::path::PathBuf {
@@ -170,128 +147,6 @@ fn bad_files_are_clear_errors() {
     limits.max_image_width = Some(1000);
     let err = load_photo_with_limits(&polyshade::sample_photo_path(), limits).unwrap_err();
     assert!(matches!(err, LoadError::TooLarge { .. }), "{err}");
-}
-
-#[test]
-fn resaturating_never_paints_colour_into_grey_pixels() {
-    // Left: an off-white wall with 8-bit noise (its hue is noise, often 0 =
-    // red). Right: a clear blue. Every variant asks for saturation 0.8.
-    let photo = image::RgbImage::from_fn(64, 32, |x, y| {
-        if x < 32 {
-            let n = |k: u32| ((x * 7 + y * 13 + k * 5) % 3) as u8; // 0..=2 levels of noise
-            Rgb([200 + n(0), 200 + n(1), 200 + n(2)])
-        } else {
-            Rgb([60, 90, 200])
-        }
-    });
-    let rgb = DynamicImage::ImageRgb8(photo).into_rgb32f();
-    let fields = hsv::split(&rgb);
-    let vivid = Field::filled(64, 32, 0.8);
-    let out = hsv_recombine(&fields, &vivid, 1.0);
-    let chroma = |p: &Rgb<f32>| p[0].max(p[1]).max(p[2]) - p[0].min(p[1]).min(p[2]);
-    for (x, y, p) in out.enumerate_pixels() {
-        let before = chroma(rgb.get_pixel(x, y));
-        if x < 32 {
-            assert!(chroma(p) <= before + 1e-6, "grey pixel ({x}, {y}) coloured: chroma {before} → {}", chroma(p));
-        } else {
-            let s = chroma(p) / p[0].max(p[1]).max(p[2]);
-            assert!((s - 0.8).abs() < 1e-5, "blue pixel ({x}, {y}) got saturation {s}, not 0.8");
-        }
-    }
-    // Lowering saturation is always allowed, grey pixels included.
-    let flat = hsv_recombine(&fields, &Field::filled(64, 32, 0.0), 1.0);
-    assert!(flat.pixels().all(|p| chroma(p) < 1e-6));
-}
-
-/// A grey-blue backdrop (chroma S·V ≈ 0.05) with 8-bit sensor-like noise on
-/// the left; a clean red | green edge on the right.
-fn backdrop_and_edge(noise_levels: f32) -> image::Rgb32FImage {
-    use rand::{RngExt, SeedableRng};
-    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
-    image::Rgb32FImage::from_fn(128, 64, |x, _| {
-        let clean = if x < 64 {
-            [0.52, 0.54, 0.57]
-        } else if x < 96 {
-            [0.70, 0.22, 0.20]
-        } else {
-            [0.22, 0.60, 0.20]
-        };
-        let n = |c: f32| {
-            let level = (c * 255.0 + noise_levels * (rng.random::<f32>() * 2.0 - 1.0)).round();
-            level.clamp(0.0, 255.0) / 255.0
-        };
-        Rgb(if x < 64 { clean.map(n) } else { clean })
-    })
-}
-
-/// How much the hue of `rgb`'s pixels in columns `xs` scatters: the chroma
-/// vectors `S·V·(cos 2πH, sin 2πH)`' spread across their mean direction
-/// (root mean square; what is seen as colour speckle, unlike a spread in
-/// saturation along it), and the circular standard deviation of the hue in
-/// degrees.
-fn hue_scatter(rgb: &image::Rgb32FImage, xs: std::ops::Range<u32>) -> (f32, f32) {
-    let fields = hsv::split(rgb);
-    let mut vectors = Vec::new();
-    for y in 0..rgb.height() {
-        for x in xs.clone() {
-            let i = (y * rgb.width() + x) as usize;
-            let c = fields.s.data()[i] * fields.v.data()[i];
-            let angle = std::f32::consts::TAU * fields.h.data()[i];
-            vectors.push((c * angle.cos(), c * angle.sin(), angle));
-        }
-    }
-    let n = vectors.len() as f32;
-    let (ma, mb) = (vectors.iter().map(|v| v.0).sum::<f32>() / n, vectors.iter().map(|v| v.1).sum::<f32>() / n);
-    let norm = (ma * ma + mb * mb).sqrt().max(1e-9);
-    let across = (vectors.iter().map(|v| ((v.1 * ma - v.0 * mb) / norm).powi(2)).sum::<f32>() / n).sqrt();
-    let (ca, sa) =
-        (vectors.iter().map(|v| v.2.cos()).sum::<f32>() / n, vectors.iter().map(|v| v.2.sin()).sum::<f32>() / n);
-    let resultant = (ca * ca + sa * sa).sqrt().min(1.0);
-    (across, (-2.0 * resultant.ln()).sqrt().to_degrees())
-}
-
-#[test]
-fn a_saturation_boost_does_not_turn_chroma_noise_into_speckle() {
-    let noisy = backdrop_and_edge(3.0);
-    let fields = hsv::split(&noisy);
-    // A variant as the app composes it: a smooth field three times the
-    // photo's saturation, plus the photo's own fine detail (the detail map),
-    // so the noise in S itself is added once, not tripled.
-    let coarse = polyshade::fields::resample::gaussian_blur(&fields.s, 4.0);
-    let smooth_tripled = Field::new(128, 64, coarse.data().iter().map(|s| (3.0 * s).min(1.0)).collect());
-    let tripled = detail_map(&smooth_tripled, &fields.s, &coarse, 1.0, Detail::Difference);
-    let out = hsv_recombine(&fields, &tripled, 1.0);
-    // What a boost along each pixel's own hue gives: its noise tripled.
-    let naive = image::Rgb32FImage::from_fn(128, 64, |x, y| {
-        let i = (y * 128 + x) as usize;
-        let target =
-            polyshade::compose::recombine::resaturated(tripled.data()[i], fields.s.data()[i], fields.v.data()[i], 1.0);
-        Rgb(hsv::hsv_to_rgb(fields.h.data()[i], target, fields.v.data()[i]))
-    });
-    let inner = 4..60; // The backdrop, away from the image border and the red.
-    let (noise_in, _) = hue_scatter(&noisy, inner.clone());
-    let (noise_out, hue_out) = hue_scatter(&out, inner.clone());
-    let (noise_naive, hue_naive) = hue_scatter(&naive, inner.clone());
-    let (_, hue_clean) = hue_scatter(&hsv_recombine(&hsv::split(&backdrop_and_edge(0.0)), &tripled, 1.0), inner);
-    eprintln!("across-hue noise: photo {noise_in}, boosted {noise_out}, naive {noise_naive}");
-    eprintln!("hue spread: clean {hue_clean}°, boosted {hue_out}°, naive {hue_naive}°");
-    assert!(noise_naive > 2.0 * noise_in, "the naive boost should amplify noise: {noise_naive} vs {noise_in}");
-    assert!(noise_out < 1.3 * noise_in, "boosted chroma noise {noise_out} (photo's {noise_in}, naive {noise_naive})");
-    assert!(
-        hue_out < hue_clean + 0.5 * (hue_naive - hue_clean),
-        "hue spread {hue_out}° (clean patch {hue_clean}°, naive {hue_naive}°)"
-    );
-    // The clean colour edge stays sharp: each side keeps its own hue right
-    // up to the edge (the denoised hue there is a blend of red and green).
-    for y in 0..64 {
-        for x in [94, 95, 96, 97] {
-            let i = (y * 128 + x) as usize;
-            let got = hsv::split(&out).h.get(x, y);
-            let own = fields.h.data()[i];
-            let turn = (got - own).abs().min(1.0 - (got - own).abs());
-            assert!(turn * 360.0 < 0.5, "pixel ({x}, {y}) turned {}° at the edge", turn * 360.0);
-        }
-    }
 }
 
 #[test]

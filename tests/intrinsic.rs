@@ -40,7 +40,7 @@ fn albedo_times_shading_is_the_photo() {
     let sc = scene(5, &SceneOptions { width: 300, height: 200, ..Default::default() });
     // A solve grid smaller than the photo exercises the upsampling path.
     let d = decompose(&sc.image, &IntrinsicOptions { solve_side: 96, ..Default::default() });
-    let again = polyshade::compose::relight_compose(&d.albedo, &d.shading, 1.0);
+    let again = polyshade::compose::relight_compose(&d.albedo, &d.shading, &d.shading, 1.0);
     let worst = again.as_raw().iter().zip(sc.image.as_raw()).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
     assert!(worst < 1.0 / 255.0, "reconstruction off by {worst}");
     assert!(d.albedo.as_raw().iter().all(|v| v.is_finite() && *v >= 0.0), "albedo negative or not finite");

@@ -585,7 +585,7 @@ fn the_bundled_models_load_and_give_distinct_variants_for_both_tasks() {
         let lpp = polyshade::embedding::Lpp::from_record(embedding).unwrap();
         assert_eq!((lpp.feature_dims(), lpp.dims()), (polyshade::embedding::FEATURE_DIM, 64));
         let request = SampleRequest { n: 12, seed: 3, component: Component::All };
-        let variants = draw_distinct(&network, &x_c, request).unwrap();
+        let variants = draw_distinct(&network, &x_c, None, request).unwrap();
         assert_eq!(variants.fields.len(), 12);
         assert!((variants.pi.iter().sum::<f32>() - 1.0).abs() < 1e-4);
         // Components come in order, and no two variants are near-copies.

@@ -4,13 +4,13 @@
 
 use image::Rgb32FImage;
 use palette::{LinSrgb, Srgb};
-use polyshade::compose::{self, Detail};
+use polyshade::compose;
 use polyshade::fields::intrinsic::{IntrinsicOptions, decompose};
 use polyshade::fields::resample::{area_downsample, bilinear_upsample};
 use polyshade::fields::{Field, NET_SIZE, hsv};
 use polyshade::gpu::{
-    Compose, ComposeParams, Compositor, DetailInputs, FieldTexture, GpuContext, GuidedInputs, HsvInputs, RelightInputs,
-    RelightScene, ResaturateScene, RgbaTarget, shaders, upload_field, upload_linear_rgb,
+    Compose, ComposeParams, Compositor, DetailInputs, FieldTexture, GpuContext, GuidedInputs, RelightInputs,
+    RelightScene, ResaturateInputs, ResaturateScene, RgbaTarget, shaders, upload_field, upload_linear_rgb,
 };
 use polyshade::io::load_photo;
 
@@ -59,18 +59,16 @@ fn detail_compose_matches_cpu_reference() {
     let compositor = Compositor::new(&ctx.device);
     let (tf, tc, tr) =
         (upload_field(&ctx, &field, "f"), upload_field(&ctx, &fields.v, "c"), upload_field(&ctx, &recon, "r"));
-    for detail in [Detail::Difference, Detail::Ratio] {
-        let mut encoder = ctx.device.create_command_encoder(&Default::default());
-        let inputs = DetailInputs { field: &tf.view, source: &tc.view, reference: &tr.view, detail };
-        compositor.encode_detail(&ctx, &mut encoder, inputs, &out.view, 0.7, (w, h));
-        ctx.queue.submit([encoder.finish()]);
-        let got = out.read(&ctx).unwrap();
-        let want = compose::detail_map(&field, &fields.v, &recon, 0.7, detail);
-        let err = got.data().iter().zip(want.data()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
-        assert!(err < 1e-5, "detail_compose ({detail:?}) differs from the CPU by {err}");
-        // And the pass did something: detail was added.
-        assert!(got.data().iter().zip(field.data()).any(|(a, b)| (a - b).abs() > 0.05), "{detail:?}");
-    }
+    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    let inputs = DetailInputs { field: &tf.view, source: &tc.view, reference: &tr.view };
+    compositor.encode_detail(&ctx, &mut encoder, inputs, &out.view, 0.7, (w, h));
+    ctx.queue.submit([encoder.finish()]);
+    let got = out.read(&ctx).unwrap();
+    let want = compose::detail_map(&field, &fields.v, &recon, 0.7);
+    let err = got.data().iter().zip(want.data()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+    assert!(err < 1e-5, "detail_compose differs from the CPU by {err}");
+    // And the pass did something: detail was added.
+    assert!(got.data().iter().zip(field.data()).any(|(a, b)| (a - b).abs() > 0.05));
 }
 
 #[test]
@@ -102,40 +100,46 @@ fn guided_upsample_matches_cpu_reference() {
 }
 
 #[test]
-fn hsv_recombine_matches_cpu_reference() {
+fn resaturate_compose_matches_cpu_reference() {
     let ctx = gpu();
-    // The photo, and a noisy low-chroma grey-blue where raised saturation
-    // follows the denoised hue rather than each pixel's own.
+    // The photo, a noisy low-chroma grey-blue (where trust decides), and
+    // vivid mid-tones that meet the soft gamut limit.
     let grey_blue = Rgb32FImage::from_fn(160, 96, |x, y| {
         let n = |k: u32| ((x * 7 + y * 13 + k * 5) % 5) as f32 / 255.0;
         image::Rgb([0.50 + n(0), 0.53 + n(1), 0.57 + n(2)])
     });
-    for rgb in [photo(), grey_blue] {
+    let vivid = Rgb32FImage::from_fn(160, 96, |x, y| {
+        let t = x as f32 / 159.0;
+        image::Rgb([0.75 - 0.4 * t, 0.45 + 0.2 * (y as f32 / 95.0), 0.35 + 0.4 * t])
+    });
+    let compositor = Compositor::new(&ctx.device);
+    for rgb in [photo(), grey_blue, vivid] {
         let fields = hsv::split(&rgb);
+        let basis = fields.chroma_basis();
         let (w, h) = (fields.v.width(), fields.v.height());
-        // A new saturation field unlike the photo's: a left-to-right ramp.
-        let ramp = Field::from_fn(w, h, |x, _| x as f32 / (w - 1) as f32);
-        let compositor = Compositor::new(&ctx.device);
-        let (th, ts, tv) =
-            (upload_field(&ctx, &fields.h, "h"), upload_field(&ctx, &ramp, "s"), upload_field(&ctx, &fields.v, "v"));
-        let own = upload_field(&ctx, &fields.s, "own s");
-        let smooth = upload_field(&ctx, fields.smooth_hue(), "smooth hue");
-        for gain in [1.0, 0.0, 1.6] {
+        // A new saturation field unlike the photo's: a left-to-right ramp
+        // from grey to twice full, against the photo's own coarse S.
+        let ramp = Field::from_fn(w, h, |x, _| 2.0 * x as f32 / (w - 1) as f32);
+        let reference = bilinear_upsample(&area_downsample(&fields.s, NET_SIZE, NET_SIZE), w, h);
+        let planes = [&basis.l, &basis.a, &basis.b, &basis.a_lo, &basis.b_lo, &basis.ceiling]
+            .map(|plane| upload_field(&ctx, plane, "basis"));
+        let (ts, tr) = (upload_field(&ctx, &ramp, "s"), upload_field(&ctx, &reference, "reference"));
+        for (gain, detail) in [(1.0, 1.0), (0.0, 1.0), (1.6, 0.5)] {
             let out = RgbaTarget::new(&ctx, w, h, "out");
             let mut encoder = ctx.device.create_command_encoder(&Default::default());
-            let inputs = HsvInputs {
-                hue: &th.view,
-                smooth_hue: &smooth.view,
+            let inputs = ResaturateInputs {
+                basis: [0, 1, 2, 3, 4, 5].map(|k| &planes[k].view),
                 saturation: &ts.view,
-                own_saturation: &own.view,
-                value: &tv.view,
+                reference: &tr.view,
+                trust: basis.trust,
             };
-            compositor.encode_hsv(&ctx, &mut encoder, inputs, &out.view, gain, (w, h));
+            let params = ComposeParams { gain, detail_strength: detail };
+            compositor.encode_resaturate(&ctx, &mut encoder, inputs, &out.view, params, (w, h));
             ctx.queue.submit([encoder.finish()]);
             let got = out.read(&ctx).unwrap();
-            let want = compose::hsv_recombine(&fields, &ramp, gain);
+            let want = compose::resaturate_compose(basis, &ramp, &reference, gain, detail);
             let err = max_level_error(&got, &want);
-            assert!(err <= 1.0, "{w}×{h}, gain {gain}: hsv_recombine differs from the CPU by {err} levels");
+            assert!(err <= 1.0, "{w}×{h}, gain {gain}: resaturate_compose differs from the CPU by {err} levels");
         }
     }
 }
@@ -155,17 +159,27 @@ fn relight_compose_matches_cpu_reference() {
     let compositor = Compositor::new(&ctx.device);
     let (_, albedo_view) = upload_linear_rgb(&ctx, &albedo, "albedo");
     let shading_tex = upload_field(&ctx, &shading, "shading");
-    for gain in [1.0, 0.5, 1.7] {
+    // Another light, darker and brighter than the photo's in turn, where
+    // the soft toe and shoulder act against the photo's own values.
+    let other = Field::from_fn(w, h, |x, y| 0.05 + 1.2 * ((x as f32 / 41.0).cos() * (y as f32 / 73.0).sin()).abs());
+    let other_tex = upload_field(&ctx, &other, "other shading");
+    for (new, new_tex, gain) in [
+        (&shading, &shading_tex, 1.0),
+        (&shading, &shading_tex, 0.5),
+        (&shading, &shading_tex, 1.7),
+        (&other, &other_tex, 1.0),
+        (&other, &other_tex, 2.0),
+    ] {
         let out = RgbaTarget::new(&ctx, w, h, "out");
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
-        let inputs = RelightInputs { albedo: &albedo_view, shading: &shading_tex.view };
+        let inputs = RelightInputs { albedo: &albedo_view, shading: &new_tex.view, own_shading: &shading_tex.view };
         compositor.encode_relight(&ctx, &mut encoder, inputs, &out.view, gain, (w, h));
         ctx.queue.submit([encoder.finish()]);
         let got = out.read(&ctx).unwrap();
-        let want = compose::relight_compose(&albedo, &shading, gain);
+        let want = compose::relight_compose(&albedo, new, &shading, gain);
         let err = max_level_error(&got, &want);
         assert!(err <= 1.0, "gain {gain}: relight_compose differs from the CPU by {err} levels");
-        if gain == 1.0 {
+        if gain == 1.0 && std::ptr::eq(new, &shading) {
             // albedo × shading gives the photo back.
             assert!(max_level_error(&got, &rgb) <= 1.0);
         }
@@ -183,8 +197,7 @@ fn resaturate_scene_composes_like_the_cpu_chain() {
     // Untouched, the scene is the photo itself, whatever the detail strength.
     scene.compose_blocking(&ctx, &compositor, ComposeParams::default());
     let got = scene.rgb.read(&ctx).unwrap();
-    let photo_again = compose::hsv_recombine(&fields, &fields.s, 1.0);
-    assert!(max_level_error(&got, &photo_again) <= 1.0);
+    assert!(max_level_error(&got, &photo()) <= 1.0);
 
     // With a coarse variant applied: detail map then recombination.
     // A variant unlike the photo (a diagonal ramp at 32×32) and the photo's

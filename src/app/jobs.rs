@@ -289,7 +289,7 @@ impl Jobs {
         let GalleryOrder { serial, key, request } = order;
         self.spawn(format!("sample photo {} for {}", key.photo, key.task.name()), move || {
             let x_c = split.preview.network_condition();
-            Some(match draw_distinct(&network, &x_c, request) {
+            Some(match draw_distinct(&network, &x_c, split.preview.light_screen().as_ref(), request) {
                 Ok(samples) => {
                     let full = upsampling.unwrap_or_else(|| Arc::new(split.preview.upsampling()));
                     let small = &split.small;

@@ -11,7 +11,7 @@ use burn::tensor::Device;
 
 use super::output::ensure_free;
 use crate::eval::baselines::{MeanField, NN_SMOOTHING_SIGMA, NearestNeighbour};
-use crate::eval::{LinearCode, LinearReference, Method, Report, Trained, evaluate};
+use crate::eval::{LinearCode, LinearReference, Method, NamedPhoto, Report, Trained, evaluate, evaluate_artefacts};
 use crate::fields::{Field, Task};
 use crate::model::{Network, bundled, load_model};
 use crate::train::{CropOptions, Dataset};
@@ -46,6 +46,18 @@ pub struct EvalArgs {
     /// Replace the JSON or plot file if it exists.
     #[arg(long)]
     pub overwrite: bool,
+    /// Seeds 0…K−1 of the artefact measures: each method's galleries composed
+    /// onto every whole held-out photo at full resolution (0 = skip them).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub artefact_seeds: u32,
+    /// Variants in each gallery of the artefact measures.
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub gallery: u32,
+    /// The artefact measures also take JPEG copies of the held-out photos at
+    /// this quality, with 4:2:0 chroma (what cameras and phones give;
+    /// 0 = the photos alone).
+    #[arg(long, default_value_t = 75, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub jpeg_quality: u8,
 }
 
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
@@ -101,9 +113,17 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         LinearReference { size, round_trip_mse: LinearCode::fit(&fields, size).round_trip_mse(&truths) }
     });
 
+    let photos = if args.artefact_seeds > 0 { artefact_photos(&args.photos, args.jpeg_quality)? } else { Vec::new() };
+    let seeds: Vec<u64> = (0..u64::from(args.artefact_seeds)).collect();
     let mut report = Report { task: args.task, examples: examples.len(), n, methods: Vec::new(), linear_code };
     for method in &methods {
-        report.push(evaluate(method.as_ref(), args.task, &examples, n, args.seed)?);
+        let mut result = evaluate(method.as_ref(), args.task, &examples, n, args.seed)?;
+        // The galleries a user sees are the trained networks'.
+        if !photos.is_empty() && method.is_network() {
+            result.artefacts =
+                Some(evaluate_artefacts(method.as_ref(), args.task, &photos, &seeds, args.gallery as usize)?);
+        }
+        report.push(result);
     }
 
     println!("{} held-out examples from {}, {n} samples each", examples.len(), args.photos.display());
@@ -123,4 +143,29 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         println!("wrote {}", path.display());
     }
     Ok(())
+}
+
+/// The whole held-out photos for the artefact measures, each followed by
+/// its JPEG copy at `jpeg_quality` (none at 0).
+fn artefact_photos(dir: &std::path::Path, jpeg_quality: u8) -> anyhow::Result<Vec<NamedPhoto>> {
+    let mut photos = Vec::new();
+    for path in crate::io::photos_in(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let photo = match crate::io::load_photo(&path) {
+            Ok(photo) => photo,
+            Err(e) => {
+                eprintln!("skipping {}: {e}", path.display());
+                continue;
+            }
+        };
+        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        if jpeg_quality > 0 {
+            let copy = crate::eval::artefacts::jpeg_copy(&photo.rgb, jpeg_quality)
+                .with_context(|| format!("cannot make a JPEG copy of {}", path.display()))?;
+            photos.push(NamedPhoto { name: name.clone(), rgb: photo.rgb });
+            photos.push(NamedPhoto { name: format!("{name} (JPEG q{jpeg_quality})"), rgb: copy });
+        } else {
+            photos.push(NamedPhoto { name, rgb: photo.rgb });
+        }
+    }
+    Ok(photos)
 }

@@ -32,7 +32,8 @@ pub struct VariantArgs {
     /// Draw every variant from this mixture component (0-based) instead of the whole mixture.
     #[arg(long)]
     pub component: Option<usize>,
-    /// Detail map strength (the photo's own fine detail over the 32×32 variant): 0 = off, 1 = all of it.
+    /// How much of the photo's own fine detail the variant keeps (its fine
+    /// colour, or its fine shading over the 32×32 light): 0 = none, 1 = all of it.
     #[arg(long, default_value_t = 1.0, value_parser = super::number_in(0.0, 4.0))]
     pub detail: f64,
     /// How far each variant departs from the photo: 0 = the photo, 1 = the

@@ -8,8 +8,8 @@ pub mod detail;
 pub mod recombine;
 pub mod upsample;
 
-pub use detail::{Detail, detail_map};
-pub use recombine::{hsv_recombine, relight, relight_compose, resaturate};
+pub use detail::detail_map;
+pub use recombine::{relight, relight_compose, resaturate, resaturate_compose};
 pub use upsample::{GuidedCoefficients, GuidedUpsampler};
 
 /// Parameters of one composition, as the user sets them.
@@ -18,7 +18,9 @@ pub struct ComposeParams {
     /// Multiplies the generated field before recombination (1 = as given):
     /// saturation for resaturate, exposure of the shading for relight.
     pub gain: f32,
-    /// Detail map strength (eq. 7's map, from the photo's own field; README, "The model, as built"): 0 = off, 1 = all of it.
+    /// How much of the photo's own fine detail a variant keeps: its fine
+    /// chroma ([`recombine`]) or its fine shading ([`detail`]); 0 = none,
+    /// 1 = all of it.
     pub detail_strength: f32,
 }
 

@@ -22,13 +22,13 @@
 //! without another full-resolution pass per variant.
 
 use crate::fields::Field;
-use crate::fields::resample::{area_downsample, bilinear_upsample};
+use crate::fields::resample::{area_downsample, bilinear_upsample, box_mean};
 
 /// Regularisation of the local fits (guide values in [0, 1]): a guide
 /// contrast below about √ε = 0.03 is treated as flat.
 pub const GUIDED_EPS: f32 = 1e-3;
 /// Radius of the fitting windows at 32×32 (3×3).
-pub const GUIDED_RADIUS: i64 = 1;
+pub const GUIDED_RADIUS: u32 = 1;
 const CONSTRAINT_ITERATIONS: usize = 60;
 
 /// The per-variant coefficients: `out = a↑·I + b↑`, both at the network's size.
@@ -167,21 +167,6 @@ impl GuidedUpsampler {
     pub fn upsample(&self, field: &Field, guide: &Field) -> Field {
         self.apply(&self.coefficients(field), guide)
     }
-}
-
-/// Mean over the (2r+1)² window around each pixel, clipped at the borders.
-fn box_mean(f: &Field, r: i64) -> Field {
-    let (w, h) = (f.width() as i64, f.height() as i64);
-    Field::from_fn(f.width(), f.height(), |x, y| {
-        let (mut sum, mut count) = (0.0, 0.0);
-        for ny in (y as i64 - r).max(0)..=(y as i64 + r).min(h - 1) {
-            for nx in (x as i64 - r).max(0)..=(x as i64 + r).min(w - 1) {
-                sum += f.get(nx as u32, ny as u32);
-                count += 1.0;
-            }
-        }
-        sum / count
-    })
 }
 
 /// For each of `full` coordinates, the `low` cells it falls in and its area

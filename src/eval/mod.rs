@@ -3,9 +3,11 @@
 //! is scored by the error of the best of its first n samples and by the
 //! variance across samples ([`metrics`]). Methods are the trained networks
 //! (CDVAE, CVAE) and the [`baselines`] (mean field, nearest neighbour);
-//! [`diagnostics`] tell why a model scores what it does; [`report`] prints
-//! the table, writes the JSON and draws Fig. 5.
+//! [`diagnostics`] tell why a model scores what it does; [`artefacts`]
+//! measure what composing a method's galleries onto whole photos does to
+//! them; [`report`] prints the table, writes the JSON and draws Fig. 5.
 
+pub mod artefacts;
 pub mod baselines;
 pub mod diagnostics;
 pub mod metrics;
@@ -18,9 +20,14 @@ pub use metrics::{
 };
 pub use report::{MethodResult, Report};
 
+use image::Rgb32FImage;
+use rayon::prelude::*;
+
+use crate::compose::ComposeParams;
 use crate::fields::{Field, Task};
 use crate::model::{ModelHeader, Network, Spread};
 use crate::sampling::{Component, SampleError, SampleRequest, sample};
+use crate::variants::{DRAWS, PhotoSplit, gallery_picks};
 
 /// Anything that proposes samples of `x_g` for a condition `x_c`.
 pub trait Method {
@@ -41,6 +48,11 @@ pub trait Method {
     /// without a mixture).
     fn sample_spread(&self) -> Option<Spread> {
         None
+    }
+
+    /// Whether the method is a trained network, whose galleries the app shows.
+    fn is_network(&self) -> bool {
+        false
     }
 }
 
@@ -74,6 +86,10 @@ impl Method for Trained {
             Network::Cvae(_) => None,
         }
     }
+
+    fn is_network(&self) -> bool {
+        true
+    }
 }
 
 /// Scores `method` on `(x_c, x_g)` examples of `task` with `n` samples
@@ -99,5 +115,57 @@ pub fn evaluate(
         scores: sheet.scores(),
         code_usage: method.code_usage(&truths),
         sample_spread: method.sample_spread(),
+        artefacts: None,
     })
+}
+
+/// A whole photo to compose galleries on, and its name in reports.
+pub struct NamedPhoto {
+    pub name: String,
+    /// sRGB-encoded.
+    pub rgb: Rgb32FImage,
+}
+
+/// Composes `method`'s galleries of `variants` (picked from [`DRAWS`] draws
+/// as the app picks them, [`gallery_picks`]) onto every photo for every
+/// seed, at full resolution with the default parameters, and measures their
+/// [`artefacts`].
+pub fn evaluate_artefacts(
+    method: &dyn Method,
+    task: Task,
+    photos: &[NamedPhoto],
+    seeds: &[u64],
+    variants: usize,
+) -> Result<artefacts::ArtefactScores, SampleError> {
+    let mut sheet = artefacts::ArtefactSheet::default();
+    for (i, photo) in photos.iter().enumerate() {
+        eprintln!("{}: composing galleries on {} ({}/{})", method.name(), photo.name, i + 1, photos.len());
+        let split = PhotoSplit::new(task, &photo.rgb);
+        let upsampling = split.upsampling();
+        let reference = artefacts::PhotoReference::new(&photo.rgb);
+        let x_c = split.network_condition();
+        let screen = split.light_screen();
+        for &seed in seeds {
+            let draws = method.samples(&x_c, DRAWS.max(variants), seed)?;
+            let relight = task == Task::Relight;
+            let rough: Vec<f64> = draws.iter().map(artefacts::roughness).collect();
+            let median_rough = artefacts::median(&rough).max(f64::MIN_POSITIVE);
+            let picks = gallery_picks(&draws, variants, screen.as_ref());
+            let gallery = picks
+                .par_iter()
+                .map(|&i| {
+                    let composed = split.compose(&draws[i], &upsampling, ComposeParams::default());
+                    artefacts::VariantArtefacts {
+                        speckle: reference.speckle(&composed),
+                        new_clipping: reference.new_clipping(&composed),
+                        chroma_gain: reference.chroma_gain(&composed),
+                        roughness_ratio: relight.then(|| rough[i] / median_rough),
+                        mottling: relight.then(|| reference.mottling(&composed)),
+                    }
+                })
+                .collect();
+            sheet.add(&photo.name, gallery);
+        }
+    }
+    Ok(sheet.scores())
 }

@@ -16,6 +16,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
+use super::artefacts::ArtefactScores;
 use super::{CodeUsage, LinearReference, Scores};
 use crate::fields::Task;
 use crate::model::Spread;
@@ -28,6 +29,9 @@ pub struct MethodResult {
     pub code_usage: Option<CodeUsage>,
     /// How the method spread its draws over its mixture (CDVAEs only).
     pub sample_spread: Option<Spread>,
+    /// What composing its galleries onto whole photos does (trained
+    /// networks, when measured).
+    pub artefacts: Option<ArtefactScores>,
 }
 
 /// The scores of several methods on one held-out set.
@@ -80,6 +84,7 @@ impl Report {
                     "light_spread": m.scores.light_spread,
                     "sample_sigma": m.sample_spread.map(|s| s.sigma),
                     "sample_temperature": m.sample_spread.map(|s| s.temperature),
+                    "artefacts": m.artefacts,
                 });
                 (m.name.clone(), value)
             })
@@ -141,6 +146,50 @@ impl Report {
                 }
             }
         }
+        out += &self.artefact_table(width);
+        out
+    }
+
+    /// The artefact section of the table, where any method has one.
+    fn artefact_table(&self, width: usize) -> String {
+        let measured: Vec<(&str, &ArtefactScores)> =
+            self.methods.iter().filter_map(|m| Some((m.name.as_str(), m.artefacts.as_ref()?))).collect();
+        let Some((_, first)) = measured.first() else { return String::new() };
+        let relight = first.mottling_ratio.is_some();
+        let mut out = format!(
+            "artefacts of composed galleries ({} galleries of {} variants on whole photos; worst / mean):\n",
+            first.galleries, first.variants_per_gallery
+        );
+        let relit_columns = |rough: &str, mottling: &str| {
+            if relight { format!("  {rough:>13}  {mottling:>13}") } else { String::new() }
+        };
+        out += &format!(
+            "{:width$}  {:>15}  {:>15}  {:>13}{}\n",
+            "",
+            "speckle %",
+            "new clip %",
+            "vivid ×",
+            relit_columns("rough ×", "mottling ×")
+        );
+        let pair = |w: Option<&super::artefacts::WorstMean>, scale: f64| {
+            w.map_or(String::from("–"), |w| format!("{:.2} / {:.2}", w.worst * scale, w.mean * scale))
+        };
+        for (name, a) in &measured {
+            out += &format!(
+                "{name:width$}  {:>15}  {:>15}  {:>13}{}\n",
+                pair(Some(&a.speckle), 100.0),
+                pair(Some(&a.new_clipping), 100.0),
+                pair(Some(&a.vivid_gain), 1.0),
+                relit_columns(&pair(a.roughness_ratio.as_ref(), 1.0), &pair(a.mottling_ratio.as_ref(), 1.0))
+            );
+        }
+        out += "(speckle: new fine chroma; new clip: mid-tones clipped; vivid: the most vivid variant's coarse chroma \
+                over the photo's, worst = least vivid gallery";
+        out += if relight {
+            "; rough: field roughness over the median draw's; mottling: over the gallery's median variant's)\n"
+        } else {
+            ")\n"
+        };
         out
     }
 

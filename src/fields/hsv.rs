@@ -5,14 +5,13 @@
 //! Hue is stored in [0, 1) (turns, not degrees), so all three fields share a
 //! range and an 8-bit PNG of each is meaningful.
 
-use std::f32::consts::TAU;
 use std::sync::OnceLock;
 
 use image::Rgb32FImage;
 use palette::{FromColor, Hsv, Srgb};
 
 use super::Field;
-use super::resample::{area_downsample, bilinear_upsample};
+use super::chroma::ChromaBasis;
 
 /// The three HSV fields of a photo at full resolution.
 #[derive(Clone, Debug)]
@@ -23,9 +22,10 @@ pub struct HsvFields {
     pub s: Field,
     /// Value, [0, 1]: the condition field `x_c` of the resaturate task.
     pub v: Field,
-    /// [`smooth_hue`] of the above, made on first use (composition needs
-    /// it; training does not).
-    smooth_hue: OnceLock<Field>,
+    /// The photo's colour as resaturation composes it, made on first use
+    /// (composition needs it; training does not). Boxed: seven planes'
+    /// handles, which a split not yet composed need not carry inline.
+    chroma_basis: OnceLock<Box<ChromaBasis>>,
 }
 
 impl HsvFields {
@@ -34,12 +34,12 @@ impl HsvFields {
     pub fn new(h: Field, s: Field, v: Field) -> Self {
         let size = |f: &Field| (f.width(), f.height());
         assert!(size(&h) == size(&s) && size(&s) == size(&v), "HSV fields differ in size");
-        HsvFields { h, s, v, smooth_hue: OnceLock::new() }
+        HsvFields { h, s, v, chroma_basis: OnceLock::new() }
     }
 
-    /// The hue of the photo's denoised chroma ([`smooth_hue`]), computed once.
-    pub fn smooth_hue(&self) -> &Field {
-        self.smooth_hue.get_or_init(|| smooth_hue(&self.h, &self.s, &self.v))
+    /// The photo's [`ChromaBasis`], computed once.
+    pub fn chroma_basis(&self) -> &ChromaBasis {
+        self.chroma_basis.get_or_init(|| Box::new(ChromaBasis::new(&merge(self))))
     }
 }
 
@@ -65,83 +65,6 @@ pub fn merge(fields: &HsvFields) -> Rgb32FImage {
         p.0 = hsv_to_rgb(h[i], s[i], v[i]);
     }
     out
-}
-
-/// How much smaller than the photo the chroma is smoothed at (area filter).
-pub const CHROMA_WORK_FACTOR: u32 = 4;
-/// Range σ of the edge-aware chroma smoothing, in chroma (S·V) units: two
-/// working-scale pixels whose chroma vectors differ by much more than this
-/// (a colour edge) do not mix; sensor and JPEG chroma noise, about 0.01–0.03
-/// after the area filter, is averaged away.
-pub const CHROMA_RANGE_SIGMA: f32 = 0.05;
-/// Spatial σ and radius of the smoothing, in working-scale pixels.
-const CHROMA_SPATIAL_SIGMA: f32 = 1.5;
-const CHROMA_RADIUS: i64 = 3;
-
-/// The hue a saturation *increase* should push along: the direction of the
-/// photo's chroma vector `S·V·(cos 2πH, sin 2πH)`, area-filtered by
-/// [`CHROMA_WORK_FACTOR`], smoothed edge-aware (a bilateral filter whose
-/// range term is the chroma itself, so colour edges stay) and bilinearly
-/// upsampled. Raising the saturation of a low-chroma pixel along its own
-/// hue amplifies hue noise into speckle; along this one it does not (see
-/// [`crate::compose::recombine::resaturated_hue`]). Where the smoothed chroma
-/// vanishes, the pixel's own hue. In turns, [0, 1).
-pub fn smooth_hue(h: &Field, s: &Field, v: &Field) -> Field {
-    let (w, ht) = (h.width(), h.height());
-    let plane = |f: fn(f32) -> f32| {
-        let data = (0..h.data().len()).map(|i| s.data()[i] * v.data()[i] * f(TAU * h.data()[i])).collect();
-        Field::new(w, ht, data)
-    };
-    let (ww, wh) = (w.div_ceil(CHROMA_WORK_FACTOR), ht.div_ceil(CHROMA_WORK_FACTOR));
-    let a = area_downsample(&plane(f32::cos), ww, wh);
-    let b = area_downsample(&plane(f32::sin), ww, wh);
-    let (a, b) = bilateral_chroma(&a, &b);
-    let (a, b) = (bilinear_upsample(&a, w, ht), bilinear_upsample(&b, w, ht));
-    let data = (0..h.data().len())
-        .map(|i| {
-            let (a, b) = (a.data()[i], b.data()[i]);
-            if a * a + b * b < 1e-12 { h.data()[i] } else { turns(b.atan2(a)) }
-        })
-        .collect();
-    Field::new(w, ht, data)
-}
-
-/// An angle in radians as turns in [0, 1).
-pub fn turns(radians: f32) -> f32 {
-    let t = (radians / TAU).rem_euclid(1.0);
-    if t >= 1.0 { 0.0 } else { t }
-}
-
-/// Bilateral filter of the chroma planes `(a, b)`, the range weight taken on
-/// the 2-D chroma difference.
-fn bilateral_chroma(a: &Field, b: &Field) -> (Field, Field) {
-    let (w, h) = (i64::from(a.width()), i64::from(a.height()));
-    let spatial = |d2: i64| (-(d2 as f32) / (2.0 * CHROMA_SPATIAL_SIGMA * CHROMA_SPATIAL_SIGMA)).exp();
-    let range = 1.0 / (2.0 * CHROMA_RANGE_SIGMA * CHROMA_RANGE_SIGMA);
-    let (mut out_a, mut out_b) = (Vec::with_capacity(a.data().len()), Vec::with_capacity(a.data().len()));
-    for y in 0..h {
-        for x in 0..w {
-            let (ca, cb) = (a.get(x as u32, y as u32), b.get(x as u32, y as u32));
-            let (mut sa, mut sb, mut sw) = (0.0, 0.0, 0.0);
-            for dy in -CHROMA_RADIUS..=CHROMA_RADIUS {
-                for dx in -CHROMA_RADIUS..=CHROMA_RADIUS {
-                    let (nx, ny) = (x + dx, y + dy);
-                    if nx < 0 || ny < 0 || nx >= w || ny >= h {
-                        continue;
-                    }
-                    let (na, nb) = (a.get(nx as u32, ny as u32), b.get(nx as u32, ny as u32));
-                    let d2 = (na - ca) * (na - ca) + (nb - cb) * (nb - cb);
-                    let weight = spatial(dx * dx + dy * dy) * (-d2 * range).exp();
-                    sa += weight * na;
-                    sb += weight * nb;
-                    sw += weight;
-                }
-            }
-            out_a.push(sa / sw);
-            out_b.push(sb / sw);
-        }
-    }
-    (Field::new(a.width(), a.height(), out_a), Field::new(a.width(), a.height(), out_b))
 }
 
 /// One pixel of the inverse: hue in turns, saturation and value in [0, 1],

@@ -9,6 +9,7 @@
 //!
 //! Fields are full resolution for composition and [`NET_SIZE`]² for the network.
 
+pub mod chroma;
 pub mod curve;
 mod field;
 pub mod hsv;

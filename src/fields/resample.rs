@@ -98,3 +98,35 @@ pub fn gaussian_blur(field: &Field, sigma: f32) -> Field {
     };
     pass(&pass(field, true), false)
 }
+
+/// Mean over the (2r+1)² window around each pixel, the window clipped at
+/// the borders (a smaller mean there, not a padded one); running sums, so
+/// O(pixels) whatever the radius.
+pub fn box_mean(field: &Field, r: u32) -> Field {
+    let (w, h) = (field.width() as usize, field.height() as usize);
+    let r = r as usize;
+    // One axis: `len` values `stride` apart, from `src` into `dst`.
+    let pass = |src: &[f32], dst: &mut [f32], len: usize, stride: usize, starts: &mut dyn Iterator<Item = usize>| {
+        for start in starts {
+            let mut sum = 0.0f64;
+            let (mut lo, mut hi) = (0usize, 0usize); // window [lo, hi)
+            for i in 0..len {
+                let (want_lo, want_hi) = (i.saturating_sub(r), (i + r + 1).min(len));
+                while hi < want_hi {
+                    sum += f64::from(src[start + hi * stride]);
+                    hi += 1;
+                }
+                while lo < want_lo {
+                    sum -= f64::from(src[start + lo * stride]);
+                    lo += 1;
+                }
+                dst[start + i * stride] = (sum / (hi - lo) as f64) as f32;
+            }
+        }
+    };
+    let mut rows = vec![0.0f32; w * h];
+    pass(field.data(), &mut rows, w, 1, &mut (0..h).map(|y| y * w));
+    let mut out = vec![0.0f32; w * h];
+    pass(&rows, &mut out, h, w, &mut (0..w));
+    Field::new(field.width(), field.height(), out)
+}

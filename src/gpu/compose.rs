@@ -1,4 +1,4 @@
-//! The composition passes (`shaders/{detail_compose,hsv_recombine,relight_compose}.wgsl`):
+//! The composition passes (`shaders/{detail_compose,resaturate_compose,relight_compose}.wgsl`):
 //! pipelines built once per device, bind groups per composition (composition
 //! only runs when a parameter changes, never per frame).
 
@@ -6,7 +6,6 @@ use wgpu::util::DeviceExt;
 
 use super::{GpuContext, shaders};
 pub use crate::compose::ComposeParams;
-use crate::compose::Detail;
 
 /// What a binding of a compute pass holds.
 #[derive(Clone, Copy)]
@@ -118,7 +117,7 @@ impl ComputePass {
 pub struct Compositor {
     detail: ComputePass,
     guided: ComputePass,
-    hsv: ComputePass,
+    resaturate: ComputePass,
     relight: ComputePass,
 }
 
@@ -140,25 +139,24 @@ impl Compositor {
                 shaders::GUIDED_UPSAMPLE,
                 &[Input, Input, Input, Output(r32), Uniform],
             ),
-            hsv: ComputePass::new(
+            resaturate: ComputePass::new(
                 device,
-                "hsv_recombine",
-                shaders::HSV_RECOMBINE,
-                &[Input, Input, Input, Input, Input, Output(rgba8), Uniform],
+                "resaturate_compose",
+                shaders::RESATURATE_COMPOSE,
+                &[Input, Input, Input, Input, Input, Input, Input, Input, Output(rgba8), Uniform],
             ),
             relight: ComputePass::new(
                 device,
                 "relight_compose",
                 shaders::RELIGHT_COMPOSE,
-                &[Input, Input, Output(rgba8), Uniform],
+                &[Input, Input, Input, Output(rgba8), Uniform],
             ),
         }
     }
 
-    /// Detail map ([`crate::compose::detail`]): `out = clamp(field +
-    /// strength·(source − reference), 0, 1)`, or `clamp(field ·
-    /// (source / reference)^strength, 0, 1)` for [`Detail::Ratio`].
-    /// All textures share `size`.
+    /// Detail map of relighting ([`crate::compose::detail`]): `out =
+    /// clamp(field · (source / reference)^strength, 0, 1)`. All textures
+    /// share `size`.
     pub fn encode_detail(
         &self,
         ctx: &GpuContext,
@@ -168,13 +166,8 @@ impl Compositor {
         strength: f32,
         size: (u32, u32),
     ) {
-        let DetailInputs { field, source, reference, detail } = inputs;
-        let uniform = DetailUniform {
-            strength,
-            ratio: u32::from(detail == Detail::Ratio),
-            floor: crate::compose::detail::RATIO_FLOOR,
-            _pad: 0.0,
-        };
+        let DetailInputs { field, source, reference } = inputs;
+        let uniform = DetailUniform { strength, floor: crate::compose::detail::RATIO_FLOOR, _pad: [0.0; 2] };
         self.detail.encode(ctx, encoder, &[field, source, reference, out], uniform, size);
     }
 
@@ -193,28 +186,37 @@ impl Compositor {
         self.guided.encode(ctx, encoder, &[guide, a, b, out], [0.0f32; 4], size);
     }
 
-    /// Resaturate: `out = rgb(H', S'', V)`, sRGB-encoded, where `S''` is
-    /// `clamp(S'·gain)` with increases over the photo's own saturation scaled
-    /// by the hue's trust ([`crate::compose::recombine::resaturated`]) and
-    /// `H'` follows the denoised hue where saturation rises
-    /// ([`crate::compose::recombine::resaturated_hue`]).
-    pub fn encode_hsv(
+    /// Resaturate ([`crate::compose::recombine`]): the photo's colour with
+    /// its low-pass chroma scaled by the gain `gain·(S_g + κ)/(S_ref + κ)`
+    /// where trusted, its fine chroma kept (`detail`), softly limited under
+    /// the ceiling; sRGB-encoded.
+    pub fn encode_resaturate(
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        inputs: HsvInputs<'_>,
+        inputs: ResaturateInputs<'_>,
         out: &wgpu::TextureView,
-        gain: f32,
+        params: ComposeParams,
         size: (u32, u32),
     ) {
-        let HsvInputs { hue, smooth_hue, saturation, own_saturation, value } = inputs;
-        let (trust_lo, trust_hi) = crate::compose::recombine::HUE_TRUST;
-        let (chroma_lo, chroma_hi) = crate::compose::recombine::CHROMA_TRUST;
-        let uniform = HsvUniform { gain, trust_lo, trust_hi, chroma_lo, chroma_hi, _pad: [0.0; 3] };
-        self.hsv.encode(ctx, encoder, &[hue, smooth_hue, saturation, own_saturation, value, out], uniform, size);
+        let ResaturateInputs { basis, saturation, reference, trust } = inputs;
+        let [l, a, b, a_lo, b_lo, ceiling] = basis;
+        let uniform = ResaturateUniform {
+            gain: params.gain,
+            detail: params.detail_strength,
+            trust_lo: trust.0,
+            trust_hi: trust.1,
+            kappa: crate::compose::recombine::GAIN_KAPPA,
+            knee: crate::compose::recombine::SOFT_KNEE,
+            _pad: [0.0; 2],
+        };
+        let views = [l, a, b, a_lo, b_lo, ceiling, saturation, reference, out];
+        self.resaturate.encode(ctx, encoder, &views, uniform, size);
     }
 
-    /// Relight: `out = srgb(clamp(albedo · shading · gain))`.
+    /// Relight ([`crate::compose::recombine::relight_pixel`]): `out =
+    /// srgb(albedo · shading · gain)`, kept off black and white softly but
+    /// never beyond the photo's own `albedo · own_shading`.
     pub fn encode_relight(
         &self,
         ctx: &GpuContext,
@@ -224,8 +226,17 @@ impl Compositor {
         gain: f32,
         size: (u32, u32),
     ) {
-        let RelightInputs { albedo, shading } = inputs;
-        self.relight.encode(ctx, encoder, &[albedo, shading, out], RelightUniform { gain, _pad: [0.0; 3] }, size);
+        let RelightInputs { albedo, shading, own_shading } = inputs;
+        let (floor, top) = crate::compose::recombine::linear_bounds();
+        let uniform = RelightUniform {
+            gain,
+            floor,
+            top,
+            toe_knee: crate::compose::recombine::TOE_KNEE,
+            knee: crate::compose::recombine::SOFT_KNEE,
+            _pad: [0.0; 3],
+        };
+        self.relight.encode(ctx, encoder, &[albedo, shading, own_shading, out], uniform, size);
     }
 }
 
@@ -238,8 +249,6 @@ pub struct DetailInputs<'a> {
     pub source: &'a wgpu::TextureView,
     /// `source` as the network sees it, upsampled.
     pub reference: &'a wgpu::TextureView,
-    /// How the detail joins the field: a ratio for shading.
-    pub detail: Detail,
 }
 
 /// The guided upsampling pass's textures: the full-resolution guide and the
@@ -251,24 +260,27 @@ pub struct GuidedInputs<'a> {
     pub b: &'a wgpu::TextureView,
 }
 
-/// The HSV recombination's textures (all r32float, one size).
+/// The resaturation pass's textures (all r32float, one size).
 #[derive(Clone, Copy)]
-pub struct HsvInputs<'a> {
-    pub hue: &'a wgpu::TextureView,
-    /// [`crate::fields::hsv::smooth_hue`].
-    pub smooth_hue: &'a wgpu::TextureView,
-    /// The saturation to compose.
+pub struct ResaturateInputs<'a> {
+    /// The photo's [`ChromaBasis`](crate::fields::chroma::ChromaBasis):
+    /// `L`, `a`, `b`, `a_lo`, `b_lo`, ceiling.
+    pub basis: [&'a wgpu::TextureView; 6],
+    /// The saturation to compose and the photo's own as the network sees it,
+    /// both upsampled.
     pub saturation: &'a wgpu::TextureView,
-    /// The photo's own saturation.
-    pub own_saturation: &'a wgpu::TextureView,
-    pub value: &'a wgpu::TextureView,
+    pub reference: &'a wgpu::TextureView,
+    /// [`ChromaBasis::trust`](crate::fields::chroma::ChromaBasis::trust).
+    pub trust: (f32, f32),
 }
 
-/// The relight pass's textures: linear albedo (rgba32float) and shading.
+/// The relight pass's textures: linear albedo (rgba32float), the shading
+/// to compose and the photo's own shading (r32float).
 #[derive(Clone, Copy)]
 pub struct RelightInputs<'a> {
     pub albedo: &'a wgpu::TextureView,
     pub shading: &'a wgpu::TextureView,
+    pub own_shading: &'a wgpu::TextureView,
 }
 
 /// `Params` of `detail_compose.wgsl`.
@@ -276,21 +288,21 @@ pub struct RelightInputs<'a> {
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct DetailUniform {
     strength: f32,
-    ratio: u32,
     floor: f32,
-    _pad: f32,
+    _pad: [f32; 2],
 }
 
-/// `Params` of `hsv_recombine.wgsl`.
+/// `Params` of `resaturate_compose.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct HsvUniform {
+struct ResaturateUniform {
     gain: f32,
+    detail: f32,
     trust_lo: f32,
     trust_hi: f32,
-    chroma_lo: f32,
-    chroma_hi: f32,
-    _pad: [f32; 3],
+    kappa: f32,
+    knee: f32,
+    _pad: [f32; 2],
 }
 
 /// `Params` of `relight_compose.wgsl`.
@@ -298,5 +310,9 @@ struct HsvUniform {
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct RelightUniform {
     gain: f32,
+    floor: f32,
+    top: f32,
+    toe_knee: f32,
+    knee: f32,
     _pad: [f32; 3],
 }

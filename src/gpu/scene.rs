@@ -4,57 +4,68 @@
 //! field, shared here as [`DetailStage`], then the task's recombination into
 //! RGB.
 
-use super::compose::{DetailInputs, HsvInputs, RelightInputs};
+use super::compose::{DetailInputs, RelightInputs, ResaturateInputs};
 use super::{ComposeParams, Compositor, FieldTexture, GpuContext, RgbaTarget, upload_field, upload_linear_rgb};
-use crate::compose::Detail;
 use crate::fields::hsv::HsvFields;
 use crate::fields::intrinsic::Intrinsic;
 use crate::fields::{Field, Task};
 use crate::variants::PhotoSplit;
 
-/// The detail map pass both scenes share:
-/// `detailed = clamp(generated + strength·(source − reference))`, or as a
-/// ratio for shading ([`Detail`]).
-struct DetailStage {
-    /// The full-resolution field whose fine detail is added back.
-    source: FieldTexture,
-    /// The applied variant's field and the detail map's reference (`source`
-    /// as the network sees it, upsampled); `None` while the photo itself is
-    /// shown, when both are `source` and the detail is zero.
+/// A photo's own generated field on the GPU and, once a variant is applied,
+/// the variant's field and the reference it is composed against (the
+/// photo's own field as the network sees it); both upsampled.
+struct VariantFields {
+    own: FieldTexture,
     applied: Option<(FieldTexture, FieldTexture)>,
+}
+
+impl VariantFields {
+    fn new(ctx: &GpuContext, own: &Field, label: &str) -> Self {
+        VariantFields { own: upload_field(ctx, own, &format!("{label}: the photo's own")), applied: None }
+    }
+
+    fn set(&mut self, ctx: &GpuContext, generated: &Field, reference: &Field) {
+        self.applied =
+            Some((upload_field(ctx, generated, "generated"), upload_field(ctx, reference, "generated: reference")));
+    }
+
+    fn clear(&mut self) {
+        self.applied = None;
+    }
+
+    /// The generated field and its reference: the photo's own field for
+    /// both while no variant is applied, which composes to the photo.
+    fn views(&self) -> (&wgpu::TextureView, &wgpu::TextureView) {
+        match &self.applied {
+            Some((generated, reference)) => (&generated.view, &reference.view),
+            None => (&self.own.view, &self.own.view),
+        }
+    }
+}
+
+/// The detail map pass of relighting:
+/// `detailed = clamp(generated · (source / reference)^strength)`.
+struct DetailStage {
+    /// The photo's own shading (whose fine detail is kept) and the variant's.
+    fields: VariantFields,
     detailed: FieldTexture,
-    detail: Detail,
 }
 
 impl DetailStage {
-    fn new(ctx: &GpuContext, source: &Field, detail: Detail, label: &str) -> Self {
+    fn new(ctx: &GpuContext, source: &Field, label: &str) -> Self {
         DetailStage {
-            detail,
-            source: upload_field(ctx, source, &format!("{label}: detail source")),
-            applied: None,
+            fields: VariantFields::new(ctx, source, label),
             detailed: FieldTexture::new(ctx, source.width(), source.height(), &format!("{label}: after detail map")),
         }
     }
 
     fn size(&self) -> (u32, u32) {
-        (self.source.width(), self.source.height())
-    }
-
-    fn set_generated(&mut self, ctx: &GpuContext, generated: &Field, reference: &Field) {
-        self.applied =
-            Some((upload_field(ctx, generated, "generated"), upload_field(ctx, reference, "detail reference")));
-    }
-
-    fn show_photo(&mut self) {
-        self.applied = None;
+        (self.fields.own.width(), self.fields.own.height())
     }
 
     fn encode(&self, ctx: &GpuContext, compositor: &Compositor, encoder: &mut wgpu::CommandEncoder, strength: f32) {
-        let (generated, reference) = match &self.applied {
-            Some((generated, reference)) => (&generated.view, &reference.view),
-            None => (&self.source.view, &self.source.view),
-        };
-        let inputs = DetailInputs { field: generated, source: &self.source.view, reference, detail: self.detail };
+        let (generated, reference) = self.fields.views();
+        let inputs = DetailInputs { field: generated, source: &self.fields.own.view, reference };
         compositor.encode_detail(ctx, encoder, inputs, &self.detailed.view, strength, self.size());
     }
 }
@@ -80,35 +91,56 @@ pub trait Compose {
 
 /// The full-resolution fields of one photo on the GPU and the composed result.
 ///
-/// Composition is detail map (eq. 7, with S's own detail) then HSV
-/// recombination: `S' = clamp(S_g + strength·(S − S_coarse))`,
-/// `rgb = hsv(H, resaturated(S', S, V, gain), V)` (see
-/// [`crate::compose::recombine::resaturated`]). With no variant applied,
-/// `S_g` and `S_coarse` are the photo's own S, so the photo composes to itself.
+/// Composition is one pass ([`crate::compose::recombine`]): the photo's
+/// colour ([`ChromaBasis`](crate::fields::chroma::ChromaBasis)) with its low-pass chroma scaled by the variant's
+/// saturation over the photo's own. With no variant applied, both are the
+/// photo's own S, so the photo composes to itself.
 pub struct ResaturateScene {
-    hue: FieldTexture,
-    /// The hue saturation increases push along ([`HsvFields::smooth_hue`]).
-    smooth_hue: FieldTexture,
-    value: FieldTexture,
-    /// Source S (the photo's own), generated S.
-    detail: DetailStage,
+    /// The photo's [`ChromaBasis`](crate::fields::chroma::ChromaBasis):
+    /// `L`, `a`, `b`, `a_lo`, `b_lo`, ceiling.
+    basis: [FieldTexture; 6],
+    trust: (f32, f32),
+    /// The photo's own S and the applied variant's.
+    fields: VariantFields,
     pub rgb: RgbaTarget,
 }
 
 impl ResaturateScene {
     pub fn new(ctx: &GpuContext, fields: &HsvFields) -> Self {
         let (w, h) = (fields.h.width(), fields.h.height());
+        let basis = fields.chroma_basis();
+        let planes = [
+            (&basis.l, "L"),
+            (&basis.a, "a"),
+            (&basis.b, "b"),
+            (&basis.a_lo, "a low-pass"),
+            (&basis.b_lo, "b low-pass"),
+            (&basis.ceiling, "chroma ceiling"),
+        ];
         ResaturateScene {
-            hue: upload_field(ctx, &fields.h, "hue"),
-            smooth_hue: upload_field(ctx, fields.smooth_hue(), "smooth hue"),
-            value: upload_field(ctx, &fields.v, "value"),
-            detail: DetailStage::new(ctx, &fields.s, Detail::Difference, "S"),
+            basis: planes.map(|(plane, label)| upload_field(ctx, plane, label)),
+            trust: basis.trust,
+            fields: VariantFields::new(ctx, &fields.s, "S"),
             rgb: RgbaTarget::new(ctx, w, h, "composed"),
         }
     }
 
     pub fn size(&self) -> (u32, u32) {
-        self.detail.size()
+        (self.fields.own.width(), self.fields.own.height())
+    }
+
+    fn encode_into(
+        &self,
+        ctx: &GpuContext,
+        compositor: &Compositor,
+        encoder: &mut wgpu::CommandEncoder,
+        (saturation, reference): (&wgpu::TextureView, &wgpu::TextureView),
+        params: ComposeParams,
+        target: &RgbaTarget,
+    ) {
+        let basis = [0, 1, 2, 3, 4, 5].map(|k| &self.basis[k].view);
+        let inputs = ResaturateInputs { basis, saturation, reference, trust: self.trust };
+        compositor.encode_resaturate(ctx, encoder, inputs, &target.view, params, self.size());
     }
 
     /// Composes the photo itself (its own saturation, gain 1) into `target`
@@ -120,26 +152,15 @@ impl ResaturateScene {
         encoder: &mut wgpu::CommandEncoder,
         target: &RgbaTarget,
     ) {
-        let s = &self.detail.source.view;
-        compositor.encode_hsv(ctx, encoder, self.inputs(s), &target.view, 1.0, self.size());
-    }
-
-    /// The recombination's textures, composing `saturation`.
-    fn inputs<'a>(&'a self, saturation: &'a wgpu::TextureView) -> HsvInputs<'a> {
-        HsvInputs {
-            hue: &self.hue.view,
-            smooth_hue: &self.smooth_hue.view,
-            saturation,
-            own_saturation: &self.detail.source.view,
-            value: &self.value.view,
-        }
+        let own = &self.fields.own.view;
+        self.encode_into(ctx, compositor, encoder, (own, own), ComposeParams::default(), target);
     }
 
     /// Replaces the generated saturation and the photo's coarse saturation
     /// (its 32×32 field; both already upsampled to the scene's size), e.g. to
     /// apply a sampled variant.
     pub fn set_generated(&mut self, ctx: &GpuContext, generated: &Field, coarse_s: &Field) {
-        self.detail.set_generated(ctx, generated, coarse_s);
+        self.fields.set(ctx, generated, coarse_s);
     }
 }
 
@@ -152,9 +173,7 @@ impl Compose for ResaturateScene {
         encoder: &mut wgpu::CommandEncoder,
         params: ComposeParams,
     ) {
-        self.detail.encode(ctx, compositor, encoder, params.detail_strength);
-        let inputs = self.inputs(&self.detail.detailed.view);
-        compositor.encode_hsv(ctx, encoder, inputs, &self.rgb.view, params.gain, self.size());
+        self.encode_into(ctx, compositor, encoder, self.fields.views(), params, &self.rgb);
     }
 }
 
@@ -180,7 +199,7 @@ impl RelightScene {
         let (w, h) = (intrinsic.shading.width(), intrinsic.shading.height());
         RelightScene {
             albedo: upload_linear_rgb(ctx, &intrinsic.albedo, "albedo"),
-            detail: DetailStage::new(ctx, &intrinsic.shading, Detail::Ratio, "shading"),
+            detail: DetailStage::new(ctx, &intrinsic.shading, "shading"),
             rgb: RgbaTarget::new(ctx, w, h, "composed"),
         }
     }
@@ -197,15 +216,15 @@ impl RelightScene {
         encoder: &mut wgpu::CommandEncoder,
         target: &RgbaTarget,
     ) {
-        let shading = &self.detail.source.view;
-        let inputs = RelightInputs { albedo: &self.albedo.1, shading };
+        let shading = &self.detail.fields.own.view;
+        let inputs = RelightInputs { albedo: &self.albedo.1, shading, own_shading: shading };
         compositor.encode_relight(ctx, encoder, inputs, &target.view, 1.0, self.size());
     }
 
     /// Replaces the generated shading and the photo's coarse shading (both
     /// upsampled to the scene's size), e.g. to apply a sampled variant.
     pub fn set_generated(&mut self, ctx: &GpuContext, generated: &Field, coarse_shading: &Field) {
-        self.detail.set_generated(ctx, generated, coarse_shading);
+        self.detail.fields.set(ctx, generated, coarse_shading);
     }
 }
 
@@ -220,7 +239,8 @@ impl Compose for RelightScene {
     ) {
         self.detail.encode(ctx, compositor, encoder, params.detail_strength);
         let detailed = &self.detail.detailed.view;
-        let inputs = RelightInputs { albedo: &self.albedo.1, shading: detailed };
+        let inputs =
+            RelightInputs { albedo: &self.albedo.1, shading: detailed, own_shading: &self.detail.fields.own.view };
         compositor.encode_relight(ctx, encoder, inputs, &self.rgb.view, params.gain, self.size());
     }
 }
@@ -270,31 +290,32 @@ impl Scene {
     pub fn gpu_bytes(&self) -> u64 {
         let (w, h) = self.size();
         let pixels = u64::from(w) * u64::from(h);
-        // r32float fields: 4 of the detail stage (source, detailed, and
-        // generated and reference once a variant is applied), plus H, the
-        // smooth hue and V, or the albedo (rgba32float); the composed rgba8.
+        // r32float fields: the photo's own, and the generated one and its
+        // reference once a variant is applied; resaturation's six basis
+        // planes, or relighting's detailed shading and albedo (rgba32float);
+        // the composed rgba8.
         let per_pixel = match self {
-            Scene::Resaturate(_) => 4 * 4 + 3 * 4 + 4,
-            Scene::Relight(_) => 4 * 4 + 16 + 4,
+            Scene::Resaturate(_) => 3 * 4 + 6 * 4 + 4,
+            Scene::Relight(_) => 3 * 4 + 4 + 16 + 4,
         };
         pixels * per_pixel
     }
 
-    /// Replaces the generated field and the detail map's reference (both at
-    /// the scene's size), e.g. to apply a sampled variant.
+    /// Replaces the generated field and the reference it is composed
+    /// against (both at the scene's size), e.g. to apply a sampled variant.
     pub fn set_generated(&mut self, ctx: &GpuContext, generated: &Field, reference: &Field) {
-        self.detail_mut().set_generated(ctx, generated, reference);
+        self.variant_fields().set(ctx, generated, reference);
     }
 
     /// Composes the photo's own field again (no variant applied).
     pub fn show_photo(&mut self) {
-        self.detail_mut().show_photo();
+        self.variant_fields().clear();
     }
 
-    fn detail_mut(&mut self) -> &mut DetailStage {
+    fn variant_fields(&mut self) -> &mut VariantFields {
         match self {
-            Scene::Resaturate(scene) => &mut scene.detail,
-            Scene::Relight(scene) => &mut scene.detail,
+            Scene::Resaturate(scene) => &mut scene.fields,
+            Scene::Relight(scene) => &mut scene.detail.fields,
         }
     }
 

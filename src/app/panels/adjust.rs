@@ -42,14 +42,17 @@ pub fn adjust(ui: &mut egui::Ui, state: &AdjustState<'_>, photo: Option<&PhotoEn
         }
         let mut detail = params.detail_strength;
         let slider = egui::Slider::new(&mut detail, 0.0..=1.0).text("Detail");
-        if ui
-            .add(slider)
-            .on_hover_text(
-                "The photo's own fine detail added back over the 32×32 variant (the detail map of the paper's eq. 7, \
-             taken from the photo's own field): 0 = the variant's smooth field, 1 = all of the detail",
-            )
-            .changed()
-        {
+        let hover = match task {
+            Task::Resaturate => {
+                "How much of the photo's own fine colour (texture, grain) the variant keeps: 0 = smooth colour, \
+                 1 = all of it"
+            }
+            Task::Relight => {
+                "How much of the photo's own fine shading the variant keeps over its 32×32 light: 0 = the \
+                 variant's smooth light, 1 = all of it"
+            }
+        };
+        if ui.add(slider).on_hover_text(hover).changed() {
             commands.push(Command::SetDetail(detail));
         }
         if ui.button("Reset").clicked() {

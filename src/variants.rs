@@ -18,7 +18,7 @@ use crate::compose::{ComposeParams, GuidedUpsampler};
 use crate::eval::artefacts::{MOTTLING_CELL, PhotoReference, ROUGHNESS_OFFSET, median, roughness};
 use crate::fields::hsv::{self, HsvFields};
 use crate::fields::intrinsic::{self, Intrinsic, IntrinsicOptions};
-use crate::fields::resample::{area_downsample, gaussian_blur};
+use crate::fields::resample::{area_downsample, bilinear_upsample, gaussian_blur};
 use crate::fields::{Field, NET_SIZE, Task};
 use crate::model::Network;
 use crate::sampling::{SampleError, SampleRequest, Samples, sample};
@@ -190,11 +190,34 @@ impl Upsampling {
     }
 
     /// A 32×32 field at the photo's full resolution.
+    ///
+    /// With a departure σ (relighting), the field's departure from the
+    /// photo's own, smoothed ([`smooth_departure`]), is upsampled bilinearly
+    /// as a log ratio and applied to the photo's own coarse field: a change
+    /// of light is smooth, and the photo's edges are already in its own
+    /// field. Upsampled guided by the albedo instead, a departure copies the
+    /// albedo's texture into the light (a striped surface gets striped light,
+    /// JPEG blocks in a shadow become visible).
     pub fn upsample(&self, field: &Field) -> Field {
-        match self.departure_sigma {
-            Some(sigma) => self.upsampler.upsample(&smooth_departure(&self.own, field, sigma), &self.guide),
-            None => self.upsampler.upsample(field, &self.guide),
-        }
+        let Some(sigma) = self.departure_sigma else {
+            return self.upsampler.upsample(field, &self.guide);
+        };
+        let log = |v: f32| (v.max(0.0) + ROUGHNESS_OFFSET).ln();
+        let smooth = smooth_departure(&self.own, field, sigma);
+        let departure = Field::new(
+            smooth.width(),
+            smooth.height(),
+            smooth.data().iter().zip(self.own.data()).map(|(&f, &o)| log(f) - log(o)).collect(),
+        );
+        let departure = bilinear_upsample(&departure, self.coarse.width(), self.coarse.height());
+        let data = self
+            .coarse
+            .data()
+            .par_iter()
+            .zip(departure.data().par_iter())
+            .map(|(&c, &d)| ((c.max(0.0) + ROUGHNESS_OFFSET) * d.exp() - ROUGHNESS_OFFSET).max(0.0))
+            .collect();
+        Field::new(self.coarse.width(), self.coarse.height(), data)
     }
 
     pub fn upsampler(&self) -> &GuidedUpsampler {
@@ -359,12 +382,13 @@ const SCREEN_ROUNDS: usize = 4;
 /// network cell 8 pixels across — the grid `polyshade eval` measures
 /// mottling on ([`PhotoReference::mottling`]).
 ///
-/// A decoded shading can carry a cell-sized pattern that the edge-aware
-/// upsampling turns into dark, cloudy blotches on a flat floor; no
-/// smoothing of its departure removes it without flattening every
-/// variant's light. How much shows depends on the photo (its smooth regions
-/// show it, its textured ones hide it) and on the composition, so the
-/// screen composes the draw rather than guessing from the field.
+/// A decoded shading can carry a pattern a few cells across that shows as
+/// dark, cloudy blotches on a flat floor; no smoothing of its departure
+/// removes it without flattening every variant's light. How much shows
+/// depends on the photo (its smooth regions show it, its textured ones hide
+/// it) and on the composition (shadows and highlights are eased
+/// differently), so the screen composes the draw rather than guessing from
+/// the field.
 #[derive(Clone, Debug)]
 pub struct LightScreen {
     split: PhotoSplit,
@@ -621,5 +645,37 @@ mod tests {
         // 0, then 0.9 (refused), then the next farthest, 0.7.
         assert_eq!(picked, vec![0, 3]);
         assert_eq!(asked, vec![0, 2, 3]);
+    }
+
+    #[test]
+    fn a_relit_departure_is_smooth_light_not_the_albedo_texture() {
+        // The albedo's luma (the guide) has fine stripes; the light is smooth.
+        let guide = Field::from_fn(256, 256, |x, _| if (x / 3) % 2 == 0 { 0.3 } else { 0.7 });
+        let shading = Field::from_fn(256, 256, |_, y| 0.4 + 0.002 * y as f32);
+        let upsampling = Upsampling::new(&guide, &shading, Some(LIGHT_SMOOTHING));
+        let own = area_downsample(&shading, NET_SIZE, NET_SIZE);
+        let coarse = upsampling.coarse();
+        let back = upsampling.upsample(&own);
+        let worst = back.data().iter().zip(coarse.data()).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        assert!(worst < 1e-5, "the photo's own light comes back: off by {worst}");
+        // More light on the left, less on the right.
+        let field = Field::from_fn(NET_SIZE, NET_SIZE, |x, y| own.get(x, y) * if x < 16 { 1.6 } else { 0.8 });
+        let relit = upsampling.upsample(&field);
+        let ratio = |x: u32| (relit.get(x, 128) / coarse.get(x, 128)).ln();
+        assert!(ratio(20) > 0.3 && ratio(236) < -0.1, "{} {}", ratio(20), ratio(236));
+        // Away from where it changes (the middle), the change is even across
+        // the stripes: no pixel-to-pixel wobble.
+        let wobble = (1..100)
+            .chain(156..255)
+            .map(|x| (ratio(x) - (ratio(x - 1) + ratio(x + 1)) / 2.0).abs())
+            .fold(0.0f32, f32::max);
+        assert!(wobble < 1e-3, "the light follows the albedo's stripes: {wobble}");
+        // Guided by the albedo, the same change would follow its stripes.
+        let guided = upsampling.upsampler().upsample(&smooth_departure(&own, &field, LIGHT_SMOOTHING), &guide);
+        let guided_ratio = |x: u32| (guided.get(x, 128) / coarse.get(x, 128)).ln();
+        let guided_wobble = (1..100)
+            .map(|x| (guided_ratio(x) - (guided_ratio(x - 1) + guided_ratio(x + 1)) / 2.0).abs())
+            .fold(0.0f32, f32::max);
+        assert!(guided_wobble > 10.0 * wobble.max(1e-4), "{guided_wobble} against {wobble}");
     }
 }

@@ -55,7 +55,8 @@ fn bad_photos_exit_nonzero_with_one_clear_line() {
     for (photo, expect) in [
         (dir.path().join("missing.jpg"), "cannot open"),
         (truncated, "truncated or corrupt"),
-        (corrupt, "truncated or corrupt"),
+        // Its first bytes gone, it is no JPEG any more.
+        (corrupt, "is not a JPEG file"),
         (garbage, "not an image format"),
     ] {
         let out = polyshade().arg("fields").arg(&photo).arg("--out").arg(dir.path().join("out")).output().unwrap();
@@ -130,13 +131,15 @@ fn train_then_sample_writes_reproducible_variants() {
     run_sample(&a, "5");
     run_sample(&b, "5");
     run_sample(&c, "6");
-    for name in ["variant_00.png", "variant_02.png", "field_01_32x32.png", "contact_sheet.png"] {
+    // Numbered from 1, as the app's gallery numbers them.
+    for name in ["variant_01.png", "variant_03.png", "field_02_32x32.png", "contact_sheet.png"] {
         assert!(a.join(name).exists(), "{name}");
     }
-    let read = |d: &std::path::Path| std::fs::read(d.join("field_00_32x32.png")).unwrap();
+    assert!(!a.join("variant_00.png").exists());
+    let read = |d: &std::path::Path| std::fs::read(d.join("field_01_32x32.png")).unwrap();
     assert_eq!(read(&a), read(&b), "same seed, same variants");
     assert_ne!(read(&a), read(&c), "another seed, other variants");
-    let full = image::open(a.join("variant_00.png")).unwrap();
+    let full = image::open(a.join("variant_01.png")).unwrap();
     assert_eq!((full.width(), full.height()), (2560, 1600));
 
     // eval on the same folder (as held-out and as training photos): the
@@ -234,7 +237,8 @@ fn train_then_sample_writes_reproducible_variants() {
 fn export_matches_sample_and_keeps_metadata(model: &std::path::Path, dir: &std::path::Path) {
     use image::ImageDecoder;
     let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exif_icc.jpg");
-    let pick = ["-n", "4", "--seed", "9", "--component", "1"];
+    // Component 2 and variant 3, numbered from 1 as the app numbers them.
+    let pick = ["-n", "4", "--seed", "9", "--component", "2"];
     let sampled = dir.join("fixture_variants");
     let o = polyshade()
         .arg("sample")
@@ -251,7 +255,7 @@ fn export_matches_sample_and_keeps_metadata(model: &std::path::Path, dir: &std::
         polyshade()
             .arg("export")
             .args(pick)
-            .args(["--variant", "2", "--model"])
+            .args(["--variant", "3", "--model"])
             .arg(model)
             .arg(&fixture)
             .arg("--out")
@@ -264,7 +268,7 @@ fn export_matches_sample_and_keeps_metadata(model: &std::path::Path, dir: &std::
     let o = export(&png, &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let exported = image::open(&png).unwrap().to_rgb8();
-    let from_sample = image::open(sampled.join("variant_02.png")).unwrap().to_rgb8();
+    let from_sample = image::open(sampled.join("variant_03.png")).unwrap().to_rgb8();
     assert_eq!((exported.width(), exported.height()), (120, 160), "upright, full size");
     assert!(exported == from_sample, "export and sample give the same pixels");
     let original = image::open(&fixture).unwrap().to_rgb8();
@@ -315,14 +319,14 @@ fn export_matches_sample_and_keeps_metadata(model: &std::path::Path, dir: &std::
     let missing = polyshade()
         .arg("export")
         .args(pick)
-        .args(["--variant", "4", "--model"])
+        .args(["--variant", "5", "--model"])
         .arg(model)
         .arg(&fixture)
         .arg("--out")
         .arg(dir.join("x.png"))
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("--variant 4 does not exist"));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("--variant 5 does not exist: there are 4 (1 to 4)"));
 }
 
 #[test]
@@ -427,7 +431,7 @@ fn relight_trains_and_samples_end_to_end() {
         .output()
         .unwrap();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    let variant = image::open(out.join("variant_00.png")).unwrap().into_rgb8();
+    let variant = image::open(out.join("variant_01.png")).unwrap().into_rgb8();
     assert_eq!(variant.dimensions(), (2560, 1600));
     // Relit, not recoloured: the variant keeps the photo's hues where both are
     // well exposed (relighting scales each pixel's linear RGB by one factor).
@@ -447,4 +451,74 @@ fn relight_trains_and_samples_end_to_end() {
         }
     }
     assert!(compared > 1000 && kept * 10 > compared * 9, "{kept} of {compared} pixels kept their hue");
+}
+
+/// An edit made in the window is one command line: `--saturation` is the
+/// Saturation slider, variants count from 1 as in the gallery, and
+/// `--edit` exports exactly what a sidecar says; a sidecar is checked as the
+/// options are.
+#[test]
+fn export_takes_the_apps_sliders_and_sidecars() {
+    use polyshade::app::edits::{Edit, Sidecar, VERSION};
+    use polyshade::fields::Task;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("beach.png");
+    image::open(polyshade::sample_photo_path()).unwrap().thumbnail(160, 160).save(&photo).unwrap();
+    let edit = Edit {
+        version: VERSION,
+        task: Task::Resaturate,
+        model: "bundled".into(),
+        model_hash: polyshade::model::stored_checksum(polyshade::model::bundled::bytes(Task::Resaturate)),
+        seed: 3,
+        component: None,
+        n: 4,
+        variant: Some(2),
+        gain: 1.3,
+        detail_strength: 1.0,
+        amount: 1.0,
+    };
+    let sidecar = dir.path().join("beach.png.polyshade.json");
+    let write = |edit: &Edit| {
+        let json = serde_json::to_vec(&Sidecar { edit: edit.clone(), favourites: Vec::new() }).unwrap();
+        std::fs::write(&sidecar, json).unwrap();
+    };
+    write(&edit);
+    let export = |out: &str, args: &[&str]| {
+        polyshade().arg("export").arg(&photo).arg("--out").arg(dir.path().join(out)).args(args).output().unwrap()
+    };
+    let from_edit = export("edit.png", &["--edit", sidecar.to_str().unwrap()]);
+    assert!(from_edit.status.success(), "{}", String::from_utf8_lossy(&from_edit.stderr));
+    let from_options = export("options.png", &["-n", "4", "--seed", "3", "--variant", "3", "--saturation", "1.3"]);
+    assert!(from_options.status.success(), "{}", String::from_utf8_lossy(&from_options.stderr));
+    assert!(String::from_utf8_lossy(&from_options.stdout).contains("variant 3 of seed 3"));
+    let read = |name: &str| image::open(dir.path().join(name)).unwrap().to_rgb8();
+    assert!(read("edit.png") == read("options.png"), "the sidecar and the options give the same pixels");
+    let plain = export("plain.png", &["-n", "4", "--seed", "3", "--variant", "3"]);
+    assert!(plain.status.success());
+    assert!(read("plain.png") != read("edit.png"), "the saturation reached the export");
+    // The photo itself with a slider alone.
+    let photo_only = export("photo_only.png", &["--saturation", "0"]);
+    assert!(String::from_utf8_lossy(&photo_only.stdout).contains("the photo"));
+    assert!(read("photo_only.png").pixels().all(|p| p[0] == p[1] && p[1] == p[2]), "saturation 0 is grey");
+
+    // Refused, with one clear line: a slider of the other task, a variant
+    // past the gallery, and sidecars out of range.
+    let light = export("x.png", &["--light", "1.2"]);
+    assert_eq!(light.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&light.stderr).contains("--light is for --task relight"));
+    for (bad, why) in [
+        (Edit { n: 1_000_000_000, ..edit.clone() }, "gallery size"),
+        (Edit { variant: Some(4), ..edit.clone() }, "not one of its gallery's 4"),
+        (Edit { gain: 5.0, ..edit.clone() }, "gain"),
+        (Edit { amount: 7.0, ..edit.clone() }, "amount"),
+        (Edit { model: "m".repeat(300), ..edit.clone() }, "model name"),
+    ] {
+        write(&bad);
+        let out = export("x.png", &["--edit", sidecar.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("not a valid edit") && stderr.contains(why), "{why}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+    assert!(!dir.path().join("x.png").exists());
 }

@@ -142,6 +142,16 @@ fn bad_files_are_clear_errors() {
     let err = load_photo(&garbage).unwrap_err();
     assert!(matches!(err, LoadError::UnknownFormat { .. }), "{err}");
     assert!(err.to_string().contains("garbage.txt"));
+    // Text or nothing under a photo's name is not called a damaged photo.
+    let renamed = dir.path().join("notes.jpg");
+    std::fs::write(&renamed, b"this is not a photo at all").unwrap();
+    let err = load_photo(&renamed).unwrap_err();
+    assert!(matches!(err, LoadError::NotWhatItsNameSays { .. }), "{err}");
+    assert!(err.to_string().contains("is not a JPEG file") && !err.to_string().contains("truncated"), "{err}");
+    let empty = dir.path().join("empty.png");
+    std::fs::write(&empty, b"").unwrap();
+    let err = load_photo(&empty).unwrap_err();
+    assert!(err.to_string().contains("is an empty file"), "{err}");
 
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(1000);

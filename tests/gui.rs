@@ -337,7 +337,18 @@ fn exports_the_applied_variant_at_full_size_with_the_photos_metadata() {
         settle(&mut harness);
         assert!(harness.state().errors().is_empty(), "{:?}", harness.state().errors());
         let cli = std::process::Command::new(env!("CARGO_BIN_EXE_polyshade"))
-            .args(["export", "--task", task, "--seed", "0", "-n", "12", "--variant", &variant.to_string(), "--out"])
+            .args([
+                "export",
+                "--task",
+                task,
+                "--seed",
+                "0",
+                "-n",
+                "12",
+                "--variant",
+                &(variant + 1).to_string(),
+                "--out",
+            ])
             .arg(&cli_png)
             .arg(&fixture)
             .output()
@@ -415,9 +426,12 @@ fn relight_fills_the_gallery_and_switching_back_uploads_nothing() {
     let change = mean_difference(&relit_photo, &relit);
     assert!(change > 3.0, "applying a relighting changed the viewer by only {change} levels");
 
-    // Back and forth between the tasks: both scenes stay on the GPU, and
-    // each shows the photo itself again.
+    // Back and forth between the tasks: both scenes stay on the GPU; the
+    // relighting stays applied over the resaturation gallery until Original.
     harness.get_by_label("Resaturate").click();
+    settle(&mut harness);
+    assert_eq!(viewer_pixels(&harness.render().unwrap()), relit);
+    harness.get_by_label("Original").click();
     settle(&mut harness);
     assert_eq!(viewer_pixels(&harness.render().unwrap()), original);
     harness.get_by_label("Relight").click();
@@ -655,7 +669,7 @@ fn the_training_tab_fine_tunes_a_model_into_the_gallery_and_cancel_keeps_a_check
     // two files carry the same compression loss.
     let cli = out.path().join("cli.jpg");
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_polyshade"))
-        .args(["export", "--seed", "0", "-n", "12", "--variant", "2", "--model"])
+        .args(["export", "--seed", "0", "-n", "12", "--variant", "3", "--model"])
         .arg(&trained[0].path)
         .arg("--out")
         .arg(&cli)
@@ -816,6 +830,351 @@ fn edits_are_sidecar_documents_with_undo_and_come_back_when_the_photo_is_reopene
     assert_eq!(harness.state().params().gain, 1.4);
 }
 
+/// Mean HSV saturation of an image file (0…1).
+fn mean_saturation(path: &std::path::Path) -> f32 {
+    let pixels = file_pixels(path);
+    let saturation = |p: &[u8; 3]| {
+        let (max, min) = (*p.iter().max().unwrap() as f32, *p.iter().min().unwrap() as f32);
+        if max > 0.0 { (max - min) / max } else { 0.0 }
+    };
+    pixels.iter().map(saturation).sum::<f32>() / pixels.len() as f32
+}
+
+#[test]
+fn every_slider_belongs_to_its_photo_and_a_photo_without_an_edit_shows_the_defaults() {
+    use polyshade::sampling::Component;
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exif_icc.jpg");
+    let (vivid, plain) = (sample_copy(), copied(&fixture));
+    let mut harness = new_harness(vec![vivid.clone(), plain.clone()]);
+    let ids: Vec<u64> = harness.state().library().photos().iter().map(|p| p.id).collect();
+    harness.state_mut().handle(Command::SetGain(2.0));
+    harness.state_mut().handle(Command::SetAmount(1.5));
+    harness.state_mut().handle(Command::SetComponent(Component::Only(1)));
+    settle(&mut harness);
+
+    // Another photo, never edited: the defaults, the photo as it is.
+    harness.state_mut().handle(Command::Select(ids[1]));
+    settle(&mut harness);
+    let state = harness.state();
+    assert_eq!((state.params().gain, state.params().detail_strength, state.amount()), (1.0, 1.0, 1.0));
+    assert_eq!(state.gallery().unwrap().request.component, Component::All);
+    assert!(state.applied().is_none());
+    assert!(!state.can_undo_redo().0, "nothing to undo on a photo never edited");
+    // Its export is the photo: its saturation is the photo's.
+    let out = plain.with_file_name("plain_export.png");
+    harness.state_mut().handle(Command::ExportTo(out.clone()));
+    settle(&mut harness);
+    let (exported, original) = (mean_saturation(&out), mean_saturation(&plain));
+    assert!((exported - original).abs() < 0.01, "exported saturation {exported}, the photo's {original}");
+    assert!(!polyshade::app::edits::sidecar_path(&plain).exists(), "looking at a photo is no edit");
+
+    // Back on the first photo, its settings are there; after a restart too,
+    // and the other photo still shows the defaults.
+    harness.state_mut().handle(Command::Select(ids[0]));
+    settle(&mut harness);
+    let settings = |h: &Harness<'static, PolyshadeApp>| {
+        (h.state().params().gain, h.state().amount(), h.state().gallery().unwrap().request.component)
+    };
+    assert_eq!(settings(&harness), (2.0, 1.5, Component::Only(1)));
+    drop(harness);
+    let mut harness = new_harness(vec![vivid, plain]);
+    assert_eq!(settings(&harness), (2.0, 1.5, Component::Only(1)));
+    let second = harness.state().library().photos()[1].id;
+    harness.state_mut().handle(Command::Select(second));
+    settle(&mut harness);
+    assert_eq!(settings(&harness), (1.0, 1.0, Component::All));
+}
+
+#[test]
+fn a_slow_slider_drag_is_one_undo_step() {
+    let mut harness = new_harness(vec![sample_copy()]);
+    // Saturation from 1 to 2 in five moves a tenth of a second apart.
+    let slider = harness.get_by_role_and_label(egui::accesskit::Role::Slider, "Saturation").rect();
+    let at = |gain: f32| egui::pos2(slider.left() + (slider.width() - 1.0) * gain / 2.0, slider.center().y);
+    harness.drag_at(at(1.0));
+    harness.run_steps(1);
+    for step in 1..=5 {
+        std::thread::sleep(Duration::from_millis(100));
+        harness.hover_at(at(1.0 + 0.2 * step as f32));
+        harness.run_steps(1);
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    harness.drop_at(at(2.0));
+    settle(&mut harness);
+    let gain = harness.state().params().gain;
+    assert!(gain > 1.9, "the drag took the slider to 2 ({gain})");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    settle(&mut harness);
+    assert_eq!(harness.state().params().gain, 1.0, "one undo takes back the whole drag");
+    assert!(!harness.state().can_undo_redo().0, "the drag was one step");
+
+    // The same on the slider's number box, dragged sideways.
+    let number = harness.get_by_role_and_label(egui::accesskit::Role::SpinButton, "Saturation").rect();
+    harness.drag_at(number.center());
+    harness.run_steps(1);
+    for step in 1..=5 {
+        std::thread::sleep(Duration::from_millis(100));
+        harness.hover_at(number.center() + egui::vec2(8.0 * step as f32, 0.0));
+        harness.run_steps(1);
+    }
+    harness.drop_at(number.center() + egui::vec2(40.0, 0.0));
+    settle(&mut harness);
+    let gain = harness.state().params().gain;
+    assert!(gain > 1.0, "the drag moved the value ({gain})");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    settle(&mut harness);
+    assert_eq!(harness.state().params().gain, 1.0, "one undo takes back the whole drag of the number");
+}
+
+#[test]
+fn a_file_is_one_entry_however_it_is_named_and_a_newly_opened_photo_is_shown() {
+    let folder = tempfile::tempdir().unwrap();
+    let ladybird = image::open(polyshade::sample_photo_path()).unwrap();
+    let names = ["a.png", "b.png", "c.png", "d.png"];
+    for (i, name) in names.iter().enumerate() {
+        ladybird.thumbnail(200 + 20 * i as u32, 200).save(folder.path().join(name)).unwrap();
+    }
+    // By a relative path through `..` (tests run in the package root) and by
+    // absolute paths.
+    let cwd = std::env::current_dir().unwrap();
+    let relative = |name: &str| {
+        let up = cwd.components().skip(1).map(|_| "..").collect::<PathBuf>();
+        up.join(folder.path().strip_prefix("/").unwrap()).join(".").join(name)
+    };
+    let mut photos: Vec<PathBuf> = names[..2].iter().map(|n| relative(n)).collect();
+    photos.extend(names[2..].iter().map(|n| folder.path().join(n)));
+    let mut harness = new_harness(photos);
+    assert_eq!(harness.state().library().photos().len(), 4);
+    // The same folder, then one of them again by another name: nothing new.
+    harness.state_mut().handle(Command::Open(vec![folder.path().to_path_buf()]));
+    settle(&mut harness);
+    harness.state_mut().handle(Command::Open(vec![folder.path().join("a.png"), relative("d.png")]));
+    settle(&mut harness);
+    let listed: Vec<String> = harness.state().library().photos().iter().map(|p| p.name.clone()).collect();
+    assert_eq!(listed, names, "{:?}", harness.state().errors());
+    // One photo opened again is shown; a new photo is shown once it loads.
+    harness.state_mut().handle(Command::Open(vec![folder.path().join("c.png")]));
+    settle(&mut harness);
+    assert_eq!(harness.state().library().selected().map(|p| p.name.as_str()), Some("c.png"));
+    ladybird.thumbnail(180, 180).save(folder.path().join("e.png")).unwrap();
+    harness.state_mut().handle(Command::Open(vec![folder.path().join("e.png")]));
+    settle(&mut harness);
+    assert_eq!(harness.state().library().selected().map(|p| p.name.as_str()), Some("e.png"));
+}
+
+#[test]
+fn a_file_dialog_that_cannot_open_says_so_and_takes_a_typed_path() {
+    // No desktop portal and no zenity here (as on many minimal desktops):
+    // the dialog cannot be shown, and the window says so instead of
+    // nothing happening.
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exif_icc.jpg");
+    let photo = copied(&fixture);
+    let mut harness = new_harness(Vec::new());
+    harness.state_mut().handle(Command::OpenDialog);
+    settle(&mut harness);
+    assert_eq!(harness.state().path_prompt(), Some(""), "the path field stands in for the dialog");
+    harness.get_by_label_contains("file dialog could not be shown");
+    harness.get_by_label("Path").focus();
+    harness.run_steps(1);
+    harness.get_by_label("Path").type_text(&photo.display().to_string());
+    harness.run_steps(1);
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Open").click();
+    settle(&mut harness);
+    assert!(harness.state().path_prompt().is_none());
+    assert_eq!(harness.state().library().selected().map(|p| &p.path), Some(&photo));
+    // The window names the photo; the panel reads its facts from its EXIF
+    // and its profile's name from its ICC.
+    assert_eq!(harness.state().title(), "exif_icc.jpg — Polyshade");
+    harness.get_by_label("Polyshade test fixture synthetic");
+    let facts = &harness.state().library().selected().unwrap().facts;
+    let profile = facts.iter().find(|(label, _)| *label == "Profile").map(|(_, v)| v.as_str());
+    assert!(profile.is_some_and(|p| p.contains("sRGB")), "{facts:?}");
+
+    // Export suggests a name beside the photo; Cancel gives up.
+    harness.state_mut().handle(Command::ExportDialog);
+    settle(&mut harness);
+    let suggested = photo.with_file_name("exif_icc_polyshade.jpg");
+    assert_eq!(harness.state().path_prompt(), Some(suggested.display().to_string().as_str()));
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Export").click();
+    settle(&mut harness);
+    assert!(suggested.exists(), "{:?}", harness.state().errors());
+    harness.state_mut().handle(Command::BatchExportDialog);
+    settle(&mut harness);
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Cancel").click();
+    settle(&mut harness);
+    assert!(harness.state().path_prompt().is_none() && harness.state().batch().is_none());
+}
+
+#[test]
+fn zoom_reads_in_percent_and_100_percent_is_one_screen_pixel_per_photo_pixel() {
+    let photo = sample_copy();
+    let mut harness = new_harness(vec![photo.clone()]);
+    let scale = |h: &Harness<'static, PolyshadeApp>| h.state().view().scale;
+    let fit = scale(&harness);
+    assert!(fit > 0.05 && fit < 1.0, "the 2560-pixel photo is shown whole ({fit})");
+    harness.get_by_label(&format!("{:.0} %", 100.0 * fit));
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num1);
+    harness.run_steps(3);
+    assert!((scale(&harness) - 1.0).abs() < 1e-4, "Ctrl+1: 100 % ({})", scale(&harness));
+    harness.get_by_label("100 %");
+    // At 100 %, centred, the viewer's pixels are the photo's own.
+    let viewer = harness.get_by_label("Photo viewer").rect();
+    let image = harness.render().unwrap();
+    let rgb = polyshade::io::load_photo(&photo).unwrap().rgb;
+    let (cx, cy) = (viewer.center().x.round() as u32, viewer.center().y.round() as u32);
+    let (px, py) = (rgb.width() / 2, rgb.height() / 2);
+    let mut worst = 0.0f32;
+    for dy in 0..16 {
+        for dx in 0..16 {
+            let shown = image.get_pixel(cx - 8 + dx, cy - 8 + dy);
+            let own = rgb.get_pixel(px - 8 + dx, py - 8 + dy);
+            for k in 0..3 {
+                worst = worst.max((f32::from(shown[k]) - 255.0 * own[k]).abs());
+            }
+        }
+    }
+    assert!(worst <= 4.0, "at 100 % the viewer shows the photo pixel for pixel (off by {worst} levels)");
+    // Z toggles back to fit, and to 100 % about the pointer.
+    harness.key_press(egui::Key::Z);
+    harness.run_steps(3);
+    assert!((scale(&harness) - fit).abs() < 1e-4, "Z from 100 %: fit");
+    harness.hover_at(viewer.center() + egui::vec2(60.0, 0.0));
+    harness.key_press(egui::Key::Z);
+    harness.run_steps(3);
+    assert!((scale(&harness) - 1.0).abs() < 1e-4);
+    assert!(harness.state().view().pan_in_ui.x < -1.0, "zoomed about the pointer, right of centre");
+    harness.get_by_label("Fit").click();
+    harness.run_steps(3);
+    assert!((scale(&harness) - fit).abs() < 1e-4);
+}
+
+#[test]
+fn a_crafted_sidecar_is_refused_with_a_message_and_the_photo_opens_as_it_is() {
+    use polyshade::app::edits::sidecar_path;
+    let (huge_gallery, long_name) = (sample_copy(), sample_copy());
+    let valid = |n: &str, model: &str| {
+        format!(
+            r#"{{"version":1,"task":"resaturate","model":"{model}","model_hash":"0","seed":0,"component":null,"n":{n},"variant":1,"gain":1.0,"detail_strength":1.0,"amount":1.0}}"#
+        )
+    };
+    std::fs::write(sidecar_path(&huge_gallery), valid("1000000000", "bundled")).unwrap();
+    // 3 MB of model name: over the size a sidecar may have.
+    std::fs::write(sidecar_path(&long_name), valid("12", &"m".repeat(3 << 20))).unwrap();
+    let harness = new_harness(vec![huge_gallery, long_name]);
+    let errors = harness.state().errors();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors.iter().any(|e| e.contains("gallery size (1000000000)") && e.contains("ignored")), "{errors:?}");
+    assert!(errors.iter().any(|e| e.contains("over 1024 kB")), "{errors:?}");
+    let gallery = harness.state().gallery().unwrap();
+    assert_eq!(gallery.request.n, 12, "the photo opened with the default gallery");
+    assert!(gallery.variants().is_some());
+}
+
+#[test]
+fn the_histogram_follows_what_the_viewer_shows_and_flags_clipping() {
+    use polyshade::fields::Task;
+    let mut harness = new_harness(vec![sample_copy()]);
+    harness.get_by_label("Histogram");
+    let histogram = |h: &Harness<'static, PolyshadeApp>| h.state().histogram().cloned().expect("a histogram");
+    let photo = histogram(&harness);
+    assert!(photo.bins[0] != photo.bins[2], "a colourful photo's channels differ");
+    // Saturation 0 is grey: the three channels alike.
+    harness.state_mut().handle(Command::SetGain(0.0));
+    settle(&mut harness);
+    let grey = histogram(&harness);
+    assert!(grey.bins[0] == grey.bins[1] && grey.bins[1] == grey.bins[2], "grey: R, G and B alike");
+    harness.state_mut().handle(Command::SetGain(1.0));
+    settle(&mut harness);
+    assert_eq!(histogram(&harness), photo, "the photo again");
+    // A hovered variant is what is shown.
+    harness.get_by_label("Variant 4").hover();
+    settle(&mut harness);
+    assert!(harness.state().gallery().unwrap().preview_on_show.is_some());
+    assert_ne!(histogram(&harness), photo, "the hovered variant's histogram");
+    harness.remove_cursor();
+    settle(&mut harness);
+    // Light 2 brightens (the shoulder eases highlights towards white
+    // rather than clipping them).
+    harness.state_mut().handle(Command::SetTask(Task::Relight));
+    settle(&mut harness);
+    harness.state_mut().handle(Command::SetGain(2.0));
+    settle(&mut harness);
+    let mean_level = |h: &polyshade::app::Histogram| {
+        let bins = &h.bins[1];
+        bins.iter().enumerate().map(|(i, &c)| i as f64 * c as f64).sum::<f64>() / bins.iter().sum::<u32>() as f64
+    };
+    assert!(mean_level(&histogram(&harness)) > mean_level(&photo) + 3.0, "light 2 moves the histogram right");
+    // A photo with blown highlights and crushed shadows: both flagged.
+    let blown = sample_copy().with_file_name("blown.png");
+    let blown_photo = image::RgbImage::from_fn(200, 100, |x, _| match x {
+        0..40 => image::Rgb([255, 255, 255]),
+        40..60 => image::Rgb([0, 0, 0]),
+        _ => image::Rgb([90 + (x % 50) as u8, 120, 60]),
+    });
+    blown_photo.save(&blown).unwrap();
+    harness.state_mut().handle(Command::Open(vec![blown]));
+    settle(&mut harness);
+    let clipped = histogram(&harness);
+    assert!((clipped.clipped_highlights - 0.2).abs() < 0.03, "{:?}", clipped.clipped_highlights);
+    assert!((clipped.clipped_shadows - 0.1).abs() < 0.03, "{:?}", clipped.clipped_shadows);
+    harness.get_by_label(&format!("Highlights {:.1} %", 100.0 * clipped.clipped_highlights));
+}
+
+#[test]
+fn the_applied_variant_stays_applied_through_re_sampling_another_component_and_another_task() {
+    use polyshade::fields::Task;
+    use polyshade::sampling::Component;
+    let photo = sample_copy();
+    let mut harness = new_harness(vec![photo.clone()]);
+    let original = viewer_pixels(&harness.render().unwrap());
+    harness.get_by_label("Variant 3").click();
+    settle(&mut harness);
+    // The pointer leaves the gallery (hovering a thumbnail previews it).
+    harness.remove_cursor();
+    settle(&mut harness);
+    let applied = viewer_pixels(&harness.render().unwrap());
+    assert!(mean_difference(&original, &applied) > 1.0, "the variant changed the photo");
+    let edit = |h: &Harness<'static, PolyshadeApp>| {
+        let e = h.state().edit().unwrap();
+        (e.task, e.seed, e.component, e.variant)
+    };
+    let chosen = (Task::Resaturate, 0, None, Some(2));
+    assert_eq!(edit(&harness), chosen);
+
+    // Re-sample, another component, the other task: new galleries, the
+    // same variant applied and on show, no edit recorded.
+    for command in [Command::SetSeed(1), Command::SetComponent(Component::Only(0)), Command::SetTask(Task::Relight)] {
+        harness.state_mut().handle(command.clone());
+        settle(&mut harness);
+        assert!(harness.state().gallery().unwrap().variants().is_some(), "{command:?}: a new gallery");
+        assert_eq!(harness.state().gallery().unwrap().applied, None, "{command:?}: not one of its variants");
+        assert_eq!(edit(&harness), chosen, "{command:?}");
+        let drift = mean_difference(&viewer_pixels(&harness.render().unwrap()), &applied);
+        assert!(drift < 0.1, "{command:?}: the applied variant is no longer on show ({drift} levels off)");
+        harness.get_by_label("Applied: variant 3 of seed 0, all components, Resaturate");
+    }
+    assert_eq!(polyshade::app::edits::load(&photo, None).unwrap().variant, Some(2));
+    // The amount still reaches it, and export writes it.
+    harness.state_mut().handle(Command::SetAmount(0.0));
+    settle(&mut harness);
+    assert!(mean_difference(&original, &viewer_pixels(&harness.render().unwrap())) < 1.0, "amount 0: the photo");
+    harness.state_mut().handle(Command::SetAmount(1.0));
+    settle(&mut harness);
+    let now = viewer_pixels(&harness.render().unwrap());
+    let drift = mean_difference(&now, &applied);
+    assert!(drift < 0.1, "amount 1 again: the variant as applied ({drift} levels off)");
+    // Back on its gallery, it is marked there; Original takes it off.
+    for command in [Command::SetTask(Task::Resaturate), Command::SetComponent(Component::All), Command::SetSeed(0)] {
+        harness.state_mut().handle(command);
+    }
+    settle(&mut harness);
+    assert_eq!(harness.state().gallery().unwrap().applied, Some(2));
+    harness.get_by_label("Original").click();
+    settle(&mut harness);
+    assert!(harness.state().applied().is_none());
+    assert_eq!(viewer_pixels(&harness.render().unwrap()), original);
+}
+
 #[test]
 fn batch_export_writes_every_edited_photo_and_never_replaces_a_file() {
     let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exif_icc.jpg");
@@ -856,7 +1215,7 @@ fn batch_export_writes_every_edited_photo_and_never_replaces_a_file() {
     // two files carry the same compression loss.
     let cli = out.path().join("cli.jpg");
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_polyshade"))
-        .args(["export", "--seed", "0", "-n", "12", "--variant", "3", "--out"])
+        .args(["export", "--seed", "0", "-n", "12", "--variant", "4", "--out"])
         .arg(&cli)
         .arg(&portrait)
         .status()
@@ -1030,6 +1389,8 @@ fn favourite_variants_outlast_re_sampling_apply_again_and_come_back_with_the_pho
     harness.key_press(egui::Key::R);
     settle(&mut harness);
     assert_eq!((seed(&harness), applied(&harness)), (1, None));
+    let fifth = harness.state().applied().map(|a| (a.request.seed, a.index));
+    assert_eq!(fifth, Some((0, 4)), "variant 5 stays applied over the new gallery");
     assert!(harness.state().favourites().iter().all(|f| f.thumbnail.is_some()));
     let star_on = |h: &Harness<'static, PolyshadeApp>| {
         h.get_by_label("Favourite variant 3").accesskit_node().toggled() == Some(egui::accesskit::Toggled::True)
@@ -1040,17 +1401,17 @@ fn favourite_variants_outlast_re_sampling_apply_again_and_come_back_with_the_pho
     assert_eq!((seed(&harness), applied(&harness)), (0, Some(2)));
     assert_eq!(viewer_pixels(&harness.render().unwrap()), third, "the same variant, drawn again");
     assert!(star_on(&harness), "its star is on again");
-    // Applying a favourite is an edit: undo goes back to the new gallery.
+    // Applying a favourite is an edit: undo goes back to variant 5.
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     settle(&mut harness);
-    assert_eq!((seed(&harness), applied(&harness)), (1, None));
+    assert_eq!((seed(&harness), applied(&harness)), (0, Some(4)));
     drop(harness);
 
     // Reopened, the photo has its favourites; the context menu removes one.
     let mut harness = new_harness(vec![photo.clone()]);
     let looks: Vec<_> = harness.state().favourites().iter().map(|f| (f.look.seed, f.look.variant)).collect();
     assert_eq!(looks, vec![(0, 2), (0, 4)]);
-    assert_eq!(seed(&harness), 1, "the edit, as undone, came back");
+    assert_eq!((seed(&harness), applied(&harness)), (0, Some(4)), "the edit, as undone, came back");
     assert!(
         harness.state().favourites().iter().all(|f| f.thumbnail.is_some()),
         "the favourites' gallery was drawn in the background for their thumbnails"

@@ -277,7 +277,7 @@ fn a_dangling_link_at_an_output_name_is_never_replaced() {
     let photo = small_photo(dir.path(), 96);
     let link = dir.path().join("export.png");
     std::os::unix::fs::symlink(dir.path().join("nowhere/x.png"), &link).unwrap();
-    let out = polyshade().args(["export", "--variant", "0", "--out"]).arg(&link).arg(&photo).output().unwrap();
+    let out = polyshade().args(["export", "--variant", "1", "--out"]).arg(&link).arg(&photo).output().unwrap();
     assert_refused(&out, 1, &["export.png", "exists"]);
     assert!(link.symlink_metadata().unwrap().file_type().is_symlink(), "the link is still there");
 

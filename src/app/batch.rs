@@ -12,8 +12,6 @@ use std::sync::mpsc::{Receiver, channel};
 use super::edits::Edit;
 use crate::io::{ExportFormat, export, load_photo};
 use crate::model::Network;
-use crate::sampling::SampleRequest;
-use crate::variants::{PhotoSplit, VariantSet};
 
 /// One photo to export and its edit.
 #[derive(Clone, Debug)]
@@ -36,7 +34,7 @@ pub struct BatchModels {
 impl BatchModels {
     /// The model `edit` was made with: in memory, or read (once) from the
     /// bundled model, a given file or the data folder, its checksum checked.
-    fn get(&mut self, edit: &Edit) -> Result<&Network, String> {
+    pub fn get(&mut self, edit: &Edit) -> Result<&Network, String> {
         let id = (edit.model.clone(), edit.model_hash.clone());
         if let Some(at) = self.loaded.iter().position(|(known, _)| *known == id) {
             return Ok(&self.loaded[at].1);
@@ -170,17 +168,11 @@ fn export_one(
     let fail = |e: &dyn std::fmt::Display| format!("{name}: {e}");
     let photo = load_photo(&item.photo).map_err(|e| fail(&e))?;
     let edit = &item.edit;
-    let split = PhotoSplit::new(edit.task, &photo.rgb);
-    let rgb = match edit.variant {
-        Some(index) => {
-            let model = models.get(edit).map_err(|e| fail(&e))?;
-            let request = SampleRequest { n: edit.n, seed: edit.seed, component: edit.component() };
-            let set = VariantSet::draw(model, split, request).map_err(|e| fail(&e))?;
-            set.compose_at(index, edit.params(), edit.amount)
-                .ok_or_else(|| fail(&format!("there is no variant {index}")))?
-        }
-        None => split.compose_own(edit.params()),
+    let model = match edit.variant {
+        Some(_) => Some(models.get(edit).map_err(|e| fail(&e))?),
+        None => None,
     };
+    let rgb = super::edits::render(&photo, edit, model).map_err(|e| fail(&e))?;
     let stem = item.photo.file_stem().map_or_else(|| "photo".into(), |s| s.to_string_lossy().into_owned());
     let out = free_name(folder, &format!("{stem}_polyshade"), format.extension());
     export(&out, &rgb, &photo.info, format, false).map_err(|e| fail(&e))?;

@@ -23,8 +23,13 @@ pub enum Command {
     SetDetail(f32),
     /// How far the applied variant departs from the photo (0 to 2).
     SetAmount(f32),
+    /// Saturation or light, amount and detail back to their defaults (one
+    /// undo step).
+    ResetSliders,
     /// Zoom to fit and centre.
     FitView,
+    /// Zoom to fit, to 100 % or between the two.
+    Zoom(super::ZoomRequest),
     /// Dismiss the error message with this index.
     DismissError(usize),
     /// Show variants for this task (the gallery's Resaturate / Relight switch).
@@ -89,6 +94,10 @@ pub enum Command {
     /// Export the selected photo as shown (the applied variant, or the photo
     /// itself) at full resolution to this file.
     ExportTo(PathBuf),
+    /// The path typed in place of a file dialog that could not be shown.
+    PromptText(String),
+    /// Use the typed path (true) or give up (false).
+    PromptDone(bool),
 }
 
 impl super::PolyshadeApp {
@@ -99,6 +108,9 @@ impl super::PolyshadeApp {
             Command::OpenDialog => self.jobs.pick_photos(),
             Command::OpenFolderDialog => self.jobs.pick_photo_folder(),
             Command::Open(paths) => {
+                let mut first = true;
+                let mut already_open = None;
+                let files = paths.iter().filter(|p| !p.is_dir()).count();
                 for path in paths {
                     if path.is_dir() {
                         // Its photos and its subfolders', listed off the UI
@@ -106,10 +118,23 @@ impl super::PolyshadeApp {
                         self.jobs.list_folder(path);
                         continue;
                     }
+                    // A file is one entry, however it was named.
+                    if let Some(id) = self.library.find_file(&path) {
+                        already_open = already_open.or(Some(id));
+                        continue;
+                    }
                     let id = self.next_id;
                     self.next_id += 1;
-                    self.library.add_pending(id, path.clone());
+                    self.library.add_pending(id, path.clone(), std::mem::take(&mut first));
                     self.loads.push(id, path);
+                }
+                // One photo that is open already: it is shown.
+                if first
+                    && files == 1
+                    && let Some(id) = already_open
+                    && self.library.selected().is_none_or(|p| p.id != id)
+                {
+                    self.handle(Command::Select(id));
                 }
                 self.start_loads();
             }
@@ -163,13 +188,10 @@ impl super::PolyshadeApp {
             }
             Command::ExportTo(out) => {
                 let Some(photo) = self.library.selected() else { return };
-                let field = self.gallery.as_ref().filter(|g| g.key.task == self.task).and_then(|g| {
-                    let index = g.applied?;
-                    g.variants().and_then(|v| v.fields.get(index).cloned())
-                });
+                let field = self.applied.as_ref().map(|a| a.field.clone());
                 self.notice = Some(format!("exporting {}…", out.display()));
                 let settings = jobs::ExportSettings {
-                    task: self.task,
+                    task: self.edit_task(),
                     params: self.params,
                     amount: self.amount,
                     jpeg_quality: self.jpeg_quality,
@@ -211,13 +233,38 @@ impl super::PolyshadeApp {
                 self.amount = amount.clamp(0.0, crate::variants::MAX_AMOUNT);
                 // The applied variant again, at the new amount (recorded
                 // here, not when it is back).
-                if let Some(index) = self.gallery.as_ref().and_then(|g| g.applied.or(g.applying)) {
-                    self.restoring = Some(index);
-                    self.apply_variant(index);
+                self.reapply();
+                self.record_edit();
+            }
+            Command::ResetSliders => {
+                let amount_changed = self.amount != 1.0;
+                self.params = crate::gpu::ComposeParams::default();
+                self.amount = 1.0;
+                if amount_changed {
+                    self.reapply();
                 }
                 self.record_edit();
             }
-            Command::FitView => self.view = ViewTransform::default(),
+            Command::PromptText(text) => {
+                if let Some(prompt) = self.path_prompt.as_mut() {
+                    prompt.text = text;
+                }
+            }
+            Command::PromptDone(use_it) => {
+                let Some(prompt) = self.path_prompt.take() else { return };
+                let path = PathBuf::from(prompt.text.trim());
+                if !use_it || path.as_os_str().is_empty() {
+                    return;
+                }
+                match prompt.purpose {
+                    jobs::PathPurpose::Open => self.handle(Command::Open(vec![path])),
+                    jobs::PathPurpose::Export(_) => self.handle(Command::ExportTo(path)),
+                    jobs::PathPurpose::BatchFolder => self.handle(Command::BatchExportTo(path)),
+                    jobs::PathPurpose::TrainFolder => self.train_setup.folder = Some(path),
+                }
+            }
+            Command::FitView => self.view = ViewTransform { scale: self.view.scale, ..ViewTransform::default() },
+            Command::Zoom(request) => self.view.pending = Some(request),
             Command::DismissError(index) => {
                 if index < self.errors.len() {
                     self.errors.remove(index);

@@ -123,6 +123,50 @@ pub fn locate_model(edit: &Edit, files: &[PathBuf], data_dir: Option<&Path>) -> 
     })
 }
 
+/// The largest sidecar read: an edit and its favourites take a few kB.
+pub const MAX_SIDECAR_BYTES: u64 = 1 << 20;
+
+/// The most favourites a sidecar keeps.
+pub const MAX_FAVOURITES: usize = 1000;
+
+/// The longest model name an edit holds (a file name).
+const MAX_NAME_BYTES: usize = 255;
+
+impl Edit {
+    /// Checks every field against the ranges the app's controls and the
+    /// command line's options take (a sidecar is a file anyone can write).
+    pub fn validate(&self) -> Result<(), String> {
+        let in_range = |what: &str, value: f32, hi: f32| {
+            if value.is_finite() && (0.0..=hi).contains(&value) {
+                Ok(())
+            } else {
+                Err(format!("its {what} ({value}) is outside 0…{hi}"))
+            }
+        };
+        if !(1..=MAX_GALLERY).contains(&self.n) {
+            return Err(format!("its gallery size ({}) is outside 1…{MAX_GALLERY}", self.n));
+        }
+        if let Some(variant) = self.variant
+            && variant >= self.n
+        {
+            return Err(format!("its variant ({}) is not one of its gallery's {}", variant + 1, self.n));
+        }
+        if self.component.is_some_and(|k| k >= MAX_GALLERY) {
+            return Err("its mixture component is out of range".to_owned());
+        }
+        in_range("gain", self.gain, 2.0)?;
+        in_range("detail", self.detail_strength, 4.0)?;
+        in_range("amount", self.amount, crate::variants::MAX_AMOUNT)?;
+        if self.model.is_empty() || self.model.len() > MAX_NAME_BYTES || self.model_hash.len() > 16 {
+            return Err("its model name is not a file name".to_owned());
+        }
+        Ok(())
+    }
+}
+
+/// The most variants a gallery draws (as `sample -n` takes).
+pub const MAX_GALLERY: usize = 1000;
+
 /// The sidecar beside `photo`: `NAME.EXT.polyshade.json`.
 pub fn sidecar_path(photo: &Path) -> PathBuf {
     let mut name = photo.file_name().unwrap_or_default().to_os_string();
@@ -176,20 +220,70 @@ pub fn load(photo: &Path, data_dir: Option<&Path>) -> Option<Edit> {
 }
 
 /// The sidecar of `photo`, if any: beside it first, then in `data_dir`.
-/// One that does not parse is ignored with a warning.
+/// One that does not read as a valid edit is ignored with a warning.
 pub fn load_sidecar(photo: &Path, data_dir: Option<&Path>) -> Option<Sidecar> {
+    find_sidecar(photo, data_dir).unwrap_or_else(|message| {
+        tracing::warn!("{message}");
+        None
+    })
+}
+
+/// The sidecar of `photo`, if any (beside it first, then in `data_dir`),
+/// or why the one there is ignored (the first valid one wins).
+pub fn find_sidecar(photo: &Path, data_dir: Option<&Path>) -> Result<Option<Sidecar>, String> {
     let candidates = std::iter::once(sidecar_path(photo)).chain(data_dir.map(|d| fallback_path(d, photo)));
-    for path in candidates {
-        let Ok(bytes) = std::fs::read(&path) else { continue };
-        match serde_json::from_slice::<Sidecar>(&bytes) {
-            Ok(sidecar) if sidecar.edit.version == VERSION => return Some(sidecar),
-            Ok(sidecar) => {
-                tracing::warn!("{}: edit format {} is not known; ignored", path.display(), sidecar.edit.version)
-            }
-            Err(e) => tracing::warn!("{}: not a Polyshade edit ({e}); ignored", path.display()),
+    let mut problem = None;
+    for path in candidates.filter(|p| p.is_file()) {
+        match read_sidecar(&path) {
+            Ok(sidecar) => return Ok(Some(sidecar)),
+            Err(message) => problem = problem.or(Some(format!("{message}; ignored, the photo opens as it is"))),
         }
     }
-    None
+    problem.map_or(Ok(None), Err)
+}
+
+/// Reads and checks the sidecar at `path` (its size, its format, every
+/// field's range: see [`Edit::validate`]).
+pub fn read_sidecar(path: &Path) -> Result<Sidecar, String> {
+    use std::io::Read;
+    let fail = |why: String| format!("{}: {why}", path.display());
+    let file = std::fs::File::open(path).map_err(|e| fail(format!("cannot read it ({e})")))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SIDECAR_BYTES + 1).read_to_end(&mut bytes).map_err(|e| fail(format!("cannot read it ({e})")))?;
+    if bytes.len() as u64 > MAX_SIDECAR_BYTES {
+        return Err(fail(format!("over {} kB: not a Polyshade edit", MAX_SIDECAR_BYTES >> 10)));
+    }
+    let sidecar: Sidecar = serde_json::from_slice(&bytes).map_err(|e| fail(format!("not a Polyshade edit ({e})")))?;
+    if sidecar.edit.version != VERSION {
+        return Err(fail(format!("edit format {} is not known", sidecar.edit.version)));
+    }
+    sidecar.edit.validate().map_err(|why| fail(format!("not a valid edit: {why}")))?;
+    if sidecar.favourites.len() > MAX_FAVOURITES {
+        return Err(fail(format!("more than {MAX_FAVOURITES} favourites")));
+    }
+    for look in &sidecar.favourites {
+        let as_edit = Edit { variant: Some(look.variant), ..sidecar.edit.clone() }.with_look(look);
+        as_edit.validate().map_err(|why| fail(format!("a favourite is not valid: {why}")))?;
+    }
+    Ok(sidecar)
+}
+
+/// The photo as `edit` makes it, at full resolution: its variant drawn
+/// again from `model` (the edit's; `None` where it applies no variant) and
+/// composed with its sliders. The one rendering of an edit: the app's
+/// export and batch export and the command line's `export` use it.
+pub fn render(
+    photo: &crate::io::Photo,
+    edit: &Edit,
+    model: Option<&crate::model::Network>,
+) -> Result<image::Rgb32FImage, String> {
+    use crate::variants::{PhotoSplit, VariantSet};
+    let split = PhotoSplit::new(edit.task, &photo.rgb);
+    let Some(index) = edit.variant else { return Ok(split.compose_own(edit.params())) };
+    let model = model.ok_or("no model to draw its variant from")?;
+    let request = crate::sampling::SampleRequest { n: edit.n, seed: edit.seed, component: edit.component() };
+    let set = VariantSet::draw(model, split, request).map_err(|e| e.to_string())?;
+    set.compose_at(index, edit.params(), edit.amount).ok_or_else(|| format!("there is no variant {}", index + 1))
 }
 
 /// Undo and redo over a photo's edits: `entries[at]` is the current one.
@@ -220,7 +314,9 @@ impl History {
             return;
         }
         self.entries.truncate(self.at + 1);
-        if continuing && self.open && self.at > 0 {
+        // Open: the current entry is this drag's own (undo, redo and any
+        // other edit close it).
+        if continuing && self.open {
             self.entries[self.at] = edit;
         } else {
             self.entries.push(edit);
@@ -324,6 +420,12 @@ mod tests {
         assert_eq!(h.undo(), Some(&edit(None, 1.0)));
         assert_eq!(h.undo(), None);
         assert!(!h.can_undo() && h.can_redo());
+        // A drag into a history that had no state yet is one entry too.
+        let mut fresh = History::default();
+        for gain in [1.2, 1.35, 2.0] {
+            fresh.record(edit(None, gain), true);
+        }
+        assert_eq!((fresh.current(), fresh.can_undo()), (Some(&edit(None, 2.0)), false));
         assert_eq!(h.redo(), Some(&edit(Some(2), 1.0)));
         // A new edit drops the redo branch.
         h.record(edit(Some(7), 1.0), false);

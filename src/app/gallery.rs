@@ -35,6 +35,45 @@ pub struct Upsampled {
     pub coarse: Arc<Field>,
 }
 
+/// The variant applied to the selected photo. It stays applied while other
+/// galleries are browsed (another seed, component or task) until the user
+/// applies another or asks for the photo itself.
+#[derive(Clone)]
+pub struct AppliedVariant {
+    /// The photo and the task it is a variant for.
+    pub key: SceneKey,
+    /// The gallery it came from (seed, component, count) and its place there.
+    pub request: SampleRequest,
+    pub index: usize,
+    /// The model that drew it, as edits name it: its name and checksum.
+    pub model: (String, String),
+    /// Its 32×32 field as sampled (amount 1).
+    pub field: Field,
+    /// Its photo's upsampling for its task, to compose it at another amount.
+    pub upsampling: Arc<Upsampling>,
+    /// At the viewer's size and the amount in use: the generated field and
+    /// its detail reference (shared with the gallery's upsampled variants).
+    pub full: (Arc<Field>, Arc<Field>),
+}
+
+impl AppliedVariant {
+    /// Its index in the gallery of `key` for `request` drawn by `model`, if
+    /// it came from that gallery.
+    pub fn index_in(&self, key: SceneKey, request: SampleRequest, model: &(String, String)) -> Option<usize> {
+        (self.key == key && self.request == request && self.model == *model).then_some(self.index)
+    }
+
+    /// Where it came from, in words: "variant 6 of seed 0, component 2,
+    /// Resaturate".
+    pub fn describe(&self) -> String {
+        let component = match self.request.component {
+            Component::All => "all components".to_owned(),
+            Component::Only(k) => format!("component {}", k + 1),
+        };
+        format!("variant {} of seed {}, {component}, {}", self.index + 1, self.request.seed, self.key.task.label())
+    }
+}
+
 /// The variants of one photo for one task and request (seed, component,
 /// count).
 pub struct Gallery {
@@ -56,6 +95,9 @@ pub struct Gallery {
     pub previewing: Option<usize>,
     /// The hovered variant the viewer shows in place of the applied one.
     pub preview_on_show: Option<usize>,
+    /// A variant just applied, which the strip scrolls into view on the
+    /// next frame (an edit reopened, or a key that stepped to it).
+    pub reveal: Option<usize>,
     /// The variants upsampled last (for a hover or an apply), newest last:
     /// hovering one again shows it at once, and applying the one on show
     /// takes it as it is.
@@ -115,6 +157,7 @@ impl Gallery {
             hovered: None,
             previewing: None,
             preview_on_show: None,
+            reveal: None,
             upsampled: Vec::new(),
             requested: std::time::Instant::now(),
         }

@@ -11,23 +11,38 @@ impl PolyshadeApp {
     pub(super) fn current_edit(&self) -> Option<edits::Edit> {
         self.library.selected().filter(|p| p.is_loaded())?;
         let gallery = self.gallery.as_ref().filter(|g| Some(g.key) == self.current_key());
-        let (model, model_hash) = self.model_ids[self.task.index()].clone();
+        // The variant being applied from the gallery on show, else the one
+        // applied (from whichever gallery), else the photo itself with the
+        // gallery on show.
+        let applying =
+            gallery.and_then(|g| Some((g.key.task, &self.model_ids[g.key.task.index()], g.request, g.applying?)));
+        let applied = self.applied.as_ref().map(|a| (a.key.task, &a.model, a.request, a.index));
+        let (task, (model, model_hash), request, variant) = match applying.or(applied) {
+            Some((task, model, request, index)) => (task, model.clone(), request, Some(index)),
+            None => (self.task, self.model_ids[self.task.index()].clone(), self.request, None),
+        };
         Some(edits::Edit {
             version: edits::VERSION,
-            task: self.task,
+            task,
             model,
             model_hash,
-            seed: self.request.seed,
-            component: match self.request.component {
+            seed: request.seed,
+            component: match request.component {
                 Component::All => None,
                 Component::Only(k) => Some(k),
             },
-            n: self.request.n,
-            variant: gallery.and_then(|g| g.applying.or(g.applied)),
+            n: request.n,
+            variant,
             gain: self.params.gain,
             detail_strength: self.params.detail_strength,
             amount: self.amount,
         })
+    }
+
+    /// The task the selected photo's edit is of: the applied variant's, else
+    /// the gallery's.
+    pub(super) fn edit_task(&self) -> crate::fields::Task {
+        self.applied.as_ref().map_or(self.task, |a| a.key.task)
     }
 
     /// Records the selected photo's edit in its history and, unless a slider
@@ -65,13 +80,17 @@ impl PolyshadeApp {
     }
 
     /// Shows the newly selected photo: with its current edit (task,
-    /// settings, gallery, applied variant) if it has one, else as it is
-    /// with the settings in use, which then become where undo goes back to.
+    /// settings, gallery, applied variant) if it has one, else as it is,
+    /// with every slider at its default (no setting of another photo
+    /// carries over) and the task on show; that is where undo goes back to.
     pub(super) fn show_selected(&mut self) {
         let Some(id) = self.library.selected().map(|p| p.id) else { return };
         match self.histories.get(&id).and_then(edits::History::current).cloned() {
             Some(edit) => self.restore(&edit, true),
             None => {
+                self.params = crate::gpu::ComposeParams::default();
+                self.amount = 1.0;
+                self.request = SampleRequest { n: super::GALLERY_SIZE, seed: 0, component: Component::All };
                 self.switch_scene();
                 if let Some(edit) = self.current_edit() {
                     self.histories.insert(id, edits::History::new(edit));

@@ -69,6 +69,11 @@ pub enum JobResult {
         size: (u32, u32),
     },
     ExportFailed(String),
+    /// The histogram of what the viewer shows.
+    Histogram(super::histogram::HistogramKey, Box<super::histogram::Histogram>),
+    /// A file dialog could not be shown (no desktop portal, no zenity): the
+    /// window asks for a path instead.
+    DialogFailed(PathPurpose),
     /// A variant upsampled to the photo's preview size, ready to apply.
     Upsampled {
         /// The gallery's [`super::gallery::Gallery::serial`].
@@ -80,6 +85,23 @@ pub enum JobResult {
         coarse: Arc<Field>,
     },
 }
+
+/// What a file dialog, or the path field in its place, picks a path for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathPurpose {
+    /// Photos (or a folder of them) to open in the library.
+    Open,
+    /// Where to export the selected photo (the suggested file).
+    Export(PathBuf),
+    /// The folder batch export writes to.
+    BatchFolder,
+    /// The training tab's photo folder.
+    TrainFolder,
+}
+
+/// A dialog that gives nothing back sooner than this did not open (no
+/// person cancels one that fast): rfd says why only in the log.
+const DIALOG_FAILED_WITHIN: std::time::Duration = std::time::Duration::from_millis(400);
 
 /// Reads the model file at `path` onto `device`, with its checksum.
 pub fn read_model_file(path: &Path, device: &burn::tensor::Device) -> Result<LoadedModel, String> {
@@ -331,11 +353,46 @@ impl Jobs {
         });
     }
 
+    /// Takes the histogram of `small` (a photo's thumbnail-size split)
+    /// composed with `field` (`None`: the photo's own) at `amount`.
+    pub fn histogram(
+        &self,
+        key: super::histogram::HistogramKey,
+        small: Arc<PhotoSplit>,
+        field: Option<Field>,
+        params: ComposeParams,
+        amount: f32,
+    ) {
+        self.spawn("histogram".to_owned(), move || {
+            let field = match field {
+                Some(field) => small.at_amount(&field, amount),
+                None => small.own_field(),
+            };
+            let composed = small.compose(&field, &small.upsampling(), params);
+            Some(JobResult::Histogram(key, Box::new(super::histogram::Histogram::of(&composed))))
+        });
+    }
+
+    /// Runs a file dialog on a thread of its own: what it picked, or word
+    /// that it could not be shown, so the window asks for a path instead.
+    fn dialog(&self, purpose: PathPurpose, show: impl FnOnce() -> Option<JobResult> + Send + 'static) {
+        self.spawn(format!("{purpose:?} dialog"), move || {
+            let start = std::time::Instant::now();
+            let picked = show();
+            if picked.is_none() && start.elapsed() < DIALOG_FAILED_WITHIN {
+                tracing::warn!("the file dialog did not open (no desktop portal or zenity?)");
+                return Some(JobResult::DialogFailed(purpose));
+            }
+            picked
+        });
+    }
+
     /// Asks where to export `photo` (a save dialog on its own thread).
     pub fn pick_export_path(&self, photo: &std::path::Path) {
         let folder = photo.parent().map(std::path::Path::to_path_buf);
         let stem = photo.file_stem().map_or_else(|| "photo".into(), |s| s.to_string_lossy().into_owned());
-        self.spawn("export dialog".to_owned(), move || {
+        let suggested = photo.with_file_name(format!("{stem}_polyshade.jpg"));
+        self.dialog(PathPurpose::Export(suggested), move || {
             let mut dialog = rfd::FileDialog::new()
                 .set_title("Export")
                 .set_file_name(format!("{stem}_polyshade.jpg"))
@@ -369,7 +426,7 @@ impl Jobs {
 
     /// Asks for a folder to export every edited photo to.
     pub fn pick_batch_folder(&self) {
-        self.spawn("batch export dialog".to_owned(), || {
+        self.dialog(PathPurpose::BatchFolder, || {
             let folder = rfd::FileDialog::new().set_title("Export every edited photo to").pick_folder()?;
             Some(JobResult::BatchFolderPicked(folder))
         });
@@ -377,7 +434,7 @@ impl Jobs {
 
     /// Asks for a folder of photos to train on.
     pub fn pick_folder(&self) {
-        self.spawn("folder dialog".to_owned(), || {
+        self.dialog(PathPurpose::TrainFolder, || {
             let folder = rfd::FileDialog::new().set_title("Photos to train on").pick_folder()?;
             Some(JobResult::FolderPicked(folder))
         });
@@ -398,7 +455,7 @@ impl Jobs {
 
     /// Asks for a folder of photos to open in the library.
     pub fn pick_photo_folder(&self) {
-        self.spawn("folder dialog".to_owned(), || {
+        self.dialog(PathPurpose::Open, || {
             let folder = rfd::FileDialog::new().set_title("Open a folder of photos").pick_folder()?;
             Some(JobResult::Picked(vec![folder]))
         });
@@ -406,7 +463,7 @@ impl Jobs {
 
     /// Shows the system file dialog on its own thread.
     pub fn pick_photos(&self) {
-        self.spawn("file dialog".to_owned(), || {
+        self.dialog(PathPurpose::Open, || {
             let picked = rfd::FileDialog::new()
                 .set_title("Open photos")
                 .add_filter("Photos", &crate::io::PHOTO_EXTENSIONS)

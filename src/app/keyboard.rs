@@ -1,7 +1,7 @@
 //! The keyboard: one table of shortcuts, read by the app's input handling
 //! and shown by the help panel (F1), so the two cannot disagree.
 
-use super::Command;
+use super::{Command, ZoomRequest};
 
 /// What a shortcut does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,6 +17,10 @@ pub enum Action {
     Original,
     Resample,
     Favourite,
+    /// Fit / 100 % (1:1) about the pointer.
+    ZoomToggle,
+    ZoomFit,
+    ZoomOneToOne,
     /// Held, not pressed: handled apart (see [`BEFORE_AFTER`]).
     BeforeAfter,
     Help,
@@ -114,6 +118,27 @@ pub const SHORTCUTS: &[Shortcut] = &[
         description: "Star or un-star the applied variant as a favourite",
     },
     Shortcut {
+        action: Action::ZoomToggle,
+        key: egui::Key::Z,
+        modifiers: egui::Modifiers::NONE,
+        keys: "Z",
+        description: "Zoom: fit / 100 % (1:1) about the pointer",
+    },
+    Shortcut {
+        action: Action::ZoomFit,
+        key: egui::Key::Num0,
+        modifiers: egui::Modifiers::COMMAND,
+        keys: "Ctrl+0",
+        description: "Zoom to fit",
+    },
+    Shortcut {
+        action: Action::ZoomOneToOne,
+        key: egui::Key::Num1,
+        modifiers: egui::Modifiers::COMMAND,
+        keys: "Ctrl+1",
+        description: "Zoom to 100 %: one screen pixel is one pixel of the exported file",
+    },
+    Shortcut {
         action: Action::BeforeAfter,
         key: BEFORE_AFTER,
         modifiers: egui::Modifiers::NONE,
@@ -166,6 +191,8 @@ pub struct Context {
     pub seed: u64,
     pub previous_photo: Option<u64>,
     pub next_photo: Option<u64>,
+    /// Where the pointer is (zoom about it).
+    pub pointer: Option<egui::Pos2>,
 }
 
 pub fn command(action: Action, at: &Context) -> Option<Command> {
@@ -188,7 +215,11 @@ pub fn command(action: Action, at: &Context) -> Option<Command> {
         Action::Original => Some(Command::ShowOriginal),
         Action::Resample => Some(Command::SetSeed(at.seed.wrapping_add(1))),
         Action::Favourite => at.applied.map(Command::ToggleFavourite),
-        Action::BeforeAfter | Action::Help => None,
+        Action::ZoomToggle => Some(Command::Zoom(ZoomRequest::Toggle { at: at.pointer })),
+        Action::ZoomFit => Some(Command::Zoom(ZoomRequest::Fit)),
+        Action::ZoomOneToOne => Some(Command::Zoom(ZoomRequest::OneToOne { at: None })),
+        Action::Help => Some(Command::ToggleHelp),
+        Action::BeforeAfter => None,
     }
 }
 
@@ -197,7 +228,7 @@ mod tests {
     use super::*;
 
     fn at(applied: Option<usize>) -> Context {
-        Context { applied, variants: 3, seed: 7, previous_photo: None, next_photo: Some(2) }
+        Context { applied, variants: 3, seed: 7, previous_photo: None, next_photo: Some(2), pointer: None }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! the others decode again when selected), decoded a few at a time.
 
 use std::collections::VecDeque;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::jobs::LoadedPhoto;
@@ -26,8 +26,14 @@ pub struct TaskSplit {
 pub struct PhotoEntry {
     pub id: u64,
     pub path: PathBuf,
+    /// The file as the file system names it (links and `..` resolved):
+    /// one file is one entry however it was reached.
+    file: PathBuf,
     pub name: String,
     pub info: Option<PhotoInfo>,
+    /// Camera, lens, exposure, ISO, date and colour profile, as read once
+    /// it has loaded ([`crate::io::photo_facts`]).
+    pub facts: Vec<(&'static str, String)>,
     pub full_size: (u32, u32),
     /// Size of the fields the viewer composes (the full size unless the GPU's
     /// texture limit is smaller).
@@ -75,6 +81,9 @@ impl PhotoEntry {
 pub struct Library {
     photos: Vec<PhotoEntry>,
     selected: Option<u64>,
+    /// The photo to select once it has loaded: the first of those the user
+    /// opened last.
+    select_on_load: Option<u64>,
     /// Counts selections, for [`PhotoEntry::last_shown`].
     clock: u64,
     /// Memory the splits may take ([`SPLIT_BUDGET_BYTES`]), held whenever a
@@ -84,7 +93,7 @@ pub struct Library {
 
 impl Default for Library {
     fn default() -> Self {
-        Library { photos: Vec::new(), selected: None, clock: 0, budget: SPLIT_BUDGET_BYTES }
+        Library { photos: Vec::new(), selected: None, select_on_load: None, clock: 0, budget: SPLIT_BUDGET_BYTES }
     }
 }
 
@@ -137,14 +146,29 @@ impl Library {
         }
     }
 
-    pub fn add_pending(&mut self, id: u64, path: PathBuf) {
+    /// The photo already opened from the file `path` names, if any (by
+    /// canonical path: `a.jpg`, `./a.jpg`, `/abs/a.jpg` and a link to it are
+    /// one file).
+    pub fn find_file(&self, path: &Path) -> Option<u64> {
+        let file = canonical(path);
+        self.photos.iter().find(|p| p.file == file).map(|p| p.id)
+    }
+
+    /// Adds photo `id`, to be decoded; the first of a batch the user opened
+    /// (`select`) is shown once it has loaded.
+    pub fn add_pending(&mut self, id: u64, path: PathBuf, select: bool) {
         let name =
             path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
+        if select {
+            self.select_on_load = Some(id);
+        }
         self.photos.push(PhotoEntry {
             id,
+            file: canonical(&path),
             path,
             name,
             info: None,
+            facts: Vec::new(),
             full_size: (0, 0),
             preview_size: (0, 0),
             splits: [None, None],
@@ -154,17 +178,24 @@ impl Library {
     }
 
     /// Fills in a loaded photo. Returns true if it became the selected one:
-    /// with nothing selected, the first photo of the list is shown once it
-    /// has loaded (the one the user put first, not whichever decoded
-    /// fastest).
+    /// the first of the photos opened last is shown once it has loaded (the
+    /// one the user put first, not whichever decoded fastest), and with
+    /// nothing selected, the first photo of the list.
     pub fn finish_loading(&mut self, id: u64, loaded: &LoadedPhoto, thumbnail: egui::TextureHandle) -> bool {
         let Some(entry) = self.photos.iter_mut().find(|p| p.id == id) else { return false };
         entry.info = Some(loaded.info.clone());
+        entry.facts = crate::io::photo_facts(&loaded.info);
         entry.full_size = loaded.full_size;
         entry.preview_size = loaded.split.preview.size();
         entry.splits[loaded.split.preview.task().index()] = Some(loaded.split.clone());
         entry.thumbnail = Some(thumbnail);
-        let became_selected = self.select_first_if_none();
+        let became_selected = if self.select_on_load == Some(id) && self.selected != Some(id) {
+            self.select_on_load = None;
+            self.select(id);
+            true
+        } else {
+            self.select_first_if_none()
+        };
         self.keep_within_budget();
         became_selected
     }
@@ -196,11 +227,20 @@ impl Library {
     /// Returns true if another photo became the selected one in its place.
     pub fn remove(&mut self, id: u64) -> bool {
         self.photos.retain(|p| p.id != id);
+        if self.select_on_load == Some(id) {
+            self.select_on_load = None;
+        }
         if self.selected == Some(id) {
             self.selected = None;
         }
         self.select_first_if_none()
     }
+}
+
+/// `path` with links and `.`/`..` resolved (as given where it cannot be,
+/// e.g. a file that has gone).
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Photos waiting to be decoded, and those decoding now.

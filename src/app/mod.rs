@@ -11,6 +11,7 @@ pub mod edits;
 mod favourites;
 mod frames;
 mod gallery;
+mod histogram;
 mod history;
 mod jobs;
 mod keyboard;
@@ -27,11 +28,12 @@ pub use commands::Command;
 pub use devices::{ModelDevice, ModelPlacement, place_model};
 pub use favourites::Favourite;
 use frames::FrameStats;
-pub use gallery::{GALLERY_SIZE, Gallery, GalleryLayout, GalleryStatus};
+pub use gallery::{AppliedVariant, GALLERY_SIZE, Gallery, GalleryLayout, GalleryStatus};
+pub use histogram::Histogram;
 use jobs::Jobs;
 pub use library::{Library, PhotoEntry};
 
-use crate::fields::{Field, Task};
+use crate::fields::Task;
 use crate::gpu::view::{SceneKey, ViewerResources};
 use crate::gpu::{ComposeParams, GpuContext};
 use crate::model::Network;
@@ -76,12 +78,30 @@ pub struct AppOptions {
 pub struct ViewTransform {
     pub zoom: f32,
     pub pan_in_ui: egui::Vec2,
+    /// A zoom asked for (a key, a button), carried out by the viewer, which
+    /// knows its size, on its next frame.
+    pub pending: Option<ZoomRequest>,
+    /// The zoom as a photographer reads it: screen pixels per pixel of the
+    /// exported (full-size) photo, as the viewer last drew it (1 = 100 %).
+    pub scale: f32,
 }
 
 impl Default for ViewTransform {
     fn default() -> Self {
-        ViewTransform { zoom: 1.0, pan_in_ui: egui::Vec2::ZERO }
+        ViewTransform { zoom: 1.0, pan_in_ui: egui::Vec2::ZERO, pending: None, scale: 0.0 }
     }
+}
+
+/// A zoom the user asked for.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ZoomRequest {
+    /// The whole photo in the viewer.
+    Fit,
+    /// 100 %: one screen pixel per pixel of the exported photo, the photo
+    /// point under `at` (a screen position) kept there.
+    OneToOne { at: Option<egui::Pos2> },
+    /// 100 % from fit, fit from any other zoom (Lightroom's Z).
+    Toggle { at: Option<egui::Pos2> },
 }
 
 pub struct PolyshadeApp {
@@ -157,13 +177,21 @@ pub struct PolyshadeApp {
     data_dir: Option<PathBuf>,
     /// The last thing that finished, for the status bar ("Exported …").
     notice: Option<String>,
-    /// The applied variant at the preview's size (generated field, detail
-    /// reference), kept so before/after can switch back to it.
-    applied_full: Option<(std::sync::Arc<Field>, std::sync::Arc<Field>)>,
+    /// The variant applied to the selected photo, whichever gallery is on
+    /// show.
+    applied: Option<gallery::AppliedVariant>,
     /// Whether the viewer shows the photo as it was (`\` held).
     comparing: bool,
     /// The before/after split view's divider, as a fraction of the width.
     split: Option<f32>,
+    /// A path being typed where a file dialog could not be shown.
+    path_prompt: Option<panels::PathPrompt>,
+    /// The window's title as last set: the selected photo's file name.
+    title: String,
+    /// The histogram of what the viewer shows, and what it was taken of.
+    histogram: Option<(histogram::HistogramKey, histogram::Histogram)>,
+    /// The histogram being taken.
+    histogram_pending: Option<histogram::HistogramKey>,
 }
 
 impl PolyshadeApp {
@@ -222,9 +250,13 @@ impl PolyshadeApp {
             trained_models: Vec::new(),
             data_dir: options.data_dir.clone().or_else(crate::data_dir),
             notice: None,
-            applied_full: None,
+            applied: None,
             comparing: false,
             split: None,
+            path_prompt: None,
+            title: String::new(),
+            histogram: None,
+            histogram_pending: None,
         };
         for task in Task::ALL {
             app.jobs.load_model(task, app.placement.device.clone());
@@ -313,18 +345,37 @@ impl PolyshadeApp {
         self.gallery.as_ref()
     }
 
+    /// The variant applied to the selected photo, whichever gallery is on
+    /// show.
+    pub fn applied(&self) -> Option<&AppliedVariant> {
+        self.applied.as_ref()
+    }
+
+    /// The amount the applied variant is composed at.
+    pub fn amount(&self) -> f32 {
+        self.amount
+    }
+
+    /// The selected photo's edit as it stands (what its sidecar holds).
+    pub fn edit(&self) -> Option<edits::Edit> {
+        self.current_edit()
+    }
+
     /// The selected photo and the task, if a photo is selected.
     fn current_key(&self) -> Option<SceneKey> {
         self.library.selected().map(|p| SceneKey { photo: p.id, task: self.task })
     }
 
-    /// The scene the viewer draws: the selected photo split for the task, or
-    /// (while that split is being made) for the other task, which shows the
-    /// same photo.
+    /// The scene the viewer draws: the applied variant's (of either task)
+    /// unless a variant of the gallery is hovered, else the selected photo
+    /// split for the task, or (while that split is being made) for the other
+    /// task, which shows the same photo.
     fn shown_key(&self) -> Option<SceneKey> {
         let key = self.current_key()?;
+        let hovering = self.gallery.as_ref().is_some_and(|g| g.preview_on_show.is_some());
+        let applied = self.applied.as_ref().map(|a| a.key).filter(|a| a.photo == key.photo && !hovering);
         let other = SceneKey { task: Task::ALL[1 - key.task.index()], ..key };
-        self.viewer_resources(|r| [key, other].into_iter().find(|&k| r.contains(k))).flatten()
+        self.viewer_resources(|r| applied.into_iter().chain([key, other]).find(|&k| r.contains(k))).flatten()
     }
 
     /// Whether the selected photo is on the GPU and will be drawn.
@@ -368,7 +419,28 @@ impl PolyshadeApp {
             seed: self.request.seed,
             previous_photo: at.and_then(|i| i.checked_sub(1)).and_then(|i| photos.get(i).copied()),
             next_photo: at.and_then(|i| photos.get(i + 1).copied()),
+            pointer: None,
         }
+    }
+
+    /// The path field shown where a file dialog could not be (its text).
+    pub fn path_prompt(&self) -> Option<&str> {
+        self.path_prompt.as_ref().map(|p| p.text.as_str())
+    }
+
+    /// The histogram of what the viewer shows, once taken.
+    pub fn histogram(&self) -> Option<&histogram::Histogram> {
+        self.histogram.as_ref().map(|(_, h)| h)
+    }
+
+    /// The window's title.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// The viewer's pan and zoom as last drawn.
+    pub fn view(&self) -> ViewTransform {
+        self.view
     }
 
     /// Whether the keyboard help (F1) is open.
@@ -419,21 +491,30 @@ impl eframe::App for PolyshadeApp {
             self.handle(Command::Open(dropped));
         }
         for action in keyboard::pressed(ctx) {
-            if action == keyboard::Action::Help {
-                self.help = !self.help;
-            } else if let Some(command) = keyboard::command(action, &self.keyboard_context()) {
+            let at = keyboard::Context { pointer: ctx.pointer_hover_pos(), ..self.keyboard_context() };
+            if let Some(command) = keyboard::command(action, &at) {
                 self.handle(command);
             }
         }
         self.comparing = self.tab == Tab::Edit
             && ctx.input(|i| i.key_down(keyboard::BEFORE_AFTER))
             && !ctx.egui_wants_keyboard_input();
+        // The window's title names the photo on show.
+        let title = match self.library.selected() {
+            Some(photo) => format!("{} — Polyshade", photo.name),
+            None => "Polyshade".to_owned(),
+        };
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
         // A scene the store let go of (over its memory budget) comes back.
         self.ensure_scene();
         self.fetch_favourite_thumbnails();
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        self.update_histogram();
         let training = self.training.as_ref().is_some_and(training::TrainingRun::is_running);
         if let Some(seconds) = frame.info().cpu_usage {
             self.frames.record(seconds, training);
@@ -460,6 +541,9 @@ impl eframe::App for PolyshadeApp {
         let mut help = self.help;
         keyboard::help_window(ui.ctx(), &mut help);
         self.help = help;
+        if let Some(prompt) = &self.path_prompt {
+            panels::path_prompt(ui.ctx(), prompt, &mut commands);
+        }
         let model_error = match &self.models[self.task.index()] {
             ModelState::Failed(message) => Some(message.as_str()),
             _ => None,
@@ -475,10 +559,18 @@ impl eframe::App for PolyshadeApp {
                 gallery: self.gallery.as_ref(),
                 model_error,
                 starred: self.starred(),
+                applied_elsewhere: self
+                    .applied
+                    .as_ref()
+                    .filter(|_| self.gallery.as_ref().is_some_and(|g| g.applied.is_none() && g.applying.is_none()))
+                    .map(gallery::AppliedVariant::describe),
                 favourites: self.favourites(),
                 layout: self.gallery_layout,
             };
             panels::gallery(ui, &view, &mut commands);
+            if let Some(gallery) = self.gallery.as_mut().filter(|g| g.variants().is_some()) {
+                gallery.reveal = None;
+            }
         }
         panels::library(ui, &self.library, &mut commands);
         if self.tab == Tab::Train {
@@ -490,14 +582,15 @@ impl eframe::App for PolyshadeApp {
             return;
         }
         let adjust = panels::AdjustState {
-            task: self.task,
+            task: self.edit_task(),
             params: self.params,
             amount: self.amount,
             jpeg_quality: self.jpeg_quality,
             batch_format: self.batch_format,
             models,
         };
-        panels::adjust(ui, &adjust, self.library.selected(), &mut commands);
+        let histogram = self.histogram.as_ref().map(|(_, h)| h);
+        panels::adjust(ui, &adjust, self.library.selected(), histogram, &mut commands);
         // Before/after (`\` held): the whole photo as it was, which the store
         // composed once per scene.
         let compare =

@@ -23,11 +23,18 @@ impl PolyshadeApp {
                         ctx.load_texture(format!("thumbnail {id}"), loaded.thumbnail.clone(), Default::default());
                     let became_selected = self.library.finish_loading(loaded.id, &loaded, texture);
                     let path = self.library.photos().iter().find(|p| p.id == id).map(|p| p.path.clone());
-                    if !again
-                        && let Some(sidecar) = path.and_then(|p| edits::load_sidecar(&p, self.data_dir.as_deref()))
-                    {
-                        self.histories.insert(id, edits::History::new(sidecar.edit));
-                        self.set_favourites(id, sidecar.favourites);
+                    if !again && let Some(path) = path {
+                        match edits::find_sidecar(&path, self.data_dir.as_deref()) {
+                            Ok(Some(sidecar)) => {
+                                self.histories.insert(id, edits::History::new(sidecar.edit));
+                                self.set_favourites(id, sidecar.favourites);
+                            }
+                            Ok(None) => {}
+                            Err(message) => {
+                                tracing::warn!("{message}");
+                                self.errors.push(message);
+                            }
+                        }
                     }
                     if let Some(scene) = loaded.scene {
                         let key = SceneKey { photo: id, task: scene.task() };
@@ -88,6 +95,8 @@ impl PolyshadeApp {
                     tracing::info!("{notice}");
                     self.notice = Some(notice);
                 }
+                JobResult::Histogram(key, histogram) => self.take_histogram(key, *histogram),
+                JobResult::DialogFailed(purpose) => self.path_prompt = Some(super::panels::PathPrompt::new(purpose)),
                 JobResult::ExportFailed(message) => {
                     self.notice = None;
                     self.errors.push(format!("export failed: {message}"));
@@ -166,6 +175,9 @@ impl PolyshadeApp {
                     {
                         gallery.status = GalleryStatus::Failed(message);
                     }
+                }
+                JobResult::Upsampled { serial: super::scenes::REAPPLY, amount, generated, coarse, .. } => {
+                    self.take_reapplied(amount, generated, coarse);
                 }
                 JobResult::Upsampled { serial, index, amount, generated, coarse } => {
                     if self.gallery.as_ref().is_some_and(|g| g.serial == serial) {

@@ -2,16 +2,25 @@
 //! (its split, its upload to the GPU), drawing the gallery, applying a
 //! variant (at the amount in use) and showing the photo itself.
 
-use super::gallery::{Gallery, GalleryStatus, Upsampled};
+use std::sync::Arc;
+
+use super::gallery::{AppliedVariant, Gallery, GalleryStatus, Upsampled};
 use super::{ModelState, PolyshadeApp, jobs};
 use crate::fields::Field;
 
+/// The serial of upsampling jobs for the applied variant when its gallery is
+/// not on show (galleries' serials start at 1).
+pub(super) const REAPPLY: u64 = 0;
+
 impl PolyshadeApp {
-    /// After the photo or the task changed: the viewer shows the photo
-    /// itself, and the split, the scene and the gallery of the new pair are
-    /// made if missing.
+    /// After the photo or the task changed: the split, the scene and the
+    /// gallery of the new pair are made if missing. Another photo shows as
+    /// it is; on the same photo, the applied variant stays applied.
     pub(super) fn switch_scene(&mut self) {
-        self.show_original();
+        let photo = self.current_key().map(|k| k.photo);
+        if self.applied.as_ref().is_none_or(|a| Some(a.key.photo) != photo) {
+            self.show_original();
+        }
         self.ensure_scene();
         self.sample_gallery();
     }
@@ -76,16 +85,18 @@ impl PolyshadeApp {
                 _ => GalleryStatus::Failed("no GPU adapter: variants cannot be composed".to_owned()),
             },
         };
-        // The viewer shows the photo itself until a variant is applied.
-        if self
-            .gallery
-            .as_ref()
-            .is_some_and(|g| g.applied.is_some() || g.applying.is_some() || g.preview_on_show.is_some())
-        {
-            self.show_original();
-        }
+        // A hovered variant of the old gallery leaves the viewer; the
+        // applied variant stays (marked in the new gallery if it is one of
+        // its variants).
+        let previewing = self.gallery.as_ref().is_some_and(|g| g.preview_on_show.is_some());
         self.free_thumbnails();
-        self.gallery = Some(Gallery::new(serial, key, self.request, status));
+        let mut gallery = Gallery::new(serial, key, self.request, status);
+        let model = &self.model_ids[key.task.index()];
+        gallery.applied = self.applied.as_ref().and_then(|a| a.index_in(key, self.request, model));
+        self.gallery = Some(gallery);
+        if previewing {
+            self.show_applied_or_photo();
+        }
     }
 
     /// Hands the current gallery's thumbnails back to egui's renderer.
@@ -143,11 +154,22 @@ impl PolyshadeApp {
             return;
         }
         gallery.keep_upsampled(upsampled.clone());
-        if gallery.applying == Some(index) {
+        if gallery.applying == Some(index)
+            && let Some(variants) = gallery.variants()
+        {
+            self.applied = Some(AppliedVariant {
+                key: gallery.key,
+                request: gallery.request,
+                index,
+                model: self.model_ids[gallery.key.task.index()].clone(),
+                field: variants.fields[index].clone(),
+                upsampling: variants.upsampling.clone(),
+                full: (upsampled.generated, upsampled.coarse),
+            });
             gallery.applied = Some(index);
             gallery.applying = None;
             gallery.preview_on_show = None;
-            self.applied_full = Some((upsampled.generated, upsampled.coarse));
+            gallery.reveal = Some(index);
             self.comparing = false;
             self.push_applied();
             // The user's apply is an edit; a restore's is not.
@@ -170,11 +192,7 @@ impl PolyshadeApp {
         }
         let Some(index) = wanted else {
             gallery.preview_on_show = None;
-            if gallery.applied.is_some() {
-                self.push_applied();
-            } else {
-                self.viewer_resources(|r| r.show_photo(key));
-            }
+            self.show_applied_or_photo();
             return;
         };
         if let Some(done) = gallery.upsampled(index, amount) {
@@ -197,7 +215,7 @@ impl PolyshadeApp {
 
     /// The viewer composes the photo itself: no variant applied.
     pub(super) fn show_original(&mut self) {
-        self.applied_full = None;
+        self.applied = None;
         if let Some(gallery) = self.gallery.as_mut() {
             gallery.applied = None;
             gallery.applying = None;
@@ -208,9 +226,56 @@ impl PolyshadeApp {
         }
     }
 
-    /// Hands the applied variant to the current scene, once it is on the GPU.
+    /// Hands the applied variant to its scene, once it is on the GPU.
     pub(super) fn push_applied(&mut self) {
-        let (Some(key), Some((generated, coarse))) = (self.current_key(), self.applied_full.clone()) else { return };
+        let Some(applied) = &self.applied else { return };
+        let (key, (generated, coarse)) = (applied.key, applied.full.clone());
         self.viewer_resources(|r| r.set_generated(key, &generated, &coarse));
+    }
+
+    /// The viewer shows the applied variant, or the photo itself when none
+    /// is applied.
+    pub(super) fn show_applied_or_photo(&mut self) {
+        if self.applied.is_some() {
+            self.push_applied();
+        } else if let Some(key) = self.current_key() {
+            self.viewer_resources(|r| r.show_photo(key));
+        }
+    }
+
+    /// The applied variant again at the amount in use: from its gallery if
+    /// that is on show (and upsampled there already, at once), else from
+    /// the field it keeps.
+    pub(super) fn reapply(&mut self) {
+        // A hovered variant on show is shown again at the new amount.
+        if let Some(gallery) = self.gallery.as_mut().filter(|g| g.preview_on_show.is_some()) {
+            gallery.preview_on_show = None;
+            self.show_hovered();
+        }
+        let in_gallery = self.gallery.as_ref().and_then(|g| g.applying.or(g.applied));
+        if let Some(index) = in_gallery {
+            self.restoring = Some(index);
+            self.apply_variant(index);
+            return;
+        }
+        let Some(applied) = &self.applied else { return };
+        let Some(photo) = self.library.photos().iter().find(|p| p.id == applied.key.photo) else { return };
+        let Some(split) = photo.split(applied.key.task) else { return };
+        let field = split.preview.at_amount(&applied.field, self.amount);
+        let (index, upsampling) = (applied.index, applied.upsampling.clone());
+        self.jobs.upsample(REAPPLY, applied.key.photo, (index, self.amount), field, upsampling);
+    }
+
+    /// Takes in the applied variant upsampled again at a new amount (see
+    /// [`Self::reapply`]).
+    pub(super) fn take_reapplied(&mut self, amount: f32, generated: Field, coarse: Arc<Field>) {
+        if amount != self.amount {
+            return; // The amount has moved on since.
+        }
+        let Some(applied) = self.applied.as_mut() else { return };
+        applied.full = (Arc::new(generated), coarse);
+        if self.gallery.as_ref().is_none_or(|g| g.preview_on_show.is_none()) {
+            self.push_applied();
+        }
     }
 }

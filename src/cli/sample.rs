@@ -14,7 +14,9 @@ use crate::sampling::{Component, SampleRequest};
 use crate::variants::{PhotoSplit, VariantSet};
 
 /// What picks a photo's variants: shared by `sample` and `export`, so
-/// variant `i` of one is variant `i` of the other.
+/// variant `i` of one is variant `i` of the other and of the app's gallery
+/// (numbered from 1, as the gallery numbers them; components too, as the
+/// Component slider does).
 #[derive(Debug, clap::Args)]
 pub struct VariantArgs {
     /// A model file written by `polyshade train` (default: the bundled model of the task).
@@ -29,9 +31,10 @@ pub struct VariantArgs {
     pub n: u32,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Draw every variant from this mixture component (0-based) instead of the whole mixture.
-    #[arg(long)]
-    pub component: Option<usize>,
+    /// Draw every variant from this mixture component (1 to K, as the app's
+    /// Component slider numbers them) instead of the whole mixture.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub component: Option<u32>,
     /// How much of the photo's own fine detail the variant keeps (its fine
     /// colour, or its fine shading over the 32×32 light): 0 = none, 1 = all of it.
     #[arg(long, default_value_t = 1.0, value_parser = super::number_in(0.0, 4.0))]
@@ -40,6 +43,13 @@ pub struct VariantArgs {
     /// sample, up to 2 (in log space for shading).
     #[arg(long, default_value_t = 1.0, value_parser = super::number_in(0.0, 2.0))]
     pub amount: f64,
+    /// Resaturate: scales the saturation of the variant (the app's
+    /// Saturation slider).
+    #[arg(long, value_parser = super::number_in(0.0, 2.0), conflicts_with = "light")]
+    pub saturation: Option<f64>,
+    /// Relight: scales the light of the variant (the app's Light slider).
+    #[arg(long, value_parser = super::number_in(0.0, 2.0))]
+    pub light: Option<f64>,
 }
 
 impl VariantArgs {
@@ -51,7 +61,13 @@ impl VariantArgs {
         };
         let photo = load_photo(&self.photo)?;
         let split = PhotoSplit::new(self.task, &photo.rgb);
-        let component = self.component.map_or(Component::All, Component::Only);
+        let component = self.component.map_or(Component::All, |k| Component::Only(k as usize - 1));
+        if let Component::Only(k) = component
+            && k >= header.network.components()
+        {
+            let count = header.network.components();
+            anyhow::bail!("--component {} does not exist: the model has {count} (1 to {count})", k + 1);
+        }
         let request = SampleRequest { n: self.n as usize, seed: self.seed, component };
         let variants = VariantSet::draw(&model, split, request)?;
         eprintln!(
@@ -63,8 +79,19 @@ impl VariantArgs {
         Ok((photo, variants))
     }
 
-    pub fn params(&self) -> ComposeParams {
-        ComposeParams { gain: 1.0, detail_strength: self.detail as f32 }
+    /// The composition's settings: the task's slider (saturation or light)
+    /// and the detail. A slider of the other task is refused.
+    pub fn params(&self) -> anyhow::Result<ComposeParams> {
+        let gain = match (self.task, self.saturation, self.light) {
+            (Task::Relight, Some(_), _) => {
+                anyhow::bail!("--saturation is for --task resaturate; relighting has --light")
+            }
+            (Task::Resaturate, _, Some(_)) => {
+                anyhow::bail!("--light is for --task relight; resaturation has --saturation")
+            }
+            (_, saturation, light) => saturation.or(light).unwrap_or(1.0),
+        };
+        Ok(ComposeParams { gain: gain as f32, detail_strength: self.detail as f32 })
     }
 
     pub fn amount(&self) -> f32 {
@@ -86,15 +113,16 @@ pub struct SampleArgs {
 
 pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     let n = args.variants.n as usize;
-    let variant_path = |i: usize| args.out.join(format!("variant_{i:02}.png"));
-    let field_path = |i: usize| args.out.join(format!("field_{i:02}_32x32.png"));
+    let params = args.variants.params()?;
+    // Numbered from 1, as the gallery numbers them.
+    let variant_path = |i: usize| args.out.join(format!("variant_{:02}.png", i + 1));
+    let field_path = |i: usize| args.out.join(format!("field_{:02}_32x32.png", i + 1));
     let sheet_path = args.out.join("contact_sheet.png");
     let mut outputs: Vec<PathBuf> = (0..n).flat_map(|i| [variant_path(i), field_path(i)]).collect();
     outputs.push(sheet_path.clone());
     super::output::ensure_free(&outputs, args.overwrite)?;
     let (_, variants) = args.variants.draw()?;
     let mut written = Outputs::new(&args.out, &outputs, args.overwrite)?;
-    let params = args.variants.params();
     let mut sheet = Vec::with_capacity(n);
     let thumb_side = sheet_thumbnail_side(n);
     for i in 0..variants.len() {
@@ -104,7 +132,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
         let field = variants.field_at(i, args.variants.amount()).expect("i < len");
         written.write(&field_path(i), &DynamicImage::ImageLuma8(field.to_gray8()))?;
         sheet.push(variant.thumbnail(thumb_side, thumb_side).to_rgb8());
-        println!("variant {i:02}: component {}", variants.samples.components[i]);
+        println!("variant {:02}: component {}", i + 1, variants.samples.components[i] + 1);
     }
     written.write(&sheet_path, &DynamicImage::ImageRgb8(contact_sheet(&sheet)))?;
     written.commit()?;

@@ -47,6 +47,10 @@ pub enum LoadError {
     Corrupt { path: PathBuf, reason: String },
     #[error("{path} has no pixels")]
     Empty { path: PathBuf },
+    #[error("{path} is an empty file, not a photo")]
+    EmptyFile { path: PathBuf },
+    #[error("{path} is not a {format} file: its name says {format}, but what it holds is not {format} data")]
+    NotWhatItsNameSays { path: PathBuf, format: String },
     #[error("{path} is {width}×{height} pixels; Polyshade needs at least {MIN_SIDE} on each side")]
     TooSmall { path: PathBuf, width: u32, height: u32 },
     #[error("{path} is a kind of {format} Polyshade cannot read ({reason})")]
@@ -78,8 +82,23 @@ pub fn load_photo_with_limits(path: &Path, limits: Limits) -> Result<Photo, Load
         .map_err(|cause| LoadError::Open { path: owned(), cause })?
         .with_guessed_format()
         .map_err(|cause| LoadError::Open { path: owned(), cause })?;
-    if reader.format().is_none() {
+    let Some(format) = reader.format() else {
         return Err(LoadError::UnknownFormat { path: owned() });
+    };
+    // Named as a photo, but its first bytes are no photo's: a text file or
+    // random bytes renamed, not a damaged photo.
+    let mut head = Vec::with_capacity(16);
+    {
+        use std::io::Read;
+        let file = std::fs::File::open(path).map_err(|cause| LoadError::Open { path: owned(), cause })?;
+        file.take(16).read_to_end(&mut head).map_err(|cause| LoadError::Open { path: owned(), cause })?;
+    }
+    if head.is_empty() {
+        return Err(LoadError::EmptyFile { path: owned() });
+    }
+    if image::guess_format(&head).is_err() {
+        let format = format!("{format:?}").to_uppercase();
+        return Err(LoadError::NotWhatItsNameSays { path: owned(), format });
     }
     // The JPEG decoder fills the rows of a file that ends early with one
     // value and says nothing; a photo that ends early is an error.

@@ -2,10 +2,12 @@
 
 pub mod budget;
 pub mod export;
+mod facts;
 mod load;
 mod write;
 
 pub use export::{ExportError, ExportFormat, ExportReport, export};
+pub use facts::{icc_description, photo_facts};
 pub use load::{LoadError, Photo, PhotoInfo, load_photo, load_photo_with_limits, photo_limits};
 pub use write::{name_taken, write_atomically, write_image_atomically};
 

@@ -1,6 +1,7 @@
 //! Right panel: composition controls and facts about the photo.
 
 use super::super::{Command, PhotoEntry};
+use crate::app::histogram::{BINS, CLIPPED_FLAG, Histogram};
 use crate::fields::Task;
 use crate::gpu::ComposeParams;
 
@@ -15,86 +16,109 @@ pub struct AdjustState<'a> {
     pub models: ModelChoice<'a>,
 }
 
-pub fn adjust(ui: &mut egui::Ui, state: &AdjustState<'_>, photo: Option<&PhotoEntry>, commands: &mut Vec<Command>) {
+pub fn adjust(
+    ui: &mut egui::Ui,
+    state: &AdjustState<'_>,
+    photo: Option<&PhotoEntry>,
+    histogram: Option<&Histogram>,
+    commands: &mut Vec<Command>,
+) {
     let AdjustState { task, params, amount, jpeg_quality, batch_format, .. } = *state;
     egui::Panel::right("adjust").resizable(false).exact_size(230.0).show(ui, |ui| {
-        ui.heading("Model");
-        model_picker(ui, &state.models, commands);
-        ui.separator();
-        ui.heading("Adjust");
-        // Narrow enough that the longest slider label fits the panel, so the
-        // viewer does not shift when the label changes with the task.
-        ui.spacing_mut().slider_width = 90.0;
-        let mut gain = params.gain;
-        // The gain scales what the task generates: saturation, or light.
-        let (name, hover) = match task {
-            Task::Resaturate => ("Saturation", "Scales the saturation of the photo or the applied variant"),
-            Task::Relight => ("Light", "Scales the shading (exposure) of the photo or the applied variant"),
-        };
-        if ui.add(egui::Slider::new(&mut gain, 0.0..=2.0).text(name)).on_hover_text(hover).changed() {
-            commands.push(Command::SetGain(gain));
-        }
-        let mut amount = amount;
-        let slider = egui::Slider::new(&mut amount, 0.0..=crate::variants::MAX_AMOUNT).text("Amount");
-        let hover = "How far the applied variant departs from the photo: 0 = the photo, 1 = as sampled, 2 = twice";
-        if ui.add(slider).on_hover_text(hover).changed() {
-            commands.push(Command::SetAmount(amount));
-        }
-        let mut detail = params.detail_strength;
-        let slider = egui::Slider::new(&mut detail, 0.0..=1.0).text("Detail");
-        let hover = match task {
-            Task::Resaturate => {
-                "How much of the photo's own fine colour (texture, grain) the variant keeps: 0 = smooth colour, \
-                 1 = all of it"
+        // Scrolls where the window is too short for the photo's facts.
+        egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+            if photo.is_some() {
+                histogram_view(ui, histogram);
+                ui.separator();
             }
-            Task::Relight => {
-                "How much of the photo's own fine shading the variant keeps over its 32×32 light: 0 = the \
-                 variant's smooth light, 1 = all of it"
+            ui.heading("Model");
+            model_picker(ui, &state.models, commands);
+            ui.separator();
+            ui.heading("Adjust");
+            // Narrow enough that the longest slider label fits the panel, so the
+            // viewer does not shift when the label changes with the task.
+            ui.spacing_mut().slider_width = 90.0;
+            let mut gain = params.gain;
+            // The gain scales what the task generates: saturation, or light.
+            let (name, hover) = match task {
+                Task::Resaturate => ("Saturation", "Scales the saturation of the photo or the applied variant"),
+                Task::Relight => ("Light", "Scales the shading (exposure) of the photo or the applied variant"),
+            };
+            if ui.add(egui::Slider::new(&mut gain, 0.0..=2.0).text(name)).on_hover_text(hover).changed() {
+                commands.push(Command::SetGain(gain));
             }
-        };
-        if ui.add(slider).on_hover_text(hover).changed() {
-            commands.push(Command::SetDetail(detail));
-        }
-        if ui.button("Reset").clicked() {
-            let defaults = ComposeParams::default();
-            commands.push(Command::SetGain(defaults.gain));
-            commands.push(Command::SetDetail(defaults.detail_strength));
-            commands.push(Command::SetAmount(1.0));
-        }
-        ui.separator();
-        ui.heading("Export");
-        let mut quality = jpeg_quality;
-        let slider = egui::Slider::new(&mut quality, 1..=100).text("Quality");
-        if ui.add(slider).on_hover_text("JPEG quality of File → Export… (PNG and TIFF are lossless)").changed() {
-            commands.push(Command::SetJpegQuality(quality));
-        }
-        batch_format_choice(ui, batch_format, commands);
-        ui.separator();
-        if let Some(photo) = photo {
-            egui::Grid::new("photo facts").num_columns(2).show(ui, |ui| {
-                ui.weak("Photo");
-                // Long names are cut to the panel (the hover has the path).
-                ui.add(egui::Label::new(photo.name.as_str()).truncate())
-                    .on_hover_text(photo.path.display().to_string());
-                ui.end_row();
-                ui.weak("Size");
-                ui.label(format!("{} × {}", photo.full_size.0, photo.full_size.1));
-                ui.end_row();
-                if photo.preview_size != photo.full_size {
-                    ui.weak("Preview");
-                    ui.label(format!("{} × {}", photo.preview_size.0, photo.preview_size.1));
-                    ui.end_row();
+            let mut amount = amount;
+            let slider = egui::Slider::new(&mut amount, 0.0..=crate::variants::MAX_AMOUNT).text("Amount");
+            let hover = "How far the applied variant departs from the photo: 0 = the photo, 1 = as sampled, 2 = twice";
+            if ui.add(slider).on_hover_text(hover).changed() {
+                commands.push(Command::SetAmount(amount));
+            }
+            // A subtle control (1 → 0 changes a typical photo by 1–2 %), folded
+            // away with what it does in words.
+            let detail_moved = params.detail_strength != ComposeParams::default().detail_strength;
+            egui::CollapsingHeader::new("Fine detail").default_open(detail_moved).show(ui, |ui| {
+                let mut detail = params.detail_strength;
+                let slider = egui::Slider::new(&mut detail, 0.0..=1.0).text("Detail");
+                let what = match task {
+                    Task::Resaturate => {
+                        "How much of the photo's own fine colour (texture, grain) a variant keeps: 0 = smooth colour, \
+                         1 = all of it. A subtle change: look at 100 %."
+                    }
+                    Task::Relight => {
+                        "How much of the photo's own fine shading a variant keeps over its 32×32 light: 0 = the \
+                         variant's smooth light, 1 = all of it. A subtle change: look at 100 %."
+                    }
+                };
+                if ui.add(slider).changed() {
+                    commands.push(Command::SetDetail(detail));
                 }
-                if let Some(info) = &photo.info {
-                    ui.weak("Depth");
-                    ui.label(format!("{} bits/channel", info.bits_per_channel));
-                    ui.end_row();
-                    ui.weak("Profile");
-                    ui.label(if info.icc_profile.is_some() { "embedded ICC" } else { "sRGB (assumed)" });
-                    ui.end_row();
-                }
+                ui.small(what);
             });
-        }
+            if ui
+                .button("Reset")
+                .on_hover_text("Saturation or light, amount and detail back to 1 (one undo step)")
+                .clicked()
+            {
+                commands.push(Command::ResetSliders);
+            }
+            ui.separator();
+            ui.heading("Export");
+            let mut quality = jpeg_quality;
+            let slider = egui::Slider::new(&mut quality, 1..=100).text("Quality");
+            if ui.add(slider).on_hover_text("JPEG quality of File → Export… (PNG and TIFF are lossless)").changed()
+            {
+                commands.push(Command::SetJpegQuality(quality));
+            }
+            batch_format_choice(ui, batch_format, commands);
+            ui.separator();
+            if let Some(photo) = photo {
+                egui::Grid::new("photo facts").num_columns(2).show(ui, |ui| {
+                    ui.weak("Photo");
+                    // Long names are cut to the panel (the hover has the path).
+                    ui.add(egui::Label::new(photo.name.as_str()).truncate())
+                        .on_hover_text(photo.path.display().to_string());
+                    ui.end_row();
+                    ui.weak("Size");
+                    ui.label(format!("{} × {}", photo.full_size.0, photo.full_size.1));
+                    ui.end_row();
+                    if photo.preview_size != photo.full_size {
+                        ui.weak("Preview");
+                        ui.label(format!("{} × {}", photo.preview_size.0, photo.preview_size.1));
+                        ui.end_row();
+                    }
+                    if let Some(info) = &photo.info {
+                        ui.weak("Depth");
+                        ui.label(format!("{} bits/channel", info.bits_per_channel));
+                        ui.end_row();
+                    }
+                    for (label, value) in &photo.facts {
+                        ui.weak(*label);
+                        ui.add(egui::Label::new(value.as_str()).truncate()).on_hover_text(value.as_str());
+                        ui.end_row();
+                    }
+                });
+            }
+        });
     });
 }
 
@@ -166,5 +190,50 @@ fn batch_format_choice(ui: &mut egui::Ui, current: crate::io::ExportFormat, comm
             .response
             .labelled_by(label.id)
             .on_hover_text("What File → Export all edited… writes: JPEG at the Quality above, or PNG or TIFF, lossless and 16-bit where the photo has more than 8 bits");
+    });
+}
+
+/// The RGB histogram of what the viewer shows (the three channels drawn
+/// over each other, square-root scaled so that small counts show), with
+/// clipped shadows and highlights flagged under it.
+fn histogram_view(ui: &mut egui::Ui, histogram: Option<&Histogram>) {
+    let width = ui.available_width();
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(width, 64.0), egui::Sense::hover());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Image, true, "Histogram"));
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 2.0, egui::Color32::from_gray(20));
+    let Some(histogram) = histogram else { return };
+    let peak = histogram.bins.iter().flatten().map(|&c| (c as f32).sqrt()).fold(1.0, f32::max);
+    let colours = [
+        egui::Color32::from_rgba_unmultiplied(255, 70, 70, 110),
+        egui::Color32::from_rgba_unmultiplied(70, 220, 70, 110),
+        egui::Color32::from_rgba_unmultiplied(80, 120, 255, 110),
+    ];
+    let step = rect.width() / BINS as f32;
+    for (channel, colour) in histogram.bins.iter().zip(colours) {
+        for (i, &count) in channel.iter().enumerate() {
+            let height = (count as f32).sqrt() / peak * (rect.height() - 2.0);
+            let x = rect.left() + i as f32 * step;
+            let bar =
+                egui::Rect::from_min_max(egui::pos2(x, rect.bottom() - height), egui::pos2(x + step, rect.bottom()));
+            painter.rect_filled(bar, 0.0, colour);
+        }
+    }
+    let flag = |ui: &mut egui::Ui, what: &str, share: f32, colour: egui::Color32| {
+        let text = format!("{what} {:.1} %", 100.0 * share);
+        let hover = format!(
+            "{what} clipped: the share of pixels with a channel at {}",
+            if what == "Shadows" { "0 (black)" } else { "255 (white)" }
+        );
+        if share > CLIPPED_FLAG {
+            ui.colored_label(colour, text).on_hover_text(hover);
+        } else {
+            ui.weak(text).on_hover_text(hover);
+        }
+    };
+    // Within the panel's width: a row wider than the panel widens it.
+    ui.horizontal(|ui| {
+        flag(ui, "Shadows", histogram.clipped_shadows, egui::Color32::from_rgb(110, 150, 255));
+        flag(ui, "Highlights", histogram.clipped_highlights, egui::Color32::from_rgb(255, 110, 110));
     });
 }

@@ -30,6 +30,9 @@ pub struct GalleryView<'a> {
     /// The selected photo's favourites.
     pub favourites: &'a [Favourite],
     pub layout: GalleryLayout,
+    /// Where the applied variant came from, when it is not in the gallery
+    /// on show ("variant 6 of seed 0, all components, Resaturate").
+    pub applied_elsewhere: Option<String>,
 }
 
 pub fn gallery(ui: &mut egui::Ui, view: &GalleryView<'_>, commands: &mut Vec<Command>) {
@@ -62,9 +65,16 @@ pub fn gallery(ui: &mut egui::Ui, view: &GalleryView<'_>, commands: &mut Vec<Com
             ui.separator();
             component_slider(ui, gallery, commands);
             ui.separator();
-            let original = ui.add(egui::Button::new("Original").selected(gallery.applied.is_none()));
+            let nothing_applied = gallery.applied.is_none() && view.applied_elsewhere.is_none();
+            let original = ui.add(egui::Button::new("Original").selected(nothing_applied));
             if original.on_hover_text("Show the photo as it is").clicked() {
                 commands.push(Command::ShowOriginal);
+            }
+            if let Some(applied) = &view.applied_elsewhere {
+                ui.label(format!("Applied: {applied}")).on_hover_text(
+                    "The applied variant is not in this gallery: it stays applied until you apply another or click \
+                     Original",
+                );
             }
             ui.separator();
             for (layout, name, hover) in [
@@ -95,7 +105,11 @@ pub fn gallery(ui: &mut egui::Ui, view: &GalleryView<'_>, commands: &mut Vec<Com
                 };
                 match view.layout {
                     GalleryLayout::Strip => {
-                        egui::ScrollArea::horizontal().show(ui, |ui| ui.horizontal(|ui| thumbnails(ui, THUMB_HEIGHT)));
+                        // The mouse wheel scrolls the strip sideways (without Shift).
+                        ui.style_mut().always_scroll_the_only_direction = true;
+                        egui::ScrollArea::horizontal()
+                            .id_salt("gallery strip")
+                            .show(ui, |ui| ui.horizontal(|ui| thumbnails(ui, THUMB_HEIGHT)));
                     }
                     GalleryLayout::Grid => {
                         // Two rows on show, the rest a scroll away.
@@ -137,6 +151,9 @@ fn variant(
     let label = format!("Variant {}", i + 1);
     let selected = gallery.applied == Some(i) || gallery.applying == Some(i);
     let response = ui.add(egui::Button::image(image).selected(selected));
+    if gallery.reveal == Some(i) {
+        response.scroll_to_me(None);
+    }
     response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Button, true, label.as_str()));
     // The number in the thumbnail's corner, as the accessible name says it.
     let corner = response.rect.left_top() + egui::vec2(8.0, 6.0);
@@ -227,11 +244,16 @@ fn paint_star(
 /// The photo's favourites, in the order they were starred: a click applies
 /// one (its gallery drawn again), the context menu removes it.
 fn favourites(ui: &mut egui::Ui, favourites: &[Favourite], commands: &mut Vec<Command>) {
-    if favourites.is_empty() {
-        return;
-    }
     ui.horizontal(|ui| {
+        // As tall empty as full: the strip above never moves under the
+        // pointer when the first star appears.
+        ui.set_min_height(FAVOURITE_HEIGHT + 2.0 * ui.spacing().button_padding.y);
         let (icon, _) = ui.allocate_exact_size(egui::vec2(18.0, 18.0), egui::Sense::hover());
+        if favourites.is_empty() {
+            paint_star(ui.painter(), icon.center(), 8.0, None, egui::Stroke::new(1.0, ui.visuals().weak_text_color()));
+            ui.weak("Favourites: star a variant (the star on its thumbnail, or F) to keep it here");
+            return;
+        }
         paint_star(ui.painter(), icon.center(), 8.0, Some(GOLD), egui::Stroke::new(1.0, GOLD));
         ui.label(egui::RichText::new("Favourites").color(GOLD));
         egui::ScrollArea::horizontal().id_salt("favourites").show(ui, |ui| {

@@ -1,8 +1,10 @@
 //! Central panel: the selected photo, composed on the GPU and drawn by the
-//! wgpu paint callback. Zoom with the wheel or pinch (about the pointer), pan
-//! by dragging, double-click to fit.
+//! wgpu paint callback. Zoom with the wheel or pinch (about the pointer), Z
+//! (fit / 100 %), Ctrl+0 / Ctrl+1 or the zoom buttons; pan by dragging,
+//! double-click to fit. The zoom reads as a percentage of the exported
+//! photo's pixels: at 100 %, one screen pixel is one pixel of the file.
 
-use super::super::{Command, Library, ViewTransform};
+use super::super::{Command, Library, ViewTransform, ZoomRequest};
 use crate::gpu::ComposeParams;
 use crate::gpu::view::{SceneKey, ViewerCallback};
 
@@ -48,7 +50,14 @@ pub fn viewer(
         if w == 0 || h == 0 {
             return;
         }
+        // Screen pixels per pixel of the full-size photo at zoom 1 (fit).
+        let fit = (rect.width() / w as f32).min(rect.height() / h as f32);
+        let fit_scale = fit * ui.ctx().pixels_per_point() * w as f32 / photo.full_size.0.max(1) as f32;
+        if let Some(request) = view.pending.take() {
+            zoom_to(request, rect, fit_scale, view);
+        }
         navigate(ui, &response, rect, view, commands);
+        view.scale = fit_scale * view.zoom;
         let image_rect = image_rect_in_ui(rect, (w, h), view);
         match scene {
             Some(key) => {
@@ -74,6 +83,57 @@ pub fn viewer(
                 ui.put(egui::Rect::from_center_size(rect.center(), egui::vec2(32.0, 32.0)), egui::Spinner::new());
             }
         }
+        zoom_controls(ui, rect, view.scale, commands);
+    });
+}
+
+/// Carries out a zoom asked for by a key or a button: `fit_scale` is the
+/// screen pixels per photo pixel at fit.
+fn zoom_to(request: ZoomRequest, rect: egui::Rect, fit_scale: f32, view: &mut ViewTransform) {
+    let one_to_one = (1.0 / fit_scale.max(f32::EPSILON)).clamp(MIN_ZOOM, MAX_ZOOM);
+    let at_fit = (view.zoom - 1.0).abs() < 1e-3 && view.pan_in_ui.length() < 0.5;
+    let (zoom, at) = match request {
+        ZoomRequest::Fit => (None, None),
+        ZoomRequest::OneToOne { at } => (Some(one_to_one), at),
+        ZoomRequest::Toggle { at } if at_fit => (Some(one_to_one), at),
+        ZoomRequest::Toggle { .. } => (None, None),
+    };
+    match zoom {
+        None => {
+            view.zoom = 1.0;
+            view.pan_in_ui = egui::Vec2::ZERO;
+        }
+        Some(zoom) => zoom_about(view, zoom, at.filter(|p| rect.contains(*p)).unwrap_or(rect.center()), rect),
+    }
+}
+
+/// Sets the zoom to `zoom`, keeping the photo point under `pointer` fixed.
+fn zoom_about(view: &mut ViewTransform, zoom: f32, pointer: egui::Pos2, rect: egui::Rect) {
+    let applied = zoom / view.zoom;
+    let centre = rect.center() + view.pan_in_ui;
+    let new_centre = pointer + (centre - pointer) * applied;
+    view.pan_in_ui = new_centre - rect.center();
+    view.zoom = zoom;
+}
+
+/// The zoom as a percentage, with Fit and 100 % buttons, in the viewer's
+/// lower right corner.
+fn zoom_controls(ui: &mut egui::Ui, rect: egui::Rect, scale: f32, commands: &mut Vec<Command>) {
+    let area = egui::Rect::from_min_max(rect.right_bottom() - egui::vec2(190.0, 34.0), rect.right_bottom());
+    let mut child =
+        ui.new_child(egui::UiBuilder::new().max_rect(area).layout(egui::Layout::right_to_left(egui::Align::Center)));
+    egui::Frame::popup(child.style()).inner_margin(4.0).show(&mut child, |ui| {
+        ui.horizontal(|ui| {
+            let percent = format!("{:.0} %", 100.0 * scale);
+            ui.label(percent).on_hover_text("Zoom: at 100 %, one screen pixel is one pixel of the exported photo");
+            if ui.small_button("Fit").on_hover_text("Ctrl+0; Z toggles fit and 100 %").clicked() {
+                commands.push(Command::Zoom(ZoomRequest::Fit));
+            }
+            if ui.small_button("1:1").on_hover_text("100 %: one screen pixel per pixel of the photo (Ctrl+1)").clicked()
+            {
+                commands.push(Command::Zoom(ZoomRequest::OneToOne { at: None }));
+            }
+        });
     });
 }
 
@@ -100,13 +160,7 @@ fn navigate(
         return;
     }
     let new_zoom = (view.zoom * factor).clamp(MIN_ZOOM, MAX_ZOOM);
-    let applied = new_zoom / view.zoom;
-    // Keep the photo point under the pointer fixed.
-    let pointer = pointer.unwrap_or(rect.center());
-    let centre = rect.center() + view.pan_in_ui;
-    let new_centre = pointer + (centre - pointer) * applied;
-    view.pan_in_ui = new_centre - rect.center();
-    view.zoom = new_zoom;
+    zoom_about(view, new_zoom, pointer.unwrap_or(rect.center()), rect);
 }
 
 /// Where the photo lies in the UI, for a viewer of `rect`.

@@ -522,3 +522,44 @@ fn export_takes_the_apps_sliders_and_sidecars() {
     }
     assert!(!dir.path().join("x.png").exists());
 }
+
+/// A photo's XMP packet (ratings, keywords, copyright) is carried into a
+/// JPEG or PNG export, and a TIFF export says it could not keep it.
+#[test]
+fn export_keeps_the_photos_xmp_where_the_format_can_carry_it() {
+    use image::ImageDecoder;
+    let dir = tempfile::tempdir().unwrap();
+    let packet = br#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description xmp:Rating="5" dc:rights="(c) Someone"/></rdf:RDF></x:xmpmeta>"#;
+    // A JPEG with an XMP APP1 segment written by hand after its SOI.
+    let mut jpeg = Vec::new();
+    image::open(polyshade::sample_photo_path())
+        .unwrap()
+        .thumbnail(120, 120)
+        .write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
+        .unwrap();
+    let signature = b"http://ns.adobe.com/xap/1.0/\0";
+    let mut segment = vec![0xFF, 0xE1];
+    segment.extend(((2 + signature.len() + packet.len()) as u16).to_be_bytes());
+    segment.extend(signature);
+    segment.extend(packet);
+    jpeg.splice(2..2, segment);
+    let photo = dir.path().join("rated.jpg");
+    std::fs::write(&photo, &jpeg).unwrap();
+    let xmp_of = |path: &std::path::Path| {
+        let reader = image::ImageReader::open(path).unwrap().with_guessed_format().unwrap();
+        reader.into_decoder().unwrap().xmp_metadata().unwrap()
+    };
+    assert_eq!(xmp_of(&photo).as_deref(), Some(&packet[..]), "the source holds the packet");
+    for name in ["out.jpg", "out.png", "out.tif"] {
+        let out = dir.path().join(name);
+        let run = polyshade().arg("export").arg(&photo).arg("--out").arg(&out).output().unwrap();
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        if name.ends_with(".tif") {
+            assert!(stdout.contains("left out: XMP"), "{stdout}");
+        } else {
+            assert!(stdout.contains("XMP"), "{stdout}");
+            assert_eq!(xmp_of(&out).as_deref(), Some(&packet[..]), "{name}");
+        }
+    }
+}

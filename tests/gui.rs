@@ -1121,6 +1121,45 @@ fn the_histogram_follows_what_the_viewer_shows_and_flags_clipping() {
 }
 
 #[test]
+fn the_strip_scrolls_with_the_wheel_stays_put_when_a_star_appears_and_shows_a_reopened_edit() {
+    let photo = sample_copy();
+    let mut harness = new_harness(vec![photo.clone()]);
+    let at = |h: &Harness<'static, PolyshadeApp>, label: &str| h.get_by_label(label).rect();
+    // Starring the first variant adds the first favourite: the strip does
+    // not move under the pointer.
+    let before = at(&harness, "Variant 1");
+    harness.get_by_label("Favourite variant 1").click();
+    settle(&mut harness);
+    assert_eq!(harness.state().favourites().len(), 1);
+    assert_eq!(at(&harness, "Variant 1"), before, "the gallery stayed where it was");
+    // The wheel (no Shift) scrolls the strip sideways.
+    let last = at(&harness, "Variant 12");
+    assert!(last.left() > SIZE.x, "variant 12 starts off screen");
+    harness.hover_at(before.center());
+    for _ in 0..10 {
+        harness.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, -200.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Wheel,
+            modifiers: egui::Modifiers::NONE,
+        });
+        harness.run_steps(1);
+    }
+    settle(&mut harness);
+    assert!(at(&harness, "Variant 12").left() < last.left() - 100.0, "the strip scrolled");
+    // Variant 12 applied; reopened, the strip shows it.
+    harness.get_by_label("Variant 12").click();
+    settle(&mut harness);
+    assert_eq!(harness.state().gallery().unwrap().applied, Some(11));
+    drop(harness);
+    let harness = new_harness(vec![photo]);
+    assert_eq!(harness.state().gallery().unwrap().applied, Some(11));
+    let shown = at(&harness, "Variant 12");
+    assert!(shown.right() <= SIZE.x + 0.5 && shown.left() >= 0.0, "the applied variant is in view: {shown:?}");
+}
+
+#[test]
 fn the_applied_variant_stays_applied_through_re_sampling_another_component_and_another_task() {
     use polyshade::fields::Task;
     use polyshade::sampling::Component;

@@ -71,6 +71,15 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
     if report.exif {
         carried.push("EXIF");
     }
+    if report.xmp {
+        carried.push("XMP");
+    }
+    // "A", "A and B", "A, B and C".
+    let carried = match carried.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    };
     let what = match edit.variant {
         Some(i) => format!("variant {} of seed {}", i + 1, edit.seed),
         None => "the photo".to_owned(),
@@ -79,7 +88,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         "wrote {} ({w}×{h}, {} bits, {what}{}{})",
         args.out.display(),
         report.bits_per_channel,
-        if carried.is_empty() { String::new() } else { format!(", with {}", carried.join(" and ")) },
+        if carried.is_empty() { String::new() } else { format!(", with {carried}") },
         if report.dropped.is_empty() { String::new() } else { format!("; left out: {}", report.dropped.join(", ")) },
     );
     Ok(())

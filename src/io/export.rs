@@ -78,6 +78,8 @@ pub struct ExportReport {
     pub bits_per_channel: u8,
     pub icc_profile: bool,
     pub exif: bool,
+    /// The photo's XMP packet (ratings, keywords, copyright) went in.
+    pub xmp: bool,
     /// Metadata the format could not take, in words (empty when none).
     pub dropped: Vec<String>,
 }
@@ -161,8 +163,103 @@ pub fn export(
             encoder.write_image(&pixels, w, h, colour).map_err(|e| encode_err(&e))?;
         }
     }
+    if let Some(xmp) = info.xmp.as_deref() {
+        let xmp = upright_xmp(xmp);
+        let kept = match format {
+            ExportFormat::Jpeg { .. } => insert_jpeg_xmp(&mut bytes, &xmp),
+            ExportFormat::Png => insert_png_xmp(&mut bytes, &xmp),
+            ExportFormat::Tiff => Err("the TIFF encoder cannot write it".to_owned()),
+        };
+        match kept {
+            Ok(()) => report.xmp = true,
+            Err(why) => report.dropped.push(format!("XMP ({why})")),
+        }
+    }
     write_atomically(out, &[&bytes]).map_err(|cause| ExportError::Write { path: out.to_path_buf(), cause })?;
     Ok(report)
+}
+
+/// The signature of an XMP packet's JPEG APP1 segment (XMP part 3).
+const JPEG_XMP_SIGNATURE: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
+
+/// The PNG iTXt keyword of an XMP packet.
+const PNG_XMP_KEYWORD: &[u8] = b"XML:com.adobe.xmp";
+
+/// `xmp` with any `tiff:Orientation` set to 1: the exported pixels are
+/// upright already (as the EXIF's orientation is reset).
+fn upright_xmp(xmp: &[u8]) -> Vec<u8> {
+    let Ok(text) = std::str::from_utf8(xmp) else { return xmp.to_vec() };
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    // Both forms: an attribute `tiff:Orientation="6"` and an element
+    // `<tiff:Orientation>6</tiff:Orientation>`.
+    while let Some(at) = rest.find("tiff:Orientation") {
+        let (before, after) = rest.split_at(at + "tiff:Orientation".len());
+        out.push_str(before);
+        let value_start = after.find(|c: char| c.is_ascii_digit());
+        let opener = after.trim_start().chars().next();
+        match (opener, value_start) {
+            (Some('=') | Some('>'), Some(start)) if start <= 4 => {
+                out.push_str(&after[..start]);
+                out.push('1');
+                let digits = after[start..].find(|c: char| !c.is_ascii_digit()).unwrap_or(after.len() - start);
+                rest = &after[start + digits..];
+            }
+            _ => rest = after,
+        }
+    }
+    out.push_str(rest);
+    out.into_bytes()
+}
+
+/// Puts `xmp` into the encoded JPEG `jpeg` as an APP1 segment after its
+/// other application segments (JFIF, EXIF, ICC).
+fn insert_jpeg_xmp(jpeg: &mut Vec<u8>, xmp: &[u8]) -> Result<(), String> {
+    let length = 2 + JPEG_XMP_SIGNATURE.len() + xmp.len();
+    if length > usize::from(u16::MAX) {
+        return Err(format!("{} bytes, over the {} a JPEG segment holds", xmp.len(), usize::from(u16::MAX) - 31));
+    }
+    if !jpeg.starts_with(&[0xFF, 0xD8]) {
+        return Err("the encoded JPEG has no start marker".to_owned());
+    }
+    let mut at = 2;
+    while jpeg.len() >= at + 4 && jpeg[at] == 0xFF && (0xE0..=0xEF).contains(&jpeg[at + 1]) {
+        at += 2 + usize::from(u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]));
+    }
+    let mut segment = vec![0xFF, 0xE1];
+    segment.extend((length as u16).to_be_bytes());
+    segment.extend(JPEG_XMP_SIGNATURE);
+    segment.extend(xmp);
+    jpeg.splice(at..at, segment);
+    Ok(())
+}
+
+/// Puts `xmp` into the encoded PNG `png` as an uncompressed iTXt chunk
+/// before its image data.
+fn insert_png_xmp(png: &mut Vec<u8>, xmp: &[u8]) -> Result<(), String> {
+    let mut at = 8;
+    while png.len() >= at + 8 && &png[at + 4..at + 8] != b"IDAT" {
+        let length = u32::from_be_bytes(png[at..at + 4].try_into().expect("4 bytes")) as usize;
+        at += 12 + length;
+    }
+    if png.len() < at + 8 {
+        return Err("the encoded PNG has no image data".to_owned());
+    }
+    // Keyword, NUL, uncompressed (0, 0), empty language tag and translated
+    // keyword (NUL each), then the UTF-8 text.
+    let mut data = PNG_XMP_KEYWORD.to_vec();
+    data.extend([0, 0, 0, 0, 0]);
+    data.extend(xmp);
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(b"iTXt");
+    crc.update(&data);
+    let mut chunk =
+        u32::try_from(data.len()).map_err(|_| "too large for a PNG chunk".to_owned())?.to_be_bytes().to_vec();
+    chunk.extend(b"iTXt");
+    chunk.extend(&data);
+    chunk.extend(crc.finalize().to_be_bytes());
+    png.splice(at..at, chunk);
+    Ok(())
 }
 
 /// What the exported EXIF says made it.
@@ -236,5 +333,40 @@ impl Metadata<'_> {
                 },
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::ImageDecoder;
+
+    const PACKET: &str = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description xmp:Rating="4" tiff:Orientation="6" dc:rights="© A. Photographer"/></rdf:RDF></x:xmpmeta>"#;
+
+    fn xmp_of(path: &Path) -> Option<Vec<u8>> {
+        let reader = image::ImageReader::open(path).unwrap().with_guessed_format().unwrap();
+        reader.into_decoder().unwrap().xmp_metadata().unwrap()
+    }
+
+    #[test]
+    fn the_photos_xmp_goes_into_jpeg_and_png_upright_and_tiff_says_it_cannot() {
+        let dir = tempfile::tempdir().unwrap();
+        let rgb = Rgb32FImage::from_fn(48, 40, |x, y| image::Rgb([x as f32 / 48.0, y as f32 / 40.0, 0.5]));
+        let mut photo = crate::io::Photo::from_rgb(rgb);
+        photo.info.bits_per_channel = 8;
+        photo.info.xmp = Some(PACKET.as_bytes().to_vec());
+        let upright = PACKET.replace(r#"tiff:Orientation="6""#, r#"tiff:Orientation="1""#);
+        for (name, format) in [("x.jpg", ExportFormat::Jpeg { quality: 90 }), ("x.png", ExportFormat::Png)] {
+            let out = dir.path().join(name);
+            let report = export(&out, &photo.rgb, &photo.info, format, false).unwrap();
+            assert!(report.xmp && report.dropped.is_empty(), "{name}: {report:?}");
+            assert_eq!(xmp_of(&out).as_deref(), Some(upright.as_bytes()), "{name}: the packet, upright");
+            assert!(image::open(&out).is_ok(), "{name} still decodes");
+        }
+        let report = export(&dir.path().join("x.tif"), &photo.rgb, &photo.info, ExportFormat::Tiff, false).unwrap();
+        assert!(!report.xmp && report.dropped.iter().any(|d| d.starts_with("XMP")), "{report:?}");
+        // The element form is set upright too; other digits stay.
+        let element = upright_xmp(b"<tiff:Orientation>8</tiff:Orientation><xmp:Rating>5</xmp:Rating>");
+        assert_eq!(element, b"<tiff:Orientation>1</tiff:Orientation><xmp:Rating>5</xmp:Rating>");
     }
 }

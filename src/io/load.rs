@@ -30,6 +30,9 @@ pub struct PhotoInfo {
     pub was_grey: bool,
     pub icc_profile: Option<Vec<u8>>,
     pub exif: Option<Vec<u8>>,
+    /// The XMP packet (where Lightroom and darktable keep ratings,
+    /// keywords and copyright), as the file holds it.
+    pub xmp: Option<Vec<u8>>,
 }
 
 /// Why a photo could not be read. Each message is one readable line.
@@ -128,6 +131,7 @@ pub fn load_photo_with_limits(path: &Path, limits: Limits) -> Result<Photo, Load
     // Metadata is best-effort: a broken EXIF block must not lose the photo.
     let icc_profile = decoder.icc_profile().ok().flatten();
     let exif = decoder.exif_metadata().ok().flatten();
+    let xmp = decoder.xmp_metadata().ok().flatten();
     let orientation = decoder.orientation().ok();
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| classify(path, e))?;
     if let Some(orientation) = orientation {
@@ -142,6 +146,7 @@ pub fn load_photo_with_limits(path: &Path, limits: Limits) -> Result<Photo, Load
             was_grey: !color.has_color(),
             icc_profile,
             exif,
+            xmp,
         },
         _budget: Some(std::sync::Arc::new(budget)),
     })
@@ -165,6 +170,7 @@ impl Photo {
                 was_grey: false,
                 icc_profile: None,
                 exif: None,
+                xmp: None,
             },
             _budget: None,
         }

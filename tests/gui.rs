@@ -607,7 +607,11 @@ fn the_training_tab_fine_tunes_a_model_into_the_gallery_and_cancel_keeps_a_check
     }
     harness.remove_cursor();
     harness.run_steps(2);
-    let bar = harness.get_by_label_contains("examples/s").rect();
+    let bar = harness.get_by_label_contains("photos ·").rect();
+    // Two photos are too few to keep any aside: the headline says what it
+    // would show, and the loss terms are folded away under Details.
+    harness.get_by_label_contains("some are kept aside");
+    harness.get_by_label("Details: the loss terms");
     // The status bar's progress bar sits just left of its label.
     let label = harness.get_by_label("training paused").rect();
     let status_bar = egui::Rect::from_min_max(

@@ -95,6 +95,9 @@ pub struct TrainingRun {
     pub stage: Stage,
     /// `(step, loss)` at every progress report, for the curves.
     pub history: Vec<(u64, LossReport)>,
+    /// `(epoch, best of n)` after every epoch: how close the variants come
+    /// to the held-out photos ([`crate::train::held_out_closeness`]).
+    pub closeness: Vec<(usize, f64)>,
     pub step: u64,
     pub total_steps: u64,
     pub epoch: usize,
@@ -136,6 +139,7 @@ impl TrainingRun {
             out,
             stage: Stage::Preparing { what: "Starting…".to_owned(), fraction: None },
             history: Vec::new(),
+            closeness: Vec::new(),
             step: 0,
             total_steps: 0,
             epoch: 0,
@@ -193,6 +197,7 @@ impl TrainingRun {
                 self.history.push((step, loss));
             }
             TrainEvent::Checkpoint { epochs_done, .. } => self.epochs_done = epochs_done,
+            TrainEvent::HeldOut { epoch, best_of_n } => self.closeness.push((epoch + 1, best_of_n)),
             TrainEvent::EpochDone { .. } | TrainEvent::Finished { .. } | TrainEvent::Cancelled { .. } => {}
         }
     }

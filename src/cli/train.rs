@@ -205,6 +205,14 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             bar.set_message(format!("epoch {} {} {examples_per_s:.0} ex/s", epoch + 1, describe(&loss)));
         }
         TrainEvent::EpochDone { epoch, loss } => say(&bar, format!("epoch {} done: {}", epoch + 1, describe(&loss))),
+        TrainEvent::HeldOut { epoch, best_of_n } => say(
+            &bar,
+            format!(
+                "epoch {}: best of {} on the held-out photos {best_of_n:.5} (MSE; lower is closer)",
+                epoch + 1,
+                crate::train::HELD_OUT_DRAWS
+            ),
+        ),
         TrainEvent::Checkpoint { path, epochs_done } => {
             say(&bar, format!("checkpoint after epoch {epochs_done}: {}", path.display()))
         }

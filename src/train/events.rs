@@ -20,10 +20,39 @@ impl LossReport {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum TrainEvent {
-    Started { examples: usize, steps_per_epoch: usize, first_epoch: usize, epochs: usize },
-    Progress { epoch: usize, step: u64, total_steps: u64, loss: LossReport, examples_per_s: f64 },
-    EpochDone { epoch: usize, loss: LossReport },
-    Checkpoint { path: PathBuf, epochs_done: usize },
-    Finished { path: PathBuf },
-    Cancelled { epochs_done: usize },
+    Started {
+        examples: usize,
+        steps_per_epoch: usize,
+        first_epoch: usize,
+        epochs: usize,
+    },
+    Progress {
+        epoch: usize,
+        step: u64,
+        total_steps: u64,
+        loss: LossReport,
+        examples_per_s: f64,
+    },
+    EpochDone {
+        epoch: usize,
+        loss: LossReport,
+    },
+    /// After an epoch: how close the model's variants come to photos it
+    /// did not learn from — the mean, over the held-out photos, of the
+    /// best of [`HELD_OUT_DRAWS`](crate::train::HELD_OUT_DRAWS) draws' mean
+    /// squared error to the photo's own field (lower is closer).
+    HeldOut {
+        epoch: usize,
+        best_of_n: f64,
+    },
+    Checkpoint {
+        path: PathBuf,
+        epochs_done: usize,
+    },
+    Finished {
+        path: PathBuf,
+    },
+    Cancelled {
+        epochs_done: usize,
+    },
 }

@@ -13,4 +13,6 @@ pub use adam::FusedAdam;
 pub use data::{CropOptions, Dataset, DatasetError, HOLD_OUT_EVERY};
 pub use events::{LossReport, TrainEvent};
 pub use schedule::Schedule;
-pub use trainer::{TrainError, TrainOptions, calibrate, optimizer, optimizer_path, train};
+pub use trainer::{
+    HELD_OUT_DRAWS, TrainError, TrainOptions, calibrate, held_out_closeness, optimizer, optimizer_path, train,
+};

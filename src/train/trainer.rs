@@ -172,6 +172,9 @@ pub fn train(
             model = model.with_sample_spread(Some(spread));
         }
         on_event(TrainEvent::EpochDone { epoch: epochs_done - 1, loss: epoch_loss });
+        if let Some(best_of_n) = held_out_closeness(&model.valid(), dataset) {
+            on_event(TrainEvent::HeldOut { epoch: epochs_done - 1, best_of_n });
+        }
         let mut header = header(options, guidance, epochs_done, steps_done);
         header.embedding = dataset.lpp.as_ref().filter(|_| guidance).map(crate::embedding::Lpp::to_record);
         save_optimizer(&optimizer_path(&options.out, steps_done), steps_done, &optim)?;
@@ -313,6 +316,31 @@ pub fn calibrate(model: &Network, dataset: &Dataset) -> Option<Spread> {
     let device = model.device();
     let Batch { x_c, x_g, .. } = batch(examples, &rows, false, &device);
     Some(cdvae.calibrated_spread(x_c, cdvae.x_g.encode_tensor(x_g)))
+}
+
+/// Draws per held-out photo for the closeness reported after each epoch.
+pub const HELD_OUT_DRAWS: usize = 30;
+
+/// Held-out examples the closeness is measured on at most (evenly spaced).
+const CLOSENESS_EXAMPLES: usize = 32;
+
+/// How close the model's variants come to the held-out photos: the mean
+/// over (at most [`CLOSENESS_EXAMPLES`]) held-out examples of the best of
+/// [`HELD_OUT_DRAWS`] draws' squared error to the photo's own field, as
+/// `polyshade eval` scores best of n. `None` without held-out photos.
+pub fn held_out_closeness(model: &Network, dataset: &Dataset) -> Option<f64> {
+    let held = dataset.held_out.as_deref().filter(|held| !held.is_empty())?;
+    let count = held.len().min(CLOSENESS_EXAMPLES);
+    let request =
+        crate::sampling::SampleRequest { n: HELD_OUT_DRAWS, seed: 0, component: crate::sampling::Component::All };
+    let scores: Vec<f64> = (0..count)
+        .map(|k| k * held.len() / count)
+        .filter_map(|i| {
+            let samples = crate::sampling::sample(model, &held.x_c_field(i), request).ok()?;
+            Some(crate::eval::best_of(&held.x_g_field(i), &samples.fields, HELD_OUT_DRAWS))
+        })
+        .collect();
+    (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64)
 }
 
 fn same_config(a: &NetworkConfig, b: &NetworkConfig) -> bool {

@@ -22,7 +22,14 @@ pub fn training(ui: &mut egui::Ui, setup: &TrainSetup, run: Option<&TrainingRun>
             ui.add_space(8.0);
             progress(ui, run);
             ui.add_space(8.0);
-            loss_plot(ui, run);
+            closeness_plot(ui, run);
+            egui::CollapsingHeader::new("Details: the loss terms").default_open(false).show(ui, |ui| {
+                ui.weak(
+                    "What the network minimises, term by term (DVAE_c, DVAE_g, MDN, embedding): log-likelihood \
+                     terms, so values far below zero are normal.",
+                );
+                loss_plot(ui, run);
+            });
         }
     });
 }
@@ -104,16 +111,18 @@ fn progress(ui: &mut egui::Ui, run: &TrainingRun) {
         Stage::Training => {
             let eta = run.eta().map_or_else(|| "…".to_owned(), format_duration);
             let text = format!(
-                "epoch {} of {} · step {} of {} · {:.0} examples/s · {} left{}",
+                "Epoch {} of {} · {} photos · {} left{}",
                 run.epoch + 1,
                 run.setup.epochs,
-                run.step,
-                run.total_steps,
-                run.examples_per_s,
+                run.photos - run.held_out,
                 eta,
                 run.pause_text().map(|p| format!(" · {p}")).unwrap_or_default()
             );
-            ui.add(egui::ProgressBar::new(run.fraction()).text(text));
+            let details = format!(
+                "step {} of {} · {:.0} examples/s (crops of your photos, each mirrored)",
+                run.step, run.total_steps, run.examples_per_s
+            );
+            ui.add(egui::ProgressBar::new(run.fraction()).text(text)).on_hover_text(details);
         }
         Stage::Finished => {
             let name = run.out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -144,6 +153,43 @@ fn progress(ui: &mut egui::Ui, run: &TrainingRun) {
             crate::train::HOLD_OUT_EVERY
         ));
     }
+}
+
+/// The headline: after each epoch, how close the model's variants come to
+/// the photos kept aside (best of n, lower is closer).
+fn closeness_plot(ui: &mut egui::Ui, run: &TrainingRun) {
+    ui.strong("How close the variants come to your photos");
+    if run.held_out == 0 {
+        ui.weak(format!(
+            "With {} photos or more, some are kept aside and this shows, after each epoch, how close the \
+             model's variants come to photos it has not learnt from.",
+            crate::train::HOLD_OUT_EVERY
+        ));
+        return;
+    }
+    let Some(&(_, last)) = run.closeness.last() else {
+        ui.weak("After the first epoch: how close the best of the variants comes to photos kept aside.");
+        return;
+    };
+    let first = run.closeness.first().map_or(last, |&(_, v)| v);
+    let trend =
+        if last < first { "closer than after the first epoch" } else { "no closer yet than after the first epoch" };
+    ui.label(format!(
+        "Error of the best of {} variants: {last:.4} ({trend}; lower is closer)",
+        crate::train::HELD_OUT_DRAWS
+    ));
+    let points: Vec<[f64; 2]> = run.closeness.iter().map(|&(epoch, v)| [epoch as f64, v]).collect();
+    egui_plot::Plot::new("closeness")
+        .height(140.0)
+        .x_axis_label("epoch")
+        .y_axis_label("best-of-n error")
+        .include_x(0.0)
+        .include_x(run.setup.epochs as f64)
+        .include_y(0.0)
+        .show(ui, |plot| {
+            plot.line(egui_plot::Line::new("held-out photos", points.clone()));
+            plot.points(egui_plot::Points::new("held-out photos", points).radius(3.0));
+        });
 }
 
 /// Each loss term over the steps (the total too), as egui_plot lines.

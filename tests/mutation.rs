@@ -171,3 +171,81 @@ fn mutated_model_files_load_or_are_refused_never_panic() {
         assert!(result.is_ok(), "resealed model mutation {case} panicked");
     }
 }
+
+/// A model file whose header was crafted and resealed with a matching
+/// checksum (anyone can recompute it): dimensions that would allocate tens
+/// of gigabytes, panic in the sampler or overflow are refused from the
+/// header, before anything is allocated, with one line naming the field.
+#[test]
+fn crafted_model_headers_are_refused_before_anything_is_allocated() {
+    use polyshade::fields::Task;
+    let device = burn::tensor::Device::flex();
+    let bytes = polyshade::model::bundled::bytes(Task::Resaturate);
+    let header_len = u64::from_le_bytes(bytes[20..28].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[28..28 + header_len]).unwrap();
+    let weights = &bytes[28 + header_len..];
+    // The file with `edit` applied to its header, resealed.
+    let crafted = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut header = header.clone();
+        edit(&mut header);
+        let json = serde_json::to_vec(&header).unwrap();
+        let mut out = bytes[..16].to_vec();
+        let mut body = (json.len() as u64).to_le_bytes().to_vec();
+        body.extend(&json);
+        body.extend(weights);
+        out.extend(crc32fast::hash(&body).to_le_bytes());
+        out.extend(body);
+        out
+    };
+    let set = |path: &'static [&'static str], value: serde_json::Value| {
+        move |h: &mut serde_json::Value| {
+            let mut at = h;
+            for key in path {
+                at = at.get_mut(*key).unwrap_or_else(|| panic!("no {key} in the header"));
+            }
+            *at = value.clone();
+        }
+    };
+    let ladder = |field: &'static str| -> &'static [&'static str] {
+        match field {
+            "d_hidden1" => &["network", "ladder", "d_hidden1"],
+            "d_x" => &["network", "ladder", "d_x"],
+            _ => &["network", "ladder", "d_z1"],
+        }
+    };
+    // Unchanged, it loads (the edit helper is sound).
+    let same = crafted(&|_| {});
+    polyshade::model::load_model_bytes(same, Path::new("same.psm"), None, &device).expect("resealed as it was");
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        ("d_hidden1 = 100000", Box::new(set(ladder("d_hidden1"), 100_000.into())), "first hidden layer"),
+        ("d_hidden1 = 513", Box::new(set(ladder("d_hidden1"), 513.into())), "cannot hold exactly"),
+        ("k = 1000000", Box::new(set(&["network", "mdn", "k"], 1_000_000.into())), "components"),
+        ("d_x = 0", Box::new(set(ladder("d_x"), 0.into())), "32×32"),
+        ("d_x = 2^62", Box::new(set(ladder("d_x"), (1u64 << 62).into())), "32×32"),
+        ("σ = -1", Box::new(set(&["network", "mdn", "sigma"], (-1.0).into())), "σ"),
+        (
+            "embedding cut",
+            Box::new(|h: &mut serde_json::Value| {
+                h["embedding"]["projection"].as_array_mut().unwrap().truncate(3);
+            }),
+            "embedding",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (name, edit, why) in cases {
+        let file = crafted(&*edit);
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            polyshade::model::load_model_bytes(file.clone(), Path::new("crafted.psm"), None, &device).map(|_| ())
+        }));
+        let error = result.unwrap_or_else(|_| panic!("{name}: panicked")).expect_err(name).to_string();
+        assert!(error.contains(why) && !error.contains('\n'), "{name}: {error}");
+        // `polyshade model FILE` only describes a file: it refuses too.
+        let path = dir.path().join("crafted.psm");
+        std::fs::write(&path, &file).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_polyshade")).arg("model").arg(&path).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+        assert!(stderr.contains(why), "{name}: {stderr}");
+    }
+}

@@ -181,7 +181,104 @@ fn read_parts(mut bytes: Vec<u8>, origin: &Path) -> Result<(ModelHeader, Vec<u8>
             return Err(ModelFileError::Header { path: path(), reason });
         }
     }
-    Ok((header, bytes.split_off(end)))
+    let weights = bytes.split_off(end);
+    check_header(&header, weights.len()).map_err(|reason| ModelFileError::Header { path: path(), reason })?;
+    Ok((header, weights))
+}
+
+/// The largest hidden layer, code or mixture a model file may declare: ten
+/// times the bundled models', far below what would exhaust memory.
+const MAX_WIDTH: usize = 8192;
+const MAX_CODE: usize = 1024;
+const MAX_COMPONENTS: usize = 256;
+
+/// Checks a header before anything is allocated for it (a checksum is no
+/// defence: anyone can recompute it): every dimension within sane bounds
+/// and the network's parameters exactly what `weight_bytes` of weights can
+/// hold (2 or 4 bytes each, and a little for the record's own layout), the
+/// embedding's arrays of their stated lengths and every number finite.
+pub fn check_header(header: &ModelHeader, weight_bytes: usize) -> Result<(), String> {
+    let within = |what: &str, value: usize, hi: usize| {
+        if (1..=hi).contains(&value) { Ok(()) } else { Err(format!("its {what} ({value}) is outside 1…{hi}")) }
+    };
+    let positive = |what: &str, value: f64| {
+        if value.is_finite() && value > 0.0 {
+            Ok(())
+        } else {
+            Err(format!("its {what} ({value}) is not a positive number"))
+        }
+    };
+    let field_len = (crate::fields::NET_SIZE * crate::fields::NET_SIZE) as usize;
+    let params: u128 = match &header.network {
+        NetworkConfig::Cdvae(config) => {
+            let (l, m) = (&config.ladder, &config.mdn);
+            if l.d_x != field_len {
+                return Err(format!("its fields have {} values, not the {field_len} of a 32×32 field", l.d_x));
+            }
+            within("first hidden layer", l.d_hidden1, MAX_WIDTH)?;
+            within("second hidden layer", l.d_hidden2, MAX_WIDTH)?;
+            within("first code", l.d_z1, MAX_CODE)?;
+            within("second code", l.d_z2, MAX_CODE)?;
+            within("mixture's components", m.k, MAX_COMPONENTS)?;
+            within("mixture's code", m.d_z, MAX_CODE)?;
+            positive("variance floor", l.var_floor)?;
+            positive("mixture's σ", m.sigma)?;
+            // Weights and biases of each linear layer (see `LadderConfig::init`
+            // and `MdnConfig::init`).
+            let linear = |a: usize, b: usize| (a as u128) * (b as u128) + b as u128;
+            let (x, h1, h2, z1, z2) = (l.d_x, l.d_hidden1, l.d_hidden2, l.d_z1, l.d_z2);
+            let ladder = linear(x, h1)
+                + linear(h1, h1)
+                + 2 * linear(h1, z1)
+                + linear(z1, h2)
+                + linear(h2, h2)
+                + 2 * linear(h2, z2)
+                + linear(z2, h2)
+                + linear(h2, h2)
+                + 2 * linear(h2, z1)
+                + linear(z1, h1)
+                + linear(h1, h1)
+                + 2 * linear(h1, x);
+            let width = (m.d_z + 1) * m.k;
+            2 * ladder + linear(m.d_z, width) + linear(width, width)
+        }
+        NetworkConfig::Cvae(config) => {
+            if config.side != crate::fields::NET_SIZE as usize {
+                return Err(format!("its fields are {0}×{0}, not 32×32", config.side));
+            }
+            within("code", config.d_z, MAX_CODE)?;
+            within("width", config.width, 256)?;
+            positive("variance floor", config.var_floor)?;
+            // Convolutions: bounded by the width alone; the record's own
+            // check (below, on loading) compares every tensor's shape.
+            0
+        }
+    };
+    if params > 0 {
+        let (least, most) = (2 * params, 4 * params + (1 << 16));
+        if !(least..=most).contains(&(weight_bytes as u128)) {
+            return Err(format!(
+                "its network has {params} parameters, which {weight_bytes} bytes of weights cannot hold exactly"
+            ));
+        }
+    }
+    if let Some(embedding) = &header.embedding {
+        let features = embedding.mean_in.len();
+        let dims = embedding.dims;
+        let lengths_hold = embedding.scale_in.len() == features
+            && embedding.mean_out.len() == dims
+            && embedding.scale_out.len() == dims
+            && features.checked_mul(dims) == Some(embedding.projection.len());
+        if !lengths_hold || dims != header.network.embedding_dims() {
+            return Err("its embedding projection's arrays do not have their stated lengths".to_owned());
+        }
+        let numbers =
+            [&embedding.mean_in, &embedding.scale_in, &embedding.projection, &embedding.mean_out, &embedding.scale_out];
+        if numbers.iter().any(|v| v.iter().any(|x| !x.is_finite())) {
+            return Err("its embedding projection holds a number that is not finite".to_owned());
+        }
+    }
+    Ok(())
 }
 
 /// The checksum a model file's bytes carry (the CRC-32 after the magic), as

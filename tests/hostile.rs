@@ -287,3 +287,80 @@ fn a_dangling_link_at_an_output_name_is_never_replaced() {
     let out = polyshade().arg("fields").arg(&photo).arg("--out").arg(&fields_out).output().unwrap();
     assert_refused(&out, 1, &["V.png", "already exists"]);
 }
+
+/// Temporary files are created exclusively under unique names: a user's own
+/// `NAME.tmp` survives an export to `NAME`, and a link planted at that name
+/// neither has its target overwritten nor becomes the output.
+#[test]
+#[cfg(unix)]
+fn temporary_files_never_take_a_users_file_or_follow_a_planted_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = small_photo(dir.path(), 96);
+    let own = dir.path().join("v.png.tmp");
+    std::fs::write(&own, b"my notes").unwrap();
+    let out = polyshade().arg("export").arg(&photo).arg("--out").arg(dir.path().join("v.png")).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read(&own).unwrap(), b"my notes", "the user's own file is untouched");
+    assert!(image::open(dir.path().join("v.png")).is_ok());
+
+    let target = dir.path().join("precious.txt");
+    std::fs::write(&target, b"keep me").unwrap();
+    std::os::unix::fs::symlink(&target, dir.path().join("w.png.tmp")).unwrap();
+    let w = dir.path().join("w.png");
+    let out = polyshade().arg("export").arg(&photo).arg("--out").arg(&w).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read(&target).unwrap(), b"keep me", "the link's target is untouched");
+    assert!(w.symlink_metadata().unwrap().file_type().is_file(), "the output is a file of its own, not a link");
+    // Nothing of the writes is left behind but the outputs.
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["photo_96.png", "precious.txt", "v.png", "v.png.tmp", "w.png", "w.png.tmp"]);
+}
+
+/// `eval --plot` with fewer samples than a best of n needs is refused at
+/// once with a clear line (it once spun forever drawing an infinite axis).
+#[test]
+fn eval_plot_with_too_few_samples_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    small_photo(dir.path(), 96);
+    let plot = dir.path().join("fig5.png");
+    let start = std::time::Instant::now();
+    let out = polyshade()
+        .args(["eval", "-n", "2", "--artefact-seeds", "0", "--photos"])
+        .arg(dir.path())
+        .arg("--plot")
+        .arg(&plot)
+        .output()
+        .unwrap();
+    assert_refused(&out, 1, &["--plot", "-n 3 or more"]);
+    assert!(start.elapsed() < std::time::Duration::from_secs(30));
+    assert!(!plot.exists());
+}
+
+/// `eval`'s JSON file and plot appear together or not at all: a plot that
+/// cannot be written leaves no JSON file behind.
+#[test]
+fn eval_outputs_appear_together_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    small_photo(&photos, 96);
+    let json = dir.path().join("scores.json");
+    let out = polyshade()
+        .args(["eval", "-n", "3", "--artefact-seeds", "0", "--photos"])
+        .arg(&photos)
+        .arg("--json")
+        .arg(&json)
+        .arg("--plot")
+        .arg(dir.path().join("no such folder/fig5.png"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let error = stderr.lines().find(|l| l.starts_with("polyshade: error:")).unwrap_or_default();
+    assert!(error.contains("fig5.png") && error.contains("nothing was written"), "{stderr}");
+    assert!(!json.exists(), "the JSON file appeared without the plot");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, ["photos"], "no temporary file is left");
+}

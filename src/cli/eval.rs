@@ -63,6 +63,12 @@ pub struct EvalArgs {
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let n = args.n as usize;
     let outputs: Vec<PathBuf> = args.json.iter().filter(|p| p.as_os_str() != "-").chain(&args.plot).cloned().collect();
+    if args.plot.is_some() && n < crate::eval::BEST_OF[0] {
+        anyhow::bail!(
+            "--plot draws the error of the best of n samples, which needs -n {} or more (got -n {n})",
+            crate::eval::BEST_OF[0]
+        );
+    }
     ensure_free(&outputs, args.overwrite)?;
     let skipped = |path: &std::path::Path, why: &str| eprintln!("skipping {}: {why}", path.display());
 
@@ -128,19 +134,26 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
 
     println!("{} held-out examples from {}, {n} samples each", examples.len(), args.photos.display());
     print!("{}", report.table());
+    // The JSON file and the plot appear together or not at all.
+    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     if let Some(path) = &args.json {
-        let json = serde_json::to_string_pretty(&report.to_json()).expect("scores serialise");
+        let mut json = serde_json::to_string_pretty(&report.to_json()).expect("scores serialise");
+        json.push('\n');
         if path.as_os_str() == "-" {
-            println!("{json}");
+            print!("{json}");
         } else {
-            crate::io::write_atomically(path, &[json.as_bytes(), b"\n"])
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            println!("wrote {}", path.display());
+            files.push((path.clone(), json.into_bytes()));
         }
     }
     if let Some(path) = &args.plot {
-        report.plot(path)?;
-        println!("wrote {}", path.display());
+        files.push((path.clone(), report.plot_png()?));
+    }
+    let borrowed: Vec<(&std::path::Path, &[u8])> = files.iter().map(|(p, b)| (p.as_path(), b.as_slice())).collect();
+    let names: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
+    crate::io::write_all_atomically(&borrowed)
+        .with_context(|| format!("cannot write {}; nothing was written", names.join(" and ")))?;
+    for name in names {
+        println!("wrote {name}");
     }
     Ok(())
 }

@@ -197,11 +197,27 @@ impl Report {
     /// the most samples drawn (vertical) against the variance (horizontal),
     /// one labelled point per method; bottom right is better.
     pub fn plot(&self, path: &Path) -> Result<(), ReportError> {
+        let png = self.plot_png()?;
+        crate::io::write_atomically(path, &[&png])
+            .map_err(|cause| ReportError::Write { path: path.to_path_buf(), cause })
+    }
+
+    /// [`Self::plot`]'s picture, encoded as PNG in memory.
+    pub fn plot_png(&self) -> Result<Vec<u8>, ReportError> {
         const SIZE: (u32, u32) = (720, 540);
         let draw_err = |e: &dyn std::fmt::Display| ReportError::Draw(e.to_string());
         register_font();
-        let points: Vec<(f64, f64, &str)> =
-            self.methods.iter().map(|m| (m.scores.variance, m.scores.best_mse(), m.name.as_str())).collect();
+        // Only finite scores are drawn (a best of n needs n samples): a
+        // range with an infinity in it would never end its axis labels.
+        let points: Vec<(f64, f64, &str)> = self
+            .methods
+            .iter()
+            .map(|m| (m.scores.variance, m.scores.best_mse(), m.name.as_str()))
+            .filter(|&(x, y, _)| x.is_finite() && y.is_finite())
+            .collect();
+        if points.is_empty() {
+            return Err(ReportError::Draw("no method has a finite best-of-n error to plot (use -n 3 or more)".into()));
+        }
         let (x_max, y_min, y_max) = points
             .iter()
             .fold((0.0f64, f64::INFINITY, 0.0f64), |(x, lo, hi), p| (x.max(p.0), lo.min(p.1), hi.max(p.1)));
@@ -264,8 +280,9 @@ impl Report {
             root.present().map_err(|e| draw_err(&e))?;
         }
         let image = image::RgbImage::from_raw(SIZE.0, SIZE.1, pixels).expect("the buffer has the plot's size");
-        crate::io::write_image_atomically(path, &image::DynamicImage::ImageRgb8(image), image::ImageFormat::Png)
-            .map_err(|cause| ReportError::Write { path: path.to_path_buf(), cause })
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::DynamicImage::ImageRgb8(image).write_to(&mut png, image::ImageFormat::Png).map_err(|e| draw_err(&e))?;
+        Ok(png.into_inner())
     }
 }
 

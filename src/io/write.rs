@@ -4,24 +4,44 @@
 //! leaves no temporary file behind.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// Writes `parts` one after another to `path`, atomically.
+/// Writes `parts` one after another to `path`, atomically: into a new file
+/// of a unique name beside it (created exclusively, so it never follows a
+/// link nor touches a file of the user's, e.g. their own `NAME.tmp`), then
+/// renamed over `path`. Two writers of one path never share a temporary file.
 pub fn write_atomically(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
-    let tmp = temporary_name(path);
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        for part in parts {
-            file.write_all(part)?;
-        }
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    stage(path, parts)?.persist(path).map(drop).map_err(|e| e.error)
+}
+
+/// Writes several files so that they appear together or not at all: each
+/// is written in full beside its place first (see [`write_atomically`]),
+/// and only when all are on disk are they renamed into place.
+pub fn write_all_atomically(files: &[(&Path, &[u8])]) -> std::io::Result<()> {
+    // A failure drops (and so removes) every file staged before it.
+    let staged = files.iter().map(|(path, bytes)| stage(path, &[bytes])).collect::<std::io::Result<Vec<_>>>()?;
+    for (file, (path, _)) in staged.into_iter().zip(files) {
+        file.persist(path).map_err(|e| e.error)?;
     }
-    result
+    Ok(())
+}
+
+/// `parts` written and synced to a new temporary file beside `path`.
+fn stage(path: &Path, parts: &[&[u8]]) -> std::io::Result<tempfile::NamedTempFile> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut prefix = std::ffi::OsString::from(".");
+    prefix.push(path.file_name().unwrap_or_default());
+    prefix.push(".");
+    // Removed on drop unless persisted: a failed write leaves nothing.
+    let mut file = tempfile::Builder::new().prefix(&prefix).suffix(".tmp").tempfile_in(folder)?;
+    for part in parts {
+        file.write_all(part)?;
+    }
+    file.as_file().sync_all()?;
+    Ok(file)
 }
 
 /// Encodes `image` in `format` and writes it to `path`, atomically.
@@ -40,11 +60,4 @@ pub fn write_image_atomically(
 /// says no for those). What is there is never replaced unasked.
 pub fn name_taken(path: &Path) -> bool {
     path.symlink_metadata().is_ok()
-}
-
-/// `NAME.tmp` beside `path`.
-fn temporary_name(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".tmp");
-    path.with_file_name(name)
 }

@@ -157,6 +157,11 @@ fn bad_files_are_clear_errors() {
     limits.max_image_width = Some(1000);
     let err = load_photo_with_limits(&polyshade::sample_photo_path(), limits).unwrap_err();
     assert!(matches!(err, LoadError::TooLarge { .. }), "{err}");
+    // Said in words, not as the decoder's "Image size exceeds limit".
+    assert!(
+        err.to_string().contains("2560×1600 pixels; Polyshade takes photos of up to 1000 pixels on a side"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -60,7 +60,7 @@ fn a_photo_past_the_memory_budget_is_refused_before_its_pixels_are_decoded() {
             .output()
             .unwrap()
     };
-    assert_refused(&run("256M", "small"), 1, &["too large", "4 megapixels", "up to 3 megapixels"]);
+    assert_refused(&run("256M", "small"), 1, &["too large", "4.10 megapixels", "up to 2.80 megapixels", "256 MiB"]);
     let taken = run("1G", "enough");
     assert!(taken.status.success(), "{}", String::from_utf8_lossy(&taken.stderr));
 }
@@ -112,13 +112,19 @@ fn numbers_out_of_range_are_refused_when_parsed() {
         vec!["sample", "--amount", "NaN"],
         vec!["sample", "-n", "100000"],
         vec!["sample", "-n", "0"],
+        vec!["sample", "--component", "0"],
+        vec!["sample", "--saturation", "3"],
+        vec!["train", "--hold-out", "1"],
+        vec!["decompose", "--solve-side", "0"],
+        vec!["bench", "--decompose", "0"],
+        vec!["bench", "--upsample", "NaN"],
     ];
     for case in cases {
         let mut command = polyshade();
         command.args(&case);
         match case[0] {
             "train" => command.arg("--photos").arg(dir.path()).arg("--out").arg(out_dir.join("m.psm")),
-            "sample" => command.arg(&photo).arg("--out").arg(&out_dir),
+            "sample" | "decompose" => command.arg(&photo).arg("--out").arg(&out_dir),
             _ => &mut command,
         };
         let out = command.output().unwrap();
@@ -143,8 +149,6 @@ fn numbers_out_of_range_are_refused_when_parsed() {
         assert_refused(&out, 1, &words);
         assert!(!String::from_utf8_lossy(&out.stderr).contains("examples from") && !out_dir.exists());
     }
-    let out = polyshade().args(["bench", "--decompose", "0"]).output().unwrap();
-    assert_refused(&out, 1, &["--decompose takes from 0.01 to 100 megapixels, not 0"]);
 }
 
 /// A model whose every weight is NaN, with a valid checksum (as a training
@@ -363,4 +367,71 @@ fn eval_outputs_appear_together_or_not_at_all() {
     assert!(!json.exists(), "the JSON file appeared without the plot");
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(left, ["photos"], "no temporary file is left");
+}
+
+/// `train` never replaces a link at `--out`, dangling or not, with or
+/// without `--resume`.
+#[test]
+#[cfg(unix)]
+fn train_never_replaces_a_link_at_its_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    small_photo(&photos, 96);
+    let link = dir.path().join("model.psm");
+    std::os::unix::fs::symlink(dir.path().join("nowhere/model.psm"), &link).unwrap();
+    for resume in [false, true] {
+        let mut command = polyshade();
+        command.args(["train", "--epochs", "1", "--photos"]).arg(&photos).arg("--out").arg(&link);
+        if resume {
+            command.arg("--resume");
+        }
+        let out = command.output().unwrap();
+        assert_refused(&out, 1, &["model.psm", "link"]);
+        assert!(link.symlink_metadata().unwrap().file_type().is_symlink(), "the link is still there");
+        assert!(!dir.path().join("nowhere").exists());
+    }
+}
+
+/// Log lines are plain text when stderr is not a terminal (a file, a pipe).
+#[test]
+fn log_lines_carry_no_colour_codes_off_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = small_photo(dir.path(), 96);
+    let photos = photo.parent().unwrap();
+    let bundled = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/models/resaturate.psm");
+    // Fine-tuning logs which model it starts from.
+    let out = polyshade()
+        .env("RUST_LOG", "polyshade=info")
+        .args(["train", "--epochs", "1", "--photos"])
+        .arg(photos)
+        .arg("--out")
+        .arg(dir.path().join("m.psm"))
+        .arg("--from")
+        .arg(&bundled)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("INFO") && stderr.contains("fine-tuning"), "a log line was written: {stderr}");
+    assert!(!stderr.contains('\u{1b}'), "ANSI escape codes in: {stderr:?}");
+}
+
+/// A small memory budget says its figures with their digits (it once said
+/// "up to 0 megapixels … 0.0 GiB").
+#[test]
+fn a_small_memory_budget_reports_readable_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = small_photo(dir.path(), 200);
+    let out = polyshade()
+        .env("POLYSHADE_MEMORY_BUDGET", "1M")
+        .arg("fields")
+        .arg(&photo)
+        .arg("--out")
+        .arg(dir.path().join("fields"))
+        .output()
+        .unwrap();
+    assert_refused(&out, 1, &["megapixels", "1 MiB"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains(" 0 megapixels") && !stderr.contains("0.0 GiB"), "{stderr}");
 }

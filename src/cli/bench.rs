@@ -29,12 +29,12 @@ pub struct BenchArgs {
     pub json: bool,
     /// Instead: time the intrinsic decomposition of a synthetic photo of
     /// this many megapixels (4:3) on the CPU.
-    #[arg(long, value_name = "MEGAPIXELS", conflicts_with = "upsample")]
+    #[arg(long, value_name = "MEGAPIXELS", conflicts_with = "upsample", value_parser = super::number_in(0.01, 100.0))]
     pub decompose: Option<f64>,
     /// Instead: time the edge-aware upsampling of a 32×32 field to a
     /// synthetic photo of this many megapixels (4:3), on the CPU and on the
     /// default wgpu adapter.
-    #[arg(long, value_name = "MEGAPIXELS")]
+    #[arg(long, value_name = "MEGAPIXELS", value_parser = super::number_in(0.01, 100.0))]
     pub upsample: Option<f64>,
     /// Instead: score the intrinsic decomposition on the synthetic scene
     /// families (LMSE of albedo and shading, 12 scenes each) against the

@@ -19,7 +19,8 @@ pub struct DecomposeArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// Long side of the grid the shading is solved on.
-    #[arg(long, default_value_t = IntrinsicOptions::default().solve_side)]
+    #[arg(long, default_value_t = IntrinsicOptions::default().solve_side,
+          value_parser = clap::value_parser!(u32).range(8..=4096))]
     pub solve_side: u32,
     /// Replace files of those names that are already in the folder.
     #[arg(long)]

@@ -80,7 +80,7 @@ pub struct TrainArgs {
     /// Hold every Nth photo (in file-name order) out of training, to
     /// calibrate the spread of the CDVAE's samples on; 0 = none (calibrate
     /// on the training crops, which gives a narrower spread).
-    #[arg(long, value_name = "N", default_value_t = HOLD_OUT_EVERY)]
+    #[arg(long, value_name = "N", default_value_t = HOLD_OUT_EVERY, value_parser = hold_out_every)]
     pub hold_out: u32,
     /// The model file to write (checkpointed after every epoch).
     #[arg(long)]
@@ -88,11 +88,20 @@ pub struct TrainArgs {
 }
 
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
-    if args.out.exists() && !args.resume {
+    // A link at --out, even one that points nowhere, is the user's: never
+    // replaced (with --resume, only a model file is continued).
+    let is_link = args.out.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink());
+    if is_link {
+        anyhow::bail!("{} is a link; choose another --out (a link is never replaced)", args.out.display());
+    }
+    if crate::io::name_taken(&args.out) && !args.resume {
         anyhow::bail!(
             "{} already exists; pass --resume to continue its training or choose another --out",
             args.out.display()
         );
+    }
+    if args.resume && args.out.exists() && !args.out.is_file() {
+        anyhow::bail!("{} is not a model file; choose another --out", args.out.display());
     }
     let source = args.from.as_deref().map(crate::model::read_header).transpose()?;
     if let Some(source) = &source
@@ -251,4 +260,14 @@ fn describe(loss: &LossReport) -> String {
 /// A line above the progress bar, or on stderr when there is no terminal.
 fn say(bar: &ProgressBar, line: String) {
     if bar.is_hidden() { eprintln!("{line}") } else { bar.println(line) }
+}
+
+/// `--hold-out`: 0 (none) or every Nth photo for N ≥ 2 (1 would hold out
+/// every photo and leave none to train on).
+fn hold_out_every(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(1) => Err("1 would hold every photo out of training; use 0 (none) or 2 or more".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a whole number")),
+    }
 }

@@ -93,16 +93,28 @@ pub enum BudgetError {
 
 impl std::fmt::Display for BudgetError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let gib = |bytes: u64| bytes as f64 / f64::from(1u32 << 30);
+        // Small figures keep their digits: a 1 MB budget is not "0 GiB".
+        let megapixels = |pixels: f64| {
+            let mp = pixels / 1e6;
+            if mp >= 10.0 { format!("{mp:.0}") } else { format!("{mp:.2}") }
+        };
+        let memory = |bytes: u64| {
+            let gib = bytes as f64 / f64::from(1u32 << 30);
+            if gib >= 1.0 {
+                format!("{gib:.1} GiB")
+            } else {
+                format!("{:.0} MiB", bytes as f64 / f64::from(1u32 << 20))
+            }
+        };
         match *self {
             BudgetError::TooLarge { width, height } => write!(
                 f,
-                "{width}×{height} is {:.0} megapixels; on this machine Polyshade takes photos of up to {:.0} \
-                 megapixels (its memory budget is {:.1} GiB, at {BYTES_PER_PIXEL} bytes a pixel; \
+                "{width}×{height} is {} megapixels; on this machine Polyshade takes photos of up to {} \
+                 megapixels (its memory budget is {}, at {BYTES_PER_PIXEL} bytes a pixel; \
                  POLYSHADE_MEMORY_BUDGET sets it)",
-                f64::from(width) * f64::from(height) / 1e6,
-                max_pixels() as f64 / 1e6,
-                gib(budget()),
+                megapixels(f64::from(width) * f64::from(height)),
+                megapixels(max_pixels() as f64),
+                memory(budget()),
             ),
             BudgetError::Busy => {
                 write!(f, "the photos being worked on now hold the memory it needs; open it again when they are done")

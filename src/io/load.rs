@@ -112,7 +112,13 @@ pub fn load_photo_with_limits(path: &Path, limits: Limits) -> Result<Photo, Load
             return Err(LoadError::Corrupt { path: owned(), reason });
         }
     }
-    reader.limits(limits);
+    // The sides are checked here, after the memory budget, so that a photo
+    // too large says how large in words (the decoder's own check says only
+    // "Image size exceeds limit").
+    let (max_width, max_height) = (limits.max_image_width, limits.max_image_height);
+    let mut header_limits = limits;
+    (header_limits.max_image_width, header_limits.max_image_height) = (None, None);
+    reader.limits(header_limits);
     let mut decoder = reader.into_decoder().map_err(|e| classify(path, e))?;
     let (width, height) = decoder.dimensions();
     if width == 0 || height == 0 {
@@ -127,6 +133,11 @@ pub fn load_photo_with_limits(path: &Path, limits: Limits) -> Result<Photo, Load
         super::budget::BudgetError::TooLarge { .. } => LoadError::TooLarge { path: owned(), reason: e.to_string() },
         super::budget::BudgetError::Busy => LoadError::Busy { path: owned(), reason: e.to_string() },
     })?;
+    if max_width.is_some_and(|w| width > w) || max_height.is_some_and(|h| height > h) {
+        let most = max_width.max(max_height).unwrap_or_default();
+        let reason = format!("{width}×{height} pixels; Polyshade takes photos of up to {most} pixels on a side");
+        return Err(LoadError::TooLarge { path: owned(), reason });
+    }
     let color = decoder.color_type();
     // Metadata is best-effort: a broken EXIF block must not lose the photo.
     let icc_profile = decoder.icc_profile().ok().flatten();

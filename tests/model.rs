@@ -497,7 +497,10 @@ fn damaged_model_files_are_refused_with_one_line() {
     use polyshade::fields::Task;
     use polyshade::model::{ModelFileError, ModelHeader, load_model, save_model};
     let device = Device::flex();
-    let config = tiny();
+    // Small, but of 32×32 fields: a file of any other field size is refused
+    // from its header.
+    let config = tiny()
+        .with_ladder(LadderConfig::new().with_d_x(1024).with_d_hidden1(12).with_d_z1(6).with_d_hidden2(8).with_d_z2(3));
     let header = ModelHeader {
         task: Task::Relight,
         network: NetworkConfig::Cdvae(config.clone()),

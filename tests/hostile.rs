@@ -435,3 +435,42 @@ fn a_small_memory_budget_reports_readable_figures() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains(" 0 megapixels") && !stderr.contains("0.0 GiB"), "{stderr}");
 }
+
+/// One training per output file: a second run into the same `--out` is
+/// refused while the first runs, and the lock a killed run left is taken
+/// over by the next.
+#[test]
+#[cfg(target_os = "linux")]
+fn two_trainings_into_one_output_never_share_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    small_photo(&photos, 128);
+    let out = dir.path().join("m.psm");
+    let lock = dir.path().join("m.psm.lock");
+    let train = |epochs: &str| {
+        let mut command = polyshade();
+        command.args(["train", "--k", "4", "--batch", "8", "--epochs", epochs, "--photos"]).arg(&photos).arg("--out");
+        command.arg(&out);
+        command
+    };
+    let mut first =
+        train("100000").stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !lock.exists() {
+        assert!(std::time::Instant::now() < deadline, "the first run took no lock");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let second = train("1").arg("--resume").output().unwrap();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("another training (process {})", first.id())), "{stderr}");
+    // Killed, the first run leaves its lock; the next run takes it over.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(lock.exists());
+    let _ = std::fs::remove_file(&out);
+    let third = train("1").output().unwrap();
+    assert!(third.status.success(), "{}", String::from_utf8_lossy(&third.stderr));
+    assert!(!lock.exists(), "let go at the end");
+}

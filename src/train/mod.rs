@@ -1,17 +1,20 @@
 //! Training the CDVAE: a photo folder becomes (x_c, x_g, p) examples
 //! ([`data`]), the loss weights follow the paper's three phases
 //! ([`schedule`]), and [`trainer`] runs Adam on any burn device, reporting
-//! [`events`] and writing checkpoints atomically.
+//! [`events`] and writing checkpoints atomically, one run per output file
+//! ([`lock`]).
 
 pub mod adam;
 pub mod data;
 pub mod events;
+pub mod lock;
 pub mod schedule;
 pub mod trainer;
 
 pub use adam::FusedAdam;
 pub use data::{CropOptions, Dataset, DatasetError, HOLD_OUT_EVERY};
 pub use events::{LossReport, TrainEvent};
+pub use lock::OutputLock;
 pub use schedule::Schedule;
 pub use trainer::{
     HELD_OUT_DRAWS, TrainError, TrainOptions, calibrate, held_out_closeness, optimizer, optimizer_path, train,

@@ -73,6 +73,9 @@ pub enum TrainError {
     EmbeddingSize { found: usize, expected: usize },
     #[error("{path} already finished all {epochs} epochs")]
     AlreadyDone { path: PathBuf, epochs: usize },
+    /// Another run writes the same output file.
+    #[error("{0}")]
+    Locked(String),
 }
 
 /// Trains and returns the model (without autodiff). The CDVAE is trained
@@ -91,6 +94,8 @@ pub fn train(
     if options.batch == 0 {
         return Err(TrainError::ZeroBatch);
     }
+    // Held until the run ends, however it ends.
+    let _lock = super::OutputLock::take(&options.out).map_err(TrainError::Locked)?;
     let guidance = options.network.takes_embedding() && dataset.p.is_some();
     if guidance {
         let (found, expected) = (dataset.embedding_dims(), options.network.embedding_dims());

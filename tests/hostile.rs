@@ -180,6 +180,34 @@ fn a_model_that_computes_nan_is_an_error_not_white_pictures() {
     assert!(!out_dir.exists() || std::fs::read_dir(&out_dir).unwrap().next().is_none(), "no pictures written");
 }
 
+/// Fine-tuning from a model whose weights are NaN names that model as the
+/// cause; no learning rate would help.
+#[test]
+fn fine_tuning_from_a_nan_model_names_the_model_not_the_learning_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("nan.psm");
+    poisoned_model(&model);
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    small_photo(&photos, 96);
+    let out = polyshade()
+        .args(["train", "--epochs", "1", "--photos"])
+        .arg(&photos)
+        .arg("--out")
+        .arg(dir.path().join("tuned.psm"))
+        .arg("--from")
+        .arg(&model)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let error = stderr.lines().find(|l| l.starts_with("polyshade: error:")).unwrap_or_default();
+    for word in ["very first step", "nan.psm", "from scratch"] {
+        assert!(error.contains(word), "{word:?} in: {stderr}");
+    }
+    assert!(!stderr.contains("--lr") && !stderr.contains("panicked"), "{stderr}");
+}
+
 #[test]
 fn a_training_output_folder_that_cannot_exist_fails_before_any_work() {
     let dir = tempfile::tempdir().unwrap();

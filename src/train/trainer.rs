@@ -69,6 +69,13 @@ pub enum TrainError {
         kept = match .kept { Some(epochs) => format!("the checkpoint after epoch {epochs} is kept"), None => "no checkpoint was written".into() }
     )]
     Diverged { value: f32, step: u64, epoch: usize, kept: Option<usize> },
+    /// The model a run starts from computes no numbers at its first step:
+    /// no learning rate would help.
+    #[error(
+        "the loss is {value} at the very first step: the model this run starts from ({path}) does not compute numbers \
+         (its weights are NaN or infinite?); start from another model or from scratch"
+    )]
+    BrokenStart { value: f32, path: PathBuf },
     #[error("the embedding guidance has {found} dimensions per example, the network needs {expected}")]
     EmbeddingSize { found: usize, expected: usize },
     #[error("{path} already finished all {epochs} epochs")]
@@ -128,6 +135,9 @@ pub fn train(
     // curves start where the run does).
     let mut last_report: Option<Instant> = None;
     let mut window = (Instant::now(), 0usize);
+    let first_step = steps_done;
+    let started_from =
+        if options.resume && options.out.exists() { Some(options.out.clone()) } else { options.from.clone() };
     while epochs_done < options.epochs {
         // Each epoch has its own seed, so a resumed run draws what the
         // uninterrupted run would have drawn.
@@ -149,6 +159,12 @@ pub fn train(
             let loss = model.loss(batch(dataset, chunk, guidance, &device), weights);
             let total = loss.total();
             if !total.is_finite() {
+                if steps_done == first_step
+                    && let Some(path) = started_from
+                    && !weights_are_finite(&model.valid())
+                {
+                    return Err(TrainError::BrokenStart { value: total, path });
+                }
                 let kept = (epochs_done > 0).then_some(epochs_done);
                 return Err(TrainError::Diverged { value: total, step: steps_done, epoch: epochs_done + 1, kept });
             }
@@ -321,6 +337,22 @@ pub fn calibrate(model: &Network, dataset: &Dataset) -> Option<Spread> {
     let device = model.device();
     let Batch { x_c, x_g, .. } = batch(examples, &rows, false, &device);
     Some(cdvae.calibrated_spread(x_c, cdvae.x_g.encode_tensor(x_g)))
+}
+
+/// Whether every weight of `model` is a finite number.
+fn weights_are_finite(model: &Network) -> bool {
+    struct Finite(bool);
+    impl burn::module::ModuleVisitor for Finite {
+        fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+            let values = param.val();
+            let bad =
+                values.clone().is_nan().any().into_scalar::<bool>() || values.is_inf().any().into_scalar::<bool>();
+            self.0 &= !bad;
+        }
+    }
+    let mut finite = Finite(true);
+    burn::module::Module::visit(model, &mut finite);
+    finite.0
 }
 
 /// Draws per held-out photo for the closeness reported after each epoch.

@@ -28,6 +28,10 @@ pub struct Outputs {
     staging: PathBuf,
     names: Vec<std::ffi::OsString>,
     overwrite: bool,
+    /// The folders this run created (deepest first): taken away again,
+    /// while empty, when the outputs are never committed (a full disk).
+    created: Vec<PathBuf>,
+    committed: bool,
 }
 
 impl Outputs {
@@ -35,13 +39,18 @@ impl Outputs {
     /// `overwrite`, creates `folder` if needed, and a staging folder in it.
     pub fn new(folder: &Path, paths: &[PathBuf], overwrite: bool) -> anyhow::Result<Self> {
         ensure_free(paths, overwrite)?;
+        let created: Vec<PathBuf> = folder
+            .ancestors()
+            .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+            .map(Path::to_path_buf)
+            .collect();
         std::fs::create_dir_all(folder).with_context(|| format!("cannot create {}", folder.display()))?;
         remove_stale_staging(folder);
         let staging = folder.join(format!("{STAGING_PREFIX}{}", std::process::id()));
         // Left over from a killed run that had this process id.
         let _ = std::fs::remove_dir_all(&staging);
         std::fs::create_dir(&staging).with_context(|| format!("cannot write in {}", folder.display()))?;
-        Ok(Outputs { folder: folder.to_path_buf(), staging, names: Vec::new(), overwrite })
+        Ok(Outputs { folder: folder.to_path_buf(), staging, names: Vec::new(), overwrite, created, committed: false })
     }
 
     /// Encodes `image` (in the format its extension names) for `path`,
@@ -61,7 +70,7 @@ impl Outputs {
 
     /// Moves every output into place. If a move fails, those already moved
     /// are taken back out, so the folder has all of them or none.
-    pub fn commit(self) -> anyhow::Result<()> {
+    pub fn commit(mut self) -> anyhow::Result<()> {
         // Each staged file is complete and on disk before any is moved.
         for name in &self.names {
             let staged = std::fs::File::open(self.staging.join(name));
@@ -84,6 +93,7 @@ impl Outputs {
             }
             moved.push(target);
         }
+        self.committed = true;
         Ok(())
     }
 }
@@ -109,5 +119,11 @@ fn remove_stale_staging(folder: &Path) {
 impl Drop for Outputs {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.staging);
+        if !self.committed {
+            // Only empty folders go: `remove_dir` leaves anything with a file in it.
+            for folder in &self.created {
+                let _ = std::fs::remove_dir(folder);
+            }
+        }
     }
 }

@@ -27,6 +27,17 @@ pub enum Component {
     Only(usize),
 }
 
+impl Component {
+    /// In words, numbered from 1 as the Component slider numbers them:
+    /// "all components", "component 3".
+    pub fn describe(self) -> String {
+        match self {
+            Component::All => "all components".to_owned(),
+            Component::Only(k) => format!("component {}", k + 1),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SampleRequest {
     pub n: usize,

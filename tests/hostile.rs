@@ -19,6 +19,14 @@ fn small_photo(dir: &Path, side: u32) -> PathBuf {
     path
 }
 
+/// A folder `photos` in `dir` holding one [`small_photo`] of `side` pixels.
+fn photo_folder(dir: &Path, side: u32) -> PathBuf {
+    let photos = dir.join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    small_photo(&photos, side);
+    photos
+}
+
 /// Asserts a failed run with exit code `code` and one line of stderr that
 /// contains every one of `expect`, and no panic.
 fn assert_refused(out: &Output, code: i32, expect: &[&str]) {
@@ -187,9 +195,7 @@ fn fine_tuning_from_a_nan_model_names_the_model_not_the_learning_rate() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("nan.psm");
     poisoned_model(&model);
-    let photos = dir.path().join("photos");
-    std::fs::create_dir(&photos).unwrap();
-    small_photo(&photos, 96);
+    let photos = photo_folder(dir.path(), 96);
     let out = polyshade()
         .args(["train", "--epochs", "1", "--photos"])
         .arg(&photos)
@@ -230,9 +236,7 @@ fn a_training_output_folder_that_cannot_exist_fails_before_any_work() {
 #[test]
 fn training_skips_a_truncated_photo_by_name_and_resumes_on_the_cpu_quietly() {
     let dir = tempfile::tempdir().unwrap();
-    let photos = dir.path().join("photos");
-    std::fs::create_dir(&photos).unwrap();
-    small_photo(&photos, 300);
+    let photos = photo_folder(dir.path(), 300);
     let jpeg = std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exif_icc.jpg")).unwrap();
     std::fs::write(photos.join("cut.jpg"), &jpeg[..jpeg.len() * 2 / 3]).unwrap();
     let model = dir.path().join("m.psm");
@@ -373,9 +377,7 @@ fn eval_plot_with_too_few_samples_is_refused_at_once() {
 #[test]
 fn eval_outputs_appear_together_or_not_at_all() {
     let dir = tempfile::tempdir().unwrap();
-    let photos = dir.path().join("photos");
-    std::fs::create_dir(&photos).unwrap();
-    small_photo(&photos, 96);
+    let photos = photo_folder(dir.path(), 96);
     let json = dir.path().join("scores.json");
     let out = polyshade()
         .args(["eval", "-n", "3", "--artefact-seeds", "0", "--photos"])
@@ -401,9 +403,7 @@ fn eval_outputs_appear_together_or_not_at_all() {
 #[cfg(unix)]
 fn train_never_replaces_a_link_at_its_output() {
     let dir = tempfile::tempdir().unwrap();
-    let photos = dir.path().join("photos");
-    std::fs::create_dir(&photos).unwrap();
-    small_photo(&photos, 96);
+    let photos = photo_folder(dir.path(), 96);
     let link = dir.path().join("model.psm");
     std::os::unix::fs::symlink(dir.path().join("nowhere/model.psm"), &link).unwrap();
     for resume in [false, true] {
@@ -469,9 +469,7 @@ fn a_small_memory_budget_reports_readable_figures() {
 #[cfg(target_os = "linux")]
 fn two_trainings_into_one_output_never_share_it() {
     let dir = tempfile::tempdir().unwrap();
-    let photos = dir.path().join("photos");
-    std::fs::create_dir(&photos).unwrap();
-    small_photo(&photos, 128);
+    let photos = photo_folder(dir.path(), 128);
     let out = dir.path().join("m.psm");
     let lock = dir.path().join("m.psm.lock");
     let train = |epochs: &str| {

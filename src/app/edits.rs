@@ -99,6 +99,12 @@ impl Edit {
 /// How an edit names the bundled model of its task.
 pub const BUNDLED_MODEL: &str = "bundled";
 
+/// How edits name the bundled model of `task`: [`BUNDLED_MODEL`] and the
+/// checksum of its bytes.
+pub fn bundled_id(task: Task) -> (String, String) {
+    (BUNDLED_MODEL.to_owned(), crate::model::stored_checksum(crate::model::bundled::bytes(task)))
+}
+
 /// Where the model an edit was made with is on this machine.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ModelSource {

@@ -66,10 +66,7 @@ impl AppliedVariant {
     /// Where it came from, in words: "variant 6 of seed 0, component 2,
     /// Resaturate".
     pub fn describe(&self) -> String {
-        let component = match self.request.component {
-            Component::All => "all components".to_owned(),
-            Component::Only(k) => format!("component {}", k + 1),
-        };
+        let component = self.request.component.describe();
         format!("variant {} of seed {}, {component}, {}", self.index + 1, self.request.seed, self.key.task.label())
     }
 }

@@ -120,7 +120,7 @@ pub fn read_model(source: &super::edits::ModelSource, device: &burn::tensor::Dev
         super::edits::ModelSource::File(path) => read_model_file(path, device),
         super::edits::ModelSource::Bundled(task) => {
             let (network, _) = crate::model::bundled::load(*task, device).map_err(|e| e.to_string())?;
-            let (_, checksum) = super::bundled_id(*task);
+            let (_, checksum) = super::edits::bundled_id(*task);
             Ok(LoadedModel { task: *task, network, description: format!("bundled {} model", task.name()), checksum })
         }
     }

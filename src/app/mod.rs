@@ -20,6 +20,7 @@ mod panels;
 mod results;
 mod scenes;
 pub mod training;
+mod view_transform;
 mod work;
 
 use std::path::PathBuf;
@@ -32,6 +33,7 @@ pub use gallery::{AppliedVariant, GALLERY_SIZE, Gallery, GalleryLayout, GalleryS
 pub use histogram::Histogram;
 use jobs::Jobs;
 pub use library::{Library, PhotoEntry};
+pub use view_transform::{ViewTransform, ZoomRequest};
 
 use crate::fields::Task;
 use crate::gpu::view::{SceneKey, ViewerResources};
@@ -69,39 +71,6 @@ pub struct AppOptions {
     pub data_dir: Option<PathBuf>,
     /// Open on the training tab with this photo folder chosen.
     pub train_folder: Option<PathBuf>,
-}
-
-/// Pan and zoom of the viewer. `zoom` is relative to "fit" (1 = whole photo
-/// visible); `pan_in_ui` is the photo centre's offset from the viewer centre,
-/// in UI points.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ViewTransform {
-    pub zoom: f32,
-    pub pan_in_ui: egui::Vec2,
-    /// A zoom asked for (a key, a button), carried out by the viewer, which
-    /// knows its size, on its next frame.
-    pub pending: Option<ZoomRequest>,
-    /// The zoom as a photographer reads it: screen pixels per pixel of the
-    /// exported (full-size) photo, as the viewer last drew it (1 = 100 %).
-    pub scale: f32,
-}
-
-impl Default for ViewTransform {
-    fn default() -> Self {
-        ViewTransform { zoom: 1.0, pan_in_ui: egui::Vec2::ZERO, pending: None, scale: 0.0 }
-    }
-}
-
-/// A zoom the user asked for.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum ZoomRequest {
-    /// The whole photo in the viewer.
-    Fit,
-    /// 100 %: one screen pixel per pixel of the exported photo, the photo
-    /// point under `at` (a screen position) kept there.
-    OneToOne { at: Option<egui::Pos2> },
-    /// 100 % from fit, fit from any other zoom (Lightroom's Z).
-    Toggle { at: Option<egui::Pos2> },
 }
 
 pub struct PolyshadeApp {
@@ -243,7 +212,7 @@ impl PolyshadeApp {
             batch: None,
             restoring: None,
             dragging: false,
-            model_ids: Task::ALL.map(bundled_id),
+            model_ids: Task::ALL.map(edits::bundled_id),
             model_paths: options.models.clone(),
             train_setup: training::TrainSetup::default(),
             training: None,
@@ -452,11 +421,6 @@ impl PolyshadeApp {
     pub fn is_comparing(&self) -> bool {
         self.comparing
     }
-}
-
-/// How edits name the bundled model of `task`.
-fn bundled_id(task: Task) -> (String, String) {
-    (edits::BUNDLED_MODEL.to_owned(), crate::model::stored_checksum(crate::model::bundled::bytes(task)))
 }
 
 impl eframe::App for PolyshadeApp {

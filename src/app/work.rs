@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use super::{ModelState, PolyshadeApp, batch, bundled_id, training};
+use super::edits::bundled_id;
+use super::{ModelState, PolyshadeApp, batch, training};
 use crate::fields::Task;
 use crate::io::ExportFormat;
 

@@ -12,7 +12,6 @@ use burn::tensor::Device;
 use super::sample::VariantArgs;
 use crate::app::batch::BatchModels;
 use crate::app::edits::{self, Edit};
-use crate::fields::Task;
 use crate::io::export::{DEFAULT_JPEG_QUALITY, check_destination};
 use crate::io::{ExportFormat, export, load_photo};
 
@@ -111,7 +110,7 @@ fn edit_from_options(args: &ExportArgs) -> anyhow::Result<Edit> {
             let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into());
             (name, crate::model::stored_checksum(&bytes))
         }
-        None => (edits::BUNDLED_MODEL.to_owned(), bundled_checksum(v.task)),
+        None => edits::bundled_id(v.task),
     };
     Ok(Edit {
         version: edits::VERSION,
@@ -126,8 +125,4 @@ fn edit_from_options(args: &ExportArgs) -> anyhow::Result<Edit> {
         detail_strength: params.detail_strength,
         amount: v.amount(),
     })
-}
-
-fn bundled_checksum(task: Task) -> String {
-    crate::model::stored_checksum(crate::model::bundled::bytes(task))
 }

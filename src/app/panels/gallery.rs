@@ -260,10 +260,7 @@ fn favourites(ui: &mut egui::Ui, favourites: &[Favourite], commands: &mut Vec<Co
             ui.horizontal(|ui| {
                 for (at, favourite) in favourites.iter().enumerate() {
                     let look = &favourite.look;
-                    let drawn_by = match look.component {
-                        None => "all components".to_owned(),
-                        Some(k) => format!("component {}", k + 1),
-                    };
+                    let drawn_by = look.component.map_or(Component::All, Component::Only).describe();
                     let what = format!(
                         "{}: seed {}, {drawn_by}, variant {} ({})",
                         look.task.label(),

@@ -186,6 +186,87 @@ fn a_jpeg_that_ends_early_is_an_error_not_a_photo_with_grey_rows() {
 }
 
 #[test]
+fn a_jpeg_cut_short_and_patched_with_an_end_marker_is_refused() {
+    // The end-of-image marker is there, so only counting the blocks in the
+    // data tells: the decoder alone shows a flat lower part and no error.
+    let bytes = std::fs::read(polyshade::sample_photo_path()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for keep in [bytes.len() / 2, bytes.len() * 9 / 10, bytes.len() - 40] {
+        let mut patched = bytes[..keep].to_vec();
+        patched.extend_from_slice(&[0xFF, 0xD9]);
+        let path = dir.path().join(format!("patched_{keep}.jpg"));
+        std::fs::write(&path, &patched).unwrap();
+        let err = load_photo(&path).map(|_| ()).unwrap_err();
+        assert!(matches!(err, LoadError::Corrupt { .. }), "{keep} bytes: {err}");
+        assert!(err.to_string().contains("cut short"), "{err}");
+    }
+    // Damaged data inside a scan (a run of stuffed 0xFF bytes reads as
+    // codes no table holds, or as blocks of more than 64 coefficients).
+    let mut damaged = bytes.clone();
+    let middle = bytes.len() / 2;
+    damaged[middle..middle + 64].copy_from_slice(&[0xFF, 0x00].repeat(32));
+    let path = dir.path().join("damaged.jpg");
+    std::fs::write(&path, &damaged).unwrap();
+    let err = load_photo(&path).map(|_| ()).unwrap_err();
+    assert!(matches!(err, LoadError::Corrupt { .. }), "{err}");
+}
+
+#[test]
+fn whole_jpegs_of_every_layout_pass_the_block_count_and_cut_ones_do_not() {
+    use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
+    use polyshade::io::jpeg_scan::{Incomplete, check};
+    // Odd sides (partial MCUs), noise (long codes), every chroma layout,
+    // restart intervals, grey; encoded by an encoder other than the one
+    // that made the bundled photo.
+    let (width, height) = (67u16, 45u16);
+    let mut state = 12345u32;
+    let rgb: Vec<u8> = (0..usize::from(width) * usize::from(height) * 3)
+        .map(|i| {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            ((i % 251) as u8).wrapping_add((state >> 26) as u8)
+        })
+        .collect();
+    let grey: Vec<u8> = rgb.iter().step_by(3).copied().collect();
+    let samplings = [SamplingFactor::F_1_1, SamplingFactor::F_2_1, SamplingFactor::F_2_2, SamplingFactor::F_4_2];
+    let mut checked = 0;
+    for sampling in samplings {
+        for restart in [0u16, 1, 7] {
+            for colour in [ColorType::Rgb, ColorType::Luma] {
+                let mut bytes = Vec::new();
+                let mut encoder = Encoder::new(&mut bytes, 90);
+                encoder.set_sampling_factor(sampling);
+                encoder.set_restart_interval(restart);
+                let data = if matches!(colour, ColorType::Rgb) { &rgb } else { &grey };
+                encoder.encode(data, width, height, colour).unwrap();
+                let case = format!("{sampling:?}, restart {restart}, {colour:?}");
+                assert_eq!(check(&bytes), Ok(()), "{case}");
+                // Cut anywhere in the scan's data, then patched.
+                let scan = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]).unwrap();
+                for keep in [scan + 20, (scan + bytes.len()) / 2, bytes.len() - 8] {
+                    let mut patched = bytes[..keep].to_vec();
+                    patched.extend_from_slice(&[0xFF, 0xD9]);
+                    assert!(
+                        matches!(check(&patched), Err(Incomplete::RunsOut { .. } | Incomplete::BadData { .. })),
+                        "{case}, {keep} of {} bytes: {:?}",
+                        bytes.len(),
+                        check(&patched)
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 24);
+    // Progressive JPEGs are checked for their end marker only.
+    let mut progressive = Vec::new();
+    let mut encoder = Encoder::new(&mut progressive, 90);
+    encoder.set_progressive(true);
+    encoder.encode(&rgb, width, height, ColorType::Rgb).unwrap();
+    assert_eq!(check(&progressive), Ok(()));
+    assert_eq!(check(&progressive[..progressive.len() - 2]), Err(Incomplete::NoEnd));
+}
+
+#[test]
 fn the_amount_scales_a_variants_departure_from_the_photo() {
     use polyshade::fields::Task;
     use polyshade::variants::at_amount;

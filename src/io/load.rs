@@ -103,13 +103,12 @@ pub fn load_photo_with_limits(path: &Path, limits: Limits) -> Result<Photo, Load
         let format = format!("{format:?}").to_uppercase();
         return Err(LoadError::NotWhatItsNameSays { path: owned(), format });
     }
-    // The JPEG decoder fills the rows of a file that ends early with one
-    // value and says nothing; a photo that ends early is an error.
+    // The JPEG decoder fills the rows of a file whose data ends early with
+    // one value and says nothing; a photo that ends early is an error.
     if reader.format() == Some(image::ImageFormat::Jpeg) {
         let bytes = std::fs::read(path).map_err(|cause| LoadError::Open { path: owned(), cause })?;
-        if !jpeg_is_complete(&bytes) {
-            let reason = "the file ends before its image data does (truncated)".to_owned();
-            return Err(LoadError::Corrupt { path: owned(), reason });
+        if let Err(incomplete) = super::jpeg_scan::check(&bytes) {
+            return Err(LoadError::Corrupt { path: owned(), reason: incomplete.to_string() });
         }
     }
     // The sides are checked here, after the memory budget, so that a photo
@@ -249,15 +248,4 @@ fn classify(path: &Path, error: image::ImageError) -> LoadError {
         }
         other => LoadError::Corrupt { path, reason: one_line(other) },
     }
-}
-
-/// Whether a JPEG's last scan is followed by its end-of-image marker.
-/// Markers cannot occur inside entropy-coded data (0xFF is stuffed there),
-/// and an embedded EXIF thumbnail comes before the main image's scans, so
-/// the last start-of-scan (FF DA) belongs to the photo; a file cut short
-/// has no end-of-image (FF D9) after it.
-pub fn jpeg_is_complete(bytes: &[u8]) -> bool {
-    let marker = |m: u8| move |w: &[u8]| w == [0xFF, m];
-    let Some(last_scan) = bytes.windows(2).rposition(marker(0xDA)) else { return false };
-    bytes[last_scan..].windows(2).any(marker(0xD9))
 }

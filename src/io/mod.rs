@@ -3,6 +3,7 @@
 pub mod budget;
 pub mod export;
 mod facts;
+pub mod jpeg_scan;
 mod load;
 mod write;
 

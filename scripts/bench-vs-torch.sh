@@ -1,32 +1,47 @@
 #!/usr/bin/env bash
-# Polyshade against the same model in PyTorch, side by side on this machine
-# (issue 10): `polyshade bench --json` (release build, flex CPU backend) and
-# ../shared/bench/torch_ref.py with the same threads, batch, K and loss
-# (Polyshade's default: top-down reconstruction, per-tensor clipping),
-# alternating them RUNS times. Prints each run's figures and the ratios
-# Polyshade / PyTorch (min, median, max over the runs). Absolute figures on
-# shared machines drift from run to run: only ratios from one run count.
+# Polyshade against the same model in PyTorch, side by side on this machine:
+# `polyshade bench --json` (release build, flex CPU backend) and a PyTorch
+# reference script with the same threads, batch, K and loss (Polyshade's
+# default: top-down reconstruction, per-tensor clipping), alternating them
+# RUNS times. Prints each run's figures and the ratios Polyshade / PyTorch
+# (min, median, max over the runs). Absolute figures on shared machines
+# drift from run to run: only ratios from one run count.
 #
-# Usage: scripts/bench-vs-torch.sh [--runs 3] [--batch 64] [--k 12] [--threads 2]
-# Environment: PROFILE=dev to time the dev-profile binary instead (quick,
-# not comparable), TORCH_REF=path/to/torch_ref.py, VENV=where torch lives
-# (installed there with pip when missing).
+# The PyTorch reference is not part of this repository: give its path with
+# --torch-ref or the TORCH_REF environment variable. It must implement the
+# Table 1 model and Polyshade's default loss, take --batch, --k and
+# --threads, and print one JSON line per run with "impl",
+# "train_examples_per_s" and "sample100_ms_median" (docs/performance.md).
+#
+# Usage: scripts/bench-vs-torch.sh --torch-ref PATH/torch_ref.py
+#            [--runs 3] [--batch 64] [--k 12] [--threads 2]
+# Environment: TORCH_REF=PATH instead of --torch-ref; PROFILE=dev to time
+# the dev-profile binary instead (quick, not comparable); VENV=where torch
+# lives (installed there with pip when missing).
 set -euo pipefail
-cd "$(dirname "$0")/.."
 
-runs=3 batch=64 k=12 threads=2
+runs=3 batch=64 k=12 threads=2 torch_ref=${TORCH_REF:-}
 while [ $# -gt 0 ]; do
     case "$1" in
+        --torch-ref) torch_ref=$2; shift 2 ;;
         --runs) runs=$2; shift 2 ;;
         --batch) batch=$2; shift 2 ;;
         --k) k=$2; shift 2 ;;
         --threads) threads=$2; shift 2 ;;
-        *) echo "unknown option $1 (--runs, --batch, --k, --threads)" >&2; exit 2 ;;
+        *) echo "unknown option $1 (--torch-ref, --runs, --batch, --k, --threads)" >&2; exit 2 ;;
     esac
 done
 
-torch_ref=${TORCH_REF:-../shared/bench/torch_ref.py}
-[ -f "$torch_ref" ] || { echo "no $torch_ref (set TORCH_REF)" >&2; exit 1; }
+if [ -z "$torch_ref" ]; then
+    echo "no PyTorch reference given: pass --torch-ref PATH/torch_ref.py or set TORCH_REF" >&2
+    echo "(it is not part of this repository; see docs/performance.md)" >&2
+    exit 2
+fi
+[ -f "$torch_ref" ] || { echo "the PyTorch reference $torch_ref does not exist (--torch-ref / TORCH_REF)" >&2; exit 1; }
+# Resolved before leaving the caller's folder, so a relative path works.
+torch_ref=$(realpath "$torch_ref")
+cd "$(dirname "$0")/.."
+
 venv=${VENV:-$HOME/.cache/polyshade/torch-venv}
 if ! "$venv/bin/python" -c 'import torch' 2> /dev/null; then
     echo "installing torch into $venv" >&2

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Assembles the training corpus from the photographs shipped in Debian
-# packages (see DESIGN §9, ../shared/corpus.md and assets/README.md):
+# packages (provenance and licences: assets/README.md):
 #   mate-backgrounds             usr/share/backgrounds/mate/nature/*.jpg (12)
 #   plasma-workspace-wallpapers  13 photographs, the largest image of each
 #   lomiri-wallpapers-16.04/-20.04  14 photographs (the rest is digital art)

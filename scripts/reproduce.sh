@@ -7,22 +7,22 @@
 #      about one core busy);
 #   2. scores them with the mean field and the nearest neighbour on
 #      data/heldout (`polyshade eval`), writing docs/results/TASK.{json,png}
-#      and docs/results/TASK.md (the table the README quotes).
+#      and docs/results/TASK.md (the table docs/results.md quotes).
 # Run scripts/corpus.sh first. Existing models are kept (delete
 # data/models to retrain); a killed run resumes where it stopped.
 #
-# Wall time on the 2-core development machine (dev-profile binary, whose
-# dependencies are optimised; see README "Results"): about 45 minutes from
+# Wall time on a 2-core x86 CPU without a GPU (dev-profile binary, whose
+# dependencies are optimised; see docs/results.md): about 45 minutes from
 # scratch (the six CDVAEs 31 minutes, the two CVAEs about 13).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # 100 epochs for the CDVAEs: their generative ladder's top path (what
 # sampling decodes) keeps improving long after the loss looks flat
-# (README "Results": top round trip 4.7 → 3.3 ×10⁻² from 30 to 100).
+# (docs/results.md: top round trip 4.7 → 3.3 ×10⁻² from 30 to 100).
 EPOCHS=${EPOCHS:-100}
 # The CVAE's convolutions make its epochs ~4× slower on the CPU, and its
-# loss flattens earlier (see README "Results"): fewer epochs for it.
+# loss flattens earlier (see docs/results.md): fewer epochs for it.
 EPOCHS_CVAE=${EPOCHS_CVAE:-20}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/polyshade/target}"
 [ -d data/train ] && [ -d data/heldout ] || { echo "run scripts/corpus.sh first" >&2; exit 1; }

@@ -10,7 +10,7 @@ struct View {
     decode_srgb: f32,
     // Before/after: left of this u the photo itself is drawn (original),
     // right of it the composed result; negative: all composed.
-    split: f32,
+    divider: f32,
     _pad1: f32,
     _pad2: f32,
 }
@@ -65,7 +65,7 @@ fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
     // Texels under one screen pixel; up to 6×6 bilinear taps when zoomed out.
     let taps = clamp(ceil(step_uv * size), vec2<f32>(1.0), vec2<f32>(6.0));
     var rgb: vec3<f32>;
-    if in.uv.x < view.split {
+    if in.uv.x < view.divider {
         rgb = filtered(original, in.uv, taps, step_uv);
     } else {
         rgb = filtered(image, in.uv, taps, step_uv);

@@ -1,11 +1,34 @@
 //! Polyshade: explore many plausible re-saturations and re-lightings of a
 //! photo, sampled from a CDVAE (Lu, Deshpande & Forsyth 2017).
 //!
-//! The crate is laid out by concern (see `README.md`, "Code map"):
-//! - [`io`]: decoding photos with limits, keeping their metadata.
-//! - [`fields`]: photo ↔ scalar fields (HSV split, area resampling).
+//! The pipeline, for the app and the command line alike:
+//!
+//! ```text
+//! photo ──io──▶ fields ──model──▶ variants ──compose──▶ export
+//!  JPEG, PNG,    HSV or albedo ×   32×32 fields drawn    full-resolution    JPEG, PNG, TIFF
+//!  TIFF, WebP    shading; 32×32    by the MDN, spread    recombination      with the photo's
+//!  (io)          network input     and screened          (compose, gpu)     metadata (io)
+//!                (fields)          (sampling, variants)
+//! ```
+//!
+//! Modules, by concern (see `docs/architecture.md`):
+//! - [`io`]: decoding photos under limits and a memory budget, keeping
+//!   their metadata; atomic writes; export.
+//! - [`fields`]: photo ↔ scalar fields: the HSV split, chroma, the
+//!   intrinsic decomposition, area resampling.
+//! - [`model`]: the ladder VAEs, the MDN, the CDVAE and the CVAE baseline;
+//!   model files and the bundled models.
+//! - [`embedding`]: the condition features and LPP embedding for the
+//!   embedding-guidance loss.
+//! - [`train`]: crops, the loss schedule, the trainer, Adam, output locks.
+//! - [`sampling`]: seeded draws from a model for one photo.
+//! - [`variants`]: from a photo to a gallery of distinct variants, and
+//!   their upsampling to the photo's size.
 //! - [`compose`]: CPU reference implementations of every WGSL pass.
-//! - [`gpu`]: the wgpu context (egui's own device in the app) and the passes.
+//! - [`gpu`]: the wgpu context (egui's own device in the app), the passes,
+//!   the viewer's paint callbacks.
+//! - [`eval`]: the paper's evaluation protocol, baselines and the
+//!   composition's artefact measures.
 //! - [`app`]: the eframe/egui desktop application.
 //! - [`cli`]: the headless command line.
 

@@ -36,6 +36,21 @@ impl Component {
             Component::Only(k) => format!("component {}", k + 1),
         }
     }
+
+    /// As edits keep it: the 0-based component, `None` for all.
+    pub fn index(self) -> Option<usize> {
+        match self {
+            Component::All => None,
+            Component::Only(k) => Some(k),
+        }
+    }
+}
+
+impl From<Option<usize>> for Component {
+    /// `None`: all components; `Some(k)`: component k (0-based).
+    fn from(index: Option<usize>) -> Self {
+        index.map_or(Component::All, Component::Only)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,7 +142,7 @@ fn sample_cdvae(model: &Cdvae, x_c: &Field, request: SampleRequest) -> Result<Sa
     }
     let z_g = Tensor::<2>::from_data(TensorData::new(z_g, [request.n, d_z]), &device);
     model.initialise(); // a fresh network's weights, before the parts draw them
-    let fields = to_fields(decode_rows(z_g, |z| model.dvae_g.decode_mean(z)), model.x_g)?; // n × 1024
+    let fields = to_fields(decode_rows(z_g, |z| model.dvae_g.decode_mean(z)), model.x_g_encoding)?; // n × 1024
     Ok(Samples { fields, components, pi })
 }
 
@@ -142,7 +157,7 @@ fn sample_cvae(model: &Cvae, x_c: &Field, request: SampleRequest) -> Result<Samp
     let z: Vec<f32> = (0..request.n * model.d_z).map(|_| StandardNormal.sample(&mut rng)).collect();
     let z = Tensor::<2>::from_data(TensorData::new(z, [request.n, model.d_z]), &device);
     let x = condition(x_c, &device).repeat_dim(0, request.n); // [n, 1024]
-    let fields = to_fields(model.decode(x, z), model.x_g)?;
+    let fields = to_fields(model.decode(x, z), model.x_g_encoding)?;
     Ok(Samples { fields, components: vec![0; request.n], pi: vec![1.0] })
 }
 
@@ -152,7 +167,7 @@ const ROWS_PER_PART: usize = 50;
 /// `decode` over the rows of `z`, in parts of [`ROWS_PER_PART`] on the CPU,
 /// run on every core: the rows are independent, and most of the decoder's
 /// matmuls (fc7–fc10 for 100 rows) are too small for flex to thread, so one
-/// batch keeps one core busy (`bench` on the 2-core machine: 100 variants
+/// batch keeps one core busy (`bench` on a 2-core x86 CPU: 100 variants
 /// 1.62–2.31 → 1.47–1.57 ms). The parts depend on the number of rows only,
 /// not on the machine's cores, and give the rows of one batch bit for bit
 /// (test). A GPU model decodes in one batch.

@@ -459,19 +459,21 @@ fn relight_trains_and_samples_end_to_end() {
 /// options are.
 #[test]
 fn export_takes_the_apps_sliders_and_sidecars() {
-    use polyshade::app::edits::{Edit, Sidecar, VERSION};
+    use polyshade::app::edits::{Draw, Edit, Sidecar, VERSION};
     use polyshade::fields::Task;
     let dir = tempfile::tempdir().unwrap();
     let photo = dir.path().join("beach.png");
     image::open(polyshade::sample_photo_path()).unwrap().thumbnail(160, 160).save(&photo).unwrap();
     let edit = Edit {
         version: VERSION,
-        task: Task::Resaturate,
-        model: "bundled".into(),
-        model_hash: polyshade::model::stored_checksum(polyshade::model::bundled::bytes(Task::Resaturate)),
-        seed: 3,
-        component: None,
-        n: 4,
+        draw: Draw {
+            task: Task::Resaturate,
+            model: "bundled".into(),
+            model_hash: polyshade::model::stored_checksum(polyshade::model::bundled::bytes(Task::Resaturate)),
+            seed: 3,
+            component: None,
+            n: 4,
+        },
         variant: Some(2),
         gain: 1.3,
         detail_strength: 1.0,
@@ -507,11 +509,11 @@ fn export_takes_the_apps_sliders_and_sidecars() {
     assert_eq!(light.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&light.stderr).contains("--light is for --task relight"));
     for (bad, why) in [
-        (Edit { n: 1_000_000_000, ..edit.clone() }, "gallery size"),
+        (Edit { draw: Draw { n: 1_000_000_000, ..edit.draw.clone() }, ..edit.clone() }, "gallery size"),
         (Edit { variant: Some(4), ..edit.clone() }, "not one of its gallery's 4"),
         (Edit { gain: 5.0, ..edit.clone() }, "gain"),
         (Edit { amount: 7.0, ..edit.clone() }, "amount"),
-        (Edit { model: "m".repeat(300), ..edit.clone() }, "model name"),
+        (Edit { draw: Draw { model: "m".repeat(300), ..edit.draw.clone() }, ..edit.clone() }, "model name"),
     ] {
         write(&bad);
         let out = export("x.png", &["--edit", sidecar.to_str().unwrap()]);

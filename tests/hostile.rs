@@ -1,4 +1,4 @@
-//! Hostile but realistic input to the command line (issue 12): each case
+//! Hostile but realistic input to the command line: each case
 //! gets a clear one-line error (or a correct result), never a panic, never
 //! a half-written output, never a lost file.
 

@@ -24,7 +24,7 @@ pub struct BatchItem {
 /// edits name them with (name, checksum), and where to find the others
 /// (each photo's variant comes from the model its edit was made with).
 pub struct BatchModels {
-    pub loaded: Vec<((String, String), Network)>,
+    pub loaded: Vec<(super::edits::ModelId, Network)>,
     /// Model files the app was given (`--model`).
     pub files: Vec<PathBuf>,
     pub data_dir: Option<PathBuf>,
@@ -35,15 +35,15 @@ impl BatchModels {
     /// The model `edit` was made with: in memory, or read (once) from the
     /// bundled model, a given file or the data folder, its checksum checked.
     pub fn get(&mut self, edit: &Edit) -> Result<&Network, String> {
-        let id = (edit.model.clone(), edit.model_hash.clone());
+        let id = edit.draw.model_id();
         if let Some(at) = self.loaded.iter().position(|(known, _)| *known == id) {
             return Ok(&self.loaded[at].1);
         }
-        let source = super::edits::locate_model(edit, &self.files, self.data_dir.as_deref())
-            .ok_or_else(|| format!("the model it was made with ({}) is not on this machine", edit.model))?;
+        let source = super::edits::locate_model(&edit.draw, &self.files, self.data_dir.as_deref())
+            .ok_or_else(|| format!("the model it was made with ({}) is not on this machine", edit.draw.model))?;
         let loaded = super::jobs::read_model(&source, &self.device)?;
-        if loaded.checksum != edit.model_hash {
-            return Err(format!("the model {} has changed since this edit (retrained?)", edit.model));
+        if loaded.checksum != edit.draw.model_hash {
+            return Err(format!("the model {} has changed since this edit (retrained?)", edit.draw.model));
         }
         self.loaded.push((id, loaded.network));
         Ok(&self.loaded.last().expect("just pushed").1)
@@ -84,11 +84,8 @@ impl BatchExport {
         let (tx, rx) = channel();
         let cancel = Arc::new(AtomicBool::new(false));
         let (thread_cancel, thread_folder, total) = (cancel.clone(), folder.clone(), items.len());
-        let spawned = std::thread::Builder::new().name("batch export".to_owned()).spawn(move || {
-            let send = |update| {
-                let _ = tx.send(update);
-                ctx.request_repaint();
-            };
+        let deliver = move |update| drop(tx.send(update));
+        let spawned = super::worker::spawn("batch export", ctx, deliver, move |send| {
             for item in &items {
                 if thread_cancel.load(Ordering::Relaxed) {
                     break;

@@ -40,6 +40,11 @@ pub enum Command {
     SetComponent(crate::sampling::Component),
     /// Compose the gallery's variant with this index in the viewer.
     ApplyVariant(usize),
+    /// Put the gallery's variant with this index in the Survey view (side
+    /// by side with the others picked), or take it out.
+    ToggleSurvey(usize),
+    /// Leave the Survey view (the picks are let go).
+    CloseSurvey,
     /// The pointer is over a variant's thumbnail (or over none): the photo
     /// shows it while it is, without applying it.
     HoverVariant(Option<usize>),
@@ -55,9 +60,9 @@ pub enum Command {
     SetGalleryLayout(super::GalleryLayout),
     /// Compose the photo itself in the viewer.
     ShowOriginal,
-    /// Before/after split view: the photo left of this fraction of its
+    /// Before/after divider: the photo left of this fraction of its
     /// width, the edit right of it (`None`: off).
-    SetSplit(Option<f32>),
+    SetDivider(Option<f32>),
     /// JPEG quality of exports (1–100).
     SetJpegQuality(u8),
     /// The format batch export writes (a JPEG's quality is the Quality
@@ -174,13 +179,15 @@ impl super::PolyshadeApp {
             Command::ApplyFavourite(at) => self.apply_favourite(at),
             Command::RemoveFavourite(at) => self.remove_favourite(at),
             Command::SetGalleryLayout(layout) => self.gallery_layout = layout,
+            Command::ToggleSurvey(index) => self.toggle_survey(index),
+            Command::CloseSurvey => self.close_survey(),
             Command::HoverVariant(index) => {
                 if let Some(gallery) = self.gallery.as_mut() {
                     gallery.hovered = index;
                     self.show_hovered();
                 }
             }
-            Command::SetSplit(split) => self.split = split.map(|s| s.clamp(0.0, 1.0)),
+            Command::SetDivider(divider) => self.divider = divider.map(|s| s.clamp(0.0, 1.0)),
             Command::ExportDialog => {
                 if let Some(photo) = self.library.selected() {
                     self.jobs.pick_export_path(&photo.path);

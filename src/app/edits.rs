@@ -15,10 +15,11 @@ use crate::sampling::Component;
 /// The sidecar format's version.
 pub const VERSION: u32 = 1;
 
-/// One photo's edit.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Edit {
-    pub version: u32,
+/// Where a gallery's variants come from: the task, the model and the
+/// request (seed, component, count). Drawn again from these, a gallery is
+/// the same, pixel for pixel.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Draw {
     pub task: Task,
     /// The model the variants came from: "bundled", or a model file's name.
     pub model: String,
@@ -29,6 +30,45 @@ pub struct Edit {
     pub component: Option<usize>,
     /// Variants in the gallery (the variant index depends on it).
     pub n: usize,
+}
+
+impl Draw {
+    /// The gallery of `task` that `model` draws for `request`.
+    pub fn new(task: Task, model: ModelId, request: crate::sampling::SampleRequest) -> Self {
+        let ModelId { name, checksum } = model;
+        Draw {
+            task,
+            model: name,
+            model_hash: checksum,
+            seed: request.seed,
+            component: request.component.index(),
+            n: request.n,
+        }
+    }
+
+    /// The model it draws from.
+    pub fn model_id(&self) -> ModelId {
+        ModelId { name: self.model.clone(), checksum: self.model_hash.clone() }
+    }
+
+    pub fn component(&self) -> Component {
+        self.component.into()
+    }
+
+    /// What the gallery asks the model for.
+    pub fn request(&self) -> crate::sampling::SampleRequest {
+        crate::sampling::SampleRequest { n: self.n, seed: self.seed, component: self.component() }
+    }
+}
+
+/// One photo's edit.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Edit {
+    pub version: u32,
+    /// The gallery its variant comes from (or, with no variant, the one
+    /// on show).
+    #[serde(flatten)]
+    pub draw: Draw,
     /// The applied variant (`None`: the photo itself).
     pub variant: Option<usize>,
     /// Saturation (resaturate) or light (relight) gain.
@@ -44,65 +84,55 @@ fn full_amount() -> f32 {
     1.0
 }
 
-/// A variant as the gallery draws it again: the task, the model, the
-/// request (seed, component, count) and its place in the gallery. A
-/// favourite is one of these.
+/// A variant as the gallery draws it again: its gallery and its place
+/// there. A favourite is one of these.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Look {
-    pub task: Task,
-    pub model: String,
-    pub model_hash: String,
-    pub seed: u64,
-    pub component: Option<usize>,
-    pub n: usize,
+    #[serde(flatten)]
+    pub draw: Draw,
     pub variant: usize,
 }
 
 impl Edit {
     /// The applied variant's look (`None`: the photo itself).
     pub fn look(&self) -> Option<Look> {
-        Some(Look {
-            task: self.task,
-            model: self.model.clone(),
-            model_hash: self.model_hash.clone(),
-            seed: self.seed,
-            component: self.component,
-            n: self.n,
-            variant: self.variant?,
-        })
+        Some(Look { draw: self.draw.clone(), variant: self.variant? })
     }
 
-    /// This edit with `look` applied: its task, model, request and variant;
-    /// the sliders (gain, detail, amount) stay as they are.
+    /// This edit with `look` applied: its gallery and variant; the sliders
+    /// (gain, detail, amount) stay as they are.
     pub fn with_look(&self, look: &Look) -> Edit {
-        Edit {
-            task: look.task,
-            model: look.model.clone(),
-            model_hash: look.model_hash.clone(),
-            seed: look.seed,
-            component: look.component,
-            n: look.n,
-            variant: Some(look.variant),
-            ..self.clone()
-        }
+        Edit { draw: look.draw.clone(), variant: Some(look.variant), ..self.clone() }
     }
 
     pub fn params(&self) -> ComposeParams {
         ComposeParams { gain: self.gain, detail_strength: self.detail_strength }
-    }
-
-    pub fn component(&self) -> Component {
-        self.component.map_or(Component::All, Component::Only)
     }
 }
 
 /// How an edit names the bundled model of its task.
 pub const BUNDLED_MODEL: &str = "bundled";
 
-/// How edits name the bundled model of `task`: [`BUNDLED_MODEL`] and the
-/// checksum of its bytes.
-pub fn bundled_id(task: Task) -> (String, String) {
-    (BUNDLED_MODEL.to_owned(), crate::model::stored_checksum(crate::model::bundled::bytes(task)))
+/// A model as edits name it: the file's name ([`BUNDLED_MODEL`] for the
+/// bundled one) and the checksum of its bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ModelId {
+    pub name: String,
+    pub checksum: String,
+}
+
+impl ModelId {
+    /// The bundled model of `task`.
+    pub fn bundled(task: Task) -> Self {
+        let checksum = crate::model::stored_checksum(crate::model::bundled::bytes(task));
+        ModelId { name: BUNDLED_MODEL.to_owned(), checksum }
+    }
+
+    /// The model file `path` holding `bytes`.
+    pub fn file(path: &std::path::Path, bytes: &[u8]) -> Self {
+        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into());
+        ModelId { name, checksum: crate::model::stored_checksum(bytes) }
+    }
 }
 
 /// Where the model an edit was made with is on this machine.
@@ -112,19 +142,19 @@ pub enum ModelSource {
     File(PathBuf),
 }
 
-/// Finds the model `edit` names: the bundled one, a model file the app was
+/// Finds the model `draw` names: the bundled one, a model file the app was
 /// given (`files`), or one trained in the app (the data folder's
 /// `models/`). `None`: it is nowhere here, so its variants cannot be drawn
-/// again. The caller checks the file's checksum against the edit's.
-pub fn locate_model(edit: &Edit, files: &[PathBuf], data_dir: Option<&Path>) -> Option<ModelSource> {
-    if edit.model == BUNDLED_MODEL {
-        return Some(ModelSource::Bundled(edit.task));
+/// again. The caller checks the file's checksum against the draw's.
+pub fn locate_model(draw: &Draw, files: &[PathBuf], data_dir: Option<&Path>) -> Option<ModelSource> {
+    if draw.model == BUNDLED_MODEL {
+        return Some(ModelSource::Bundled(draw.task));
     }
-    let named = |path: &&PathBuf| path.file_name().is_some_and(|n| n.to_string_lossy() == edit.model);
+    let named = |path: &&PathBuf| path.file_name().is_some_and(|n| n.to_string_lossy() == draw.model);
     // A name is one path component: "../x.psm" never leaves the folder.
-    let plain_name = Path::new(&edit.model).file_name().is_some_and(|n| n.to_string_lossy() == edit.model);
+    let plain_name = Path::new(&draw.model).file_name().is_some_and(|n| n.to_string_lossy() == draw.model);
     files.iter().find(named).cloned().map(ModelSource::File).or_else(|| {
-        let trained = data_dir?.join("models").join(&edit.model);
+        let trained = data_dir?.join("models").join(&draw.model);
         (plain_name && trained.is_file()).then_some(ModelSource::File(trained))
     })
 }
@@ -149,21 +179,22 @@ impl Edit {
                 Err(format!("its {what} ({value}) is outside 0…{hi}"))
             }
         };
-        if !(1..=MAX_GALLERY).contains(&self.n) {
-            return Err(format!("its gallery size ({}) is outside 1…{MAX_GALLERY}", self.n));
+        let draw = &self.draw;
+        if !(1..=MAX_GALLERY).contains(&draw.n) {
+            return Err(format!("its gallery size ({}) is outside 1…{MAX_GALLERY}", draw.n));
         }
         if let Some(variant) = self.variant
-            && variant >= self.n
+            && variant >= draw.n
         {
-            return Err(format!("its variant ({}) is not one of its gallery's {}", variant + 1, self.n));
+            return Err(format!("its variant ({}) is not one of its gallery's {}", variant + 1, draw.n));
         }
-        if self.component.is_some_and(|k| k >= MAX_GALLERY) {
+        if draw.component.is_some_and(|k| k >= MAX_GALLERY) {
             return Err("its mixture component is out of range".to_owned());
         }
         in_range("gain", self.gain, 2.0)?;
         in_range("detail", self.detail_strength, 4.0)?;
         in_range("amount", self.amount, crate::variants::MAX_AMOUNT)?;
-        if self.model.is_empty() || self.model.len() > MAX_NAME_BYTES || self.model_hash.len() > 16 {
+        if draw.model.is_empty() || draw.model.len() > MAX_NAME_BYTES || draw.model_hash.len() > 16 {
             return Err("its model name is not a file name".to_owned());
         }
         Ok(())
@@ -284,11 +315,10 @@ pub fn render(
     model: Option<&crate::model::Network>,
 ) -> Result<image::Rgb32FImage, String> {
     use crate::variants::{PhotoSplit, VariantSet};
-    let split = PhotoSplit::new(edit.task, &photo.rgb);
+    let split = PhotoSplit::new(edit.draw.task, &photo.rgb);
     let Some(index) = edit.variant else { return Ok(split.compose_own(edit.params())) };
     let model = model.ok_or("no model to draw its variant from")?;
-    let request = crate::sampling::SampleRequest { n: edit.n, seed: edit.seed, component: edit.component() };
-    let set = VariantSet::draw(model, split, request).map_err(|e| e.to_string())?;
+    let set = VariantSet::draw(model, split, edit.draw.request()).map_err(|e| e.to_string())?;
     set.compose_at(index, edit.params(), edit.amount).ok_or_else(|| format!("there is no variant {}", index + 1))
 }
 
@@ -368,12 +398,14 @@ mod tests {
     fn edit(variant: Option<usize>, gain: f32) -> Edit {
         Edit {
             version: VERSION,
-            task: Task::Resaturate,
-            model: "bundled".into(),
-            model_hash: "0".into(),
-            seed: 0,
-            component: None,
-            n: 12,
+            draw: Draw {
+                task: Task::Resaturate,
+                model: "bundled".into(),
+                model_hash: "0".into(),
+                seed: 0,
+                component: None,
+                n: 12,
+            },
             variant,
             gain,
             detail_strength: 1.0,
@@ -393,7 +425,8 @@ mod tests {
     fn favourites_go_with_the_edit_and_apply_their_look_but_not_the_sliders() {
         let dir = tempfile::tempdir().unwrap();
         let photo = dir.path().join("dunes.png");
-        let starred = Look { seed: 4, component: Some(2), variant: 7, ..edit(Some(7), 1.0).look().unwrap() };
+        let look = edit(Some(7), 1.0).look().unwrap();
+        let starred = Look { draw: Draw { seed: 4, component: Some(2), ..look.draw }, variant: 7 };
         let sidecar = Sidecar { edit: edit(Some(1), 1.3), favourites: vec![starred.clone()] };
         save(&photo, None, &sidecar).unwrap();
         assert_eq!(load_sidecar(&photo, None), Some(sidecar.clone()));
@@ -405,7 +438,10 @@ mod tests {
         assert_eq!(load_sidecar(&photo, None).unwrap().favourites, Vec::<Look>::new());
         // Applying the look takes its request and variant, keeps the gain.
         let applied = sidecar.edit.with_look(&starred);
-        assert_eq!((applied.seed, applied.component, applied.variant, applied.gain), (4, Some(2), Some(7), 1.3));
+        assert_eq!(
+            (applied.draw.seed, applied.draw.component, applied.variant, applied.gain),
+            (4, Some(2), Some(7), 1.3)
+        );
         assert_eq!(applied.look(), Some(starred));
         assert_eq!(edit(None, 1.0).look(), None, "the photo itself is no look");
     }

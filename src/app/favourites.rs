@@ -7,9 +7,8 @@
 use super::edits::{self, Look};
 use super::gallery::GalleryThumbnail;
 use super::{Gallery, ModelState, PolyshadeApp, jobs};
-use crate::sampling::{Component, SampleRequest};
 
-/// A starred look and, once its gallery has been drawn this session, its
+/// A starred look and, once its gallery has been drawn since the app started, its
 /// thumbnail.
 pub struct Favourite {
     pub look: Look,
@@ -25,14 +24,9 @@ impl Favourite {
     }
 }
 
-/// The gallery request a look was drawn by.
-fn request_of(look: &Look) -> SampleRequest {
-    SampleRequest { n: look.n, seed: look.seed, component: look.component.map_or(Component::All, Component::Only) }
-}
-
 /// Whether two looks come from the same gallery (their variants may differ).
 fn same_gallery(a: &Look, b: &Look) -> bool {
-    Look { variant: 0, ..a.clone() } == Look { variant: 0, ..b.clone() }
+    a.draw == b.draw
 }
 
 impl PolyshadeApp {
@@ -46,16 +40,9 @@ impl PolyshadeApp {
     fn gallery_look(&self, index: usize) -> Option<Look> {
         let gallery = self.gallery.as_ref().filter(|g| Some(g.key) == self.current_key())?;
         let count = gallery.variants()?.fields.len();
-        let (model, model_hash) = self.model_ids[gallery.key.task.index()].clone();
-        (index < count).then(|| Look {
-            task: gallery.key.task,
-            model,
-            model_hash,
-            seed: gallery.request.seed,
-            component: gallery.component(),
-            n: gallery.request.n,
-            variant: index,
-        })
+        let draw =
+            edits::Draw::new(gallery.key.task, self.models[gallery.key.task.index()].id.clone(), gallery.request);
+        (index < count).then_some(Look { draw, variant: index })
     }
 
     /// Which of the gallery's variants are favourites, in gallery order.
@@ -138,13 +125,10 @@ impl PolyshadeApp {
         }
         let Some(gallery) = self.gallery.as_ref().filter(|g| Some(g.key) == self.current_key()) else { return };
         let (key, Some(upsampling)) = (gallery.key, gallery.variants().map(|v| v.upsampling.clone())) else { return };
-        let (model, model_hash) = &self.model_ids[key.task.index()];
+        let model = &self.models[key.task.index()].id;
         let Some(favourites) = self.favourites.get_mut(&key.photo) else { return };
         let wanted = |f: &Favourite| {
-            f.thumbnail.is_none()
-                && !f.fetched
-                && f.look.task == key.task
-                && (&f.look.model, &f.look.model_hash) == (model, model_hash)
+            f.thumbnail.is_none() && !f.fetched && f.look.draw.task == key.task && f.look.draw.model_id() == *model
         };
         let Some(look) = favourites.iter().find(|f| wanted(f)).map(|f| f.look.clone()) else { return };
         for favourite in favourites.iter_mut().filter(|f| same_gallery(&f.look, &look)) {
@@ -152,14 +136,14 @@ impl PolyshadeApp {
         }
         let Some(split) = self.library.selected().and_then(|p| p.split(key.task)).cloned() else { return };
         let (ModelState::Ready(network), Some(gpu), Some(compositor)) =
-            (&self.models[key.task.index()], &self.gpu, &self.compositor)
+            (&self.models[key.task.index()].state, &self.gpu, &self.compositor)
         else {
             return;
         };
         let thumbnails = (gpu.clone(), compositor.clone());
         let network = (**network).clone();
         self.gallery_serial += 1;
-        let order = jobs::GalleryOrder { serial: self.gallery_serial, key, request: request_of(&look) };
+        let order = jobs::GalleryOrder { serial: self.gallery_serial, key, request: look.draw.request() };
         self.favourite_fetch = Some((self.gallery_serial, look));
         self.jobs.sample(order, split, Some(upsampling), thumbnails, network);
     }

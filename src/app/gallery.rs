@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::fields::Field;
 use crate::gpu::view::SceneKey;
-use crate::sampling::{Component, SampleRequest};
+use crate::sampling::SampleRequest;
 use crate::variants::Upsampling;
 
 /// Variants in a gallery by default.
@@ -45,8 +45,8 @@ pub struct AppliedVariant {
     /// The gallery it came from (seed, component, count) and its place there.
     pub request: SampleRequest,
     pub index: usize,
-    /// The model that drew it, as edits name it: its name and checksum.
-    pub model: (String, String),
+    /// The model that drew it, as edits name it.
+    pub model: super::edits::ModelId,
     /// Its 32×32 field as sampled (amount 1).
     pub field: Field,
     /// Its photo's upsampling for its task, to compose it at another amount.
@@ -59,7 +59,7 @@ pub struct AppliedVariant {
 impl AppliedVariant {
     /// Its index in the gallery of `key` for `request` drawn by `model`, if
     /// it came from that gallery.
-    pub fn index_in(&self, key: SceneKey, request: SampleRequest, model: &(String, String)) -> Option<usize> {
+    pub fn index_in(&self, key: SceneKey, request: SampleRequest, model: &super::edits::ModelId) -> Option<usize> {
         (self.key == key && self.request == request && self.model == *model).then_some(self.index)
     }
 
@@ -99,6 +99,11 @@ pub struct Gallery {
     /// hovering one again shows it at once, and applying the one on show
     /// takes it as it is.
     pub upsampled: Vec<Upsampled>,
+    /// The variants picked for the Survey view (side by side), in the
+    /// order picked; shown once there are two.
+    pub survey: Vec<usize>,
+    /// Survey variants being upsampled, and at which amount.
+    pub survey_pending: Vec<(usize, f32)>,
     /// When the request was made (for the log's timing).
     pub requested: std::time::Instant,
 }
@@ -156,6 +161,8 @@ impl Gallery {
             preview_on_show: None,
             reveal: None,
             upsampled: Vec::new(),
+            survey: Vec::new(),
+            survey_pending: Vec::new(),
             requested: std::time::Instant::now(),
         }
     }
@@ -175,6 +182,12 @@ impl Gallery {
         }
     }
 
+    /// Whether the viewer shows the Survey view: two variants or more
+    /// picked.
+    pub fn is_surveying(&self) -> bool {
+        self.survey.len() >= 2
+    }
+
     pub fn variants(&self) -> Option<&GalleryVariants> {
         match &self.status {
             GalleryStatus::Ready(variants) => Some(variants),
@@ -190,9 +203,6 @@ impl Gallery {
 
     /// The component the gallery draws from, if one is chosen.
     pub fn component(&self) -> Option<usize> {
-        match self.request.component {
-            Component::All => None,
-            Component::Only(k) => Some(k),
-        }
+        self.request.component.index()
     }
 }

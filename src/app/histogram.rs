@@ -38,7 +38,7 @@ pub enum Shown {
     Applied {
         request: SampleRequest,
         index: usize,
-        model: (String, String),
+        model: super::edits::ModelId,
     },
 }
 

@@ -120,7 +120,7 @@ pub fn read_model(source: &super::edits::ModelSource, device: &burn::tensor::Dev
         super::edits::ModelSource::File(path) => read_model_file(path, device),
         super::edits::ModelSource::Bundled(task) => {
             let (network, _) = crate::model::bundled::load(*task, device).map_err(|e| e.to_string())?;
-            let (_, checksum) = super::edits::bundled_id(*task);
+            let checksum = super::edits::ModelId::bundled(*task).checksum;
             Ok(LoadedModel { task: *task, network, description: format!("bundled {} model", task.name()), checksum })
         }
     }
@@ -199,30 +199,28 @@ impl Jobs {
 
     fn spawn(&self, name: String, job: impl FnOnce() -> Option<JobResult> + Send + 'static) {
         let tx = self.tx.clone();
-        let ctx = self.ctx.clone();
         let running = self.running.clone();
         running.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let spawned = std::thread::Builder::new().name(name.clone()).spawn(move || {
-            // A job counts as running until the UI has taken in its result
-            // (see `drain`), so "nothing running" means nothing is pending.
-            match job() {
-                Some(result) => {
-                    // A full channel means the UI is far behind; block rather than drop.
-                    let sent = match tx.try_send(result) {
-                        Err(TrySendError::Full(result)) => tx.send(result).is_ok(),
-                        other => other.is_ok(),
-                    };
-                    if !sent {
-                        running.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
-                    }
-                }
-                None => {
-                    running.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
-                }
+        // A job counts as running until the UI has taken in its result
+        // (see `drain`), so "nothing running" means nothing is pending.
+        let (delivered, finished) = (running.clone(), running);
+        let deliver = move |result| {
+            // A full channel means the UI is far behind; block rather than drop.
+            let sent = match tx.try_send(result) {
+                Err(TrySendError::Full(result)) => tx.send(result).is_ok(),
+                other => other.is_ok(),
+            };
+            if !sent {
+                delivered.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
             }
-            ctx.request_repaint();
-        });
-        if let Err(e) = spawned {
+        };
+        let body = move |send: &dyn Fn(JobResult)| match job() {
+            Some(result) => send(result),
+            None => {
+                finished.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+            }
+        };
+        if let Err(e) = super::worker::spawn(&name, self.ctx.clone(), deliver, body) {
             self.running.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
             tracing::error!("could not start thread {name}: {e}");
         }

@@ -12,16 +12,19 @@ mod favourites;
 mod frames;
 mod gallery;
 mod histogram;
-mod history;
+mod job_results;
 mod jobs;
 mod keyboard;
 mod library;
 mod panels;
-mod results;
+mod recording;
+mod runs;
 mod scenes;
+mod survey;
+pub mod testing;
 pub mod training;
 mod view_transform;
-mod work;
+mod worker;
 
 use std::path::PathBuf;
 
@@ -46,6 +49,22 @@ enum ModelState {
     Loading,
     Ready(Box<Network>),
     Failed(String),
+}
+
+/// One task's model: the bundled one, or a file the user gave.
+struct TaskModel {
+    state: ModelState,
+    /// What it is, in words; `None` while it is the bundled one.
+    file: Option<String>,
+    /// How edits name it.
+    id: edits::ModelId,
+}
+
+impl TaskModel {
+    /// The bundled model of `task`, loading.
+    fn bundled(task: Task) -> Self {
+        TaskModel { state: ModelState::Loading, file: None, id: edits::ModelId::bundled(task) }
+    }
 }
 
 /// The main window's two tabs.
@@ -88,11 +107,8 @@ pub struct PolyshadeApp {
     commands: Vec<Command>,
     /// Where the models run.
     placement: ModelPlacement,
-    /// The model of each task, by [`Task::index`]: the bundled one, or a
-    /// file the user gave.
-    models: [ModelState; 2],
-    /// What each task's model is, in words; `None` while it is the bundled one.
-    model_files: [Option<String>; 2],
+    /// The model of each task, by [`Task::index`].
+    models: [TaskModel; 2],
     /// What the gallery shows variants of.
     task: Task,
     /// Splits and uploads under way, so that none is started twice.
@@ -124,7 +140,7 @@ pub struct PolyshadeApp {
     /// one of its looks.
     favourite_fetch: Option<(u64, edits::Look)>,
     /// A variant to apply once its gallery is ready (restoring an edit).
-    pending_variant: Option<history::PendingVariant>,
+    pending_variant: Option<recording::PendingVariant>,
     /// The variant being applied on behalf of a restore, not the user.
     restoring: Option<usize>,
     /// The batch export under way or last finished.
@@ -133,8 +149,6 @@ pub struct PolyshadeApp {
     frames: FrameStats,
     /// Whether a pointer button is down (a slider drag is one undo step).
     dragging: bool,
-    /// Each task's model as edits name it: its name and its file's CRC.
-    model_ids: [(String, String); 2],
     /// The model files the app has been given or has loaded, where an
     /// edit's model is looked for (with the data folder's).
     model_paths: Vec<PathBuf>,
@@ -151,8 +165,8 @@ pub struct PolyshadeApp {
     applied: Option<gallery::AppliedVariant>,
     /// Whether the viewer shows the photo as it was (`\` held).
     comparing: bool,
-    /// The before/after split view's divider, as a fraction of the width.
-    split: Option<f32>,
+    /// The before/after divider, as a fraction of the width.
+    divider: Option<f32>,
     /// A path being typed where a file dialog could not be shown.
     path_prompt: Option<panels::PathPrompt>,
     /// The window's title as last set: the selected photo's file name.
@@ -161,6 +175,8 @@ pub struct PolyshadeApp {
     histogram: Option<(histogram::HistogramKey, histogram::Histogram)>,
     /// The histogram being taken.
     histogram_pending: Option<histogram::HistogramKey>,
+    /// The Survey variants handed to the viewer, and at which amount.
+    survey_on_gpu: Vec<(crate::gpu::view::SurveyKey, f32)>,
 }
 
 impl PolyshadeApp {
@@ -189,8 +205,7 @@ impl PolyshadeApp {
             next_id: 1,
             commands: Vec::new(),
             placement,
-            models: [ModelState::Loading, ModelState::Loading],
-            model_files: [None, None],
+            models: Task::ALL.map(TaskModel::bundled),
             task: Task::Resaturate,
             splitting: Default::default(),
             uploading: Default::default(),
@@ -212,7 +227,6 @@ impl PolyshadeApp {
             batch: None,
             restoring: None,
             dragging: false,
-            model_ids: Task::ALL.map(edits::bundled_id),
             model_paths: options.models.clone(),
             train_setup: training::TrainSetup::default(),
             training: None,
@@ -221,11 +235,12 @@ impl PolyshadeApp {
             notice: None,
             applied: None,
             comparing: false,
-            split: None,
+            divider: None,
             path_prompt: None,
             title: String::new(),
             histogram: None,
             histogram_pending: None,
+            survey_on_gpu: Vec::new(),
         };
         for task in Task::ALL {
             app.jobs.load_model(task, app.placement.device.clone());
@@ -244,90 +259,18 @@ impl PolyshadeApp {
         app
     }
 
-    /// The photos opened so far.
-    pub fn library(&self) -> &Library {
-        &self.library
-    }
-
-    /// Error messages on show.
-    pub fn errors(&self) -> &[String] {
-        &self.errors
-    }
-
-    /// The status bar's note of what last finished (e.g. an export).
-    pub fn notice(&self) -> Option<&str> {
-        self.notice.as_deref()
-    }
-
-    /// True while photos are still being decoded or uploaded.
-    pub fn is_busy(&self) -> bool {
-        self.jobs.running() > 0 || !self.loads.is_empty()
-    }
-
-    /// Sets the memory the splits of photos not on show may take (tests
-    /// make it small to see photos decode again).
-    pub fn set_split_budget(&mut self, bytes: u64) {
-        self.library.set_budget(bytes);
-    }
-
     pub fn params(&self) -> ComposeParams {
         self.params
     }
 
-    /// Where the model runs, in words (the status bar's).
-    pub fn model_device(&self) -> &str {
-        &self.placement.description
-    }
-
     /// The model of `task` in words: a file the user gave, or "bundled".
     pub fn model_name(&self, task: Task) -> String {
-        self.model_files[task.index()].clone().unwrap_or_else(|| format!("bundled {} model", task.name()))
-    }
-
-    /// The tab on show.
-    pub fn tab(&self) -> Tab {
-        self.tab
-    }
-
-    /// The training run, if one was started.
-    pub fn training(&self) -> Option<&training::TrainingRun> {
-        self.training.as_ref()
-    }
-
-    /// The training run, mutable (tests pin its curves to fixed points).
-    pub fn training_mut(&mut self) -> Option<&mut training::TrainingRun> {
-        self.training.as_mut()
-    }
-
-    /// Models trained in the app, newest first.
-    pub fn trained_models(&self) -> &[training::TrainedModel] {
-        &self.trained_models
+        self.models[task.index()].file.clone().unwrap_or_else(|| format!("bundled {} model", task.name()))
     }
 
     /// What the gallery shows variants of.
     pub fn task(&self) -> Task {
         self.task
-    }
-
-    /// The gallery of the selected photo, once one is selected.
-    pub fn gallery(&self) -> Option<&Gallery> {
-        self.gallery.as_ref()
-    }
-
-    /// The variant applied to the selected photo, whichever gallery is on
-    /// show.
-    pub fn applied(&self) -> Option<&AppliedVariant> {
-        self.applied.as_ref()
-    }
-
-    /// The amount the applied variant is composed at.
-    pub fn amount(&self) -> f32 {
-        self.amount
-    }
-
-    /// The selected photo's edit as it stands (what its sidecar holds).
-    pub fn edit(&self) -> Option<edits::Edit> {
-        self.current_edit()
     }
 
     /// The selected photo and the task, if a photo is selected.
@@ -345,17 +288,6 @@ impl PolyshadeApp {
         let applied = self.applied.as_ref().map(|a| a.key).filter(|a| a.photo == key.photo && !hovering);
         let other = SceneKey { task: Task::ALL[1 - key.task.index()], ..key };
         self.viewer_resources(|r| applied.into_iter().chain([key, other]).find(|&k| r.contains(k))).flatten()
-    }
-
-    /// Whether the selected photo is on the GPU and will be drawn.
-    pub fn is_showing_photo(&self) -> bool {
-        self.shown_key().is_some()
-    }
-
-    /// Scenes uploaded to the GPU since start (switching back to a photo or
-    /// task already there uploads nothing).
-    pub fn scene_uploads(&self) -> u64 {
-        self.viewer_resources(|r| r.uploads()).unwrap_or(0)
     }
 
     fn viewer_resources<R>(&self, f: impl FnOnce(&mut ViewerResources) -> R) -> Option<R> {
@@ -384,42 +316,14 @@ impl PolyshadeApp {
         let at = self.library.selected().and_then(|s| photos.iter().position(|&id| id == s.id));
         keyboard::Context {
             applied: gallery.and_then(|g| g.applying.or(g.applied)),
+            hovered: gallery.and_then(|g| g.hovered),
+            surveying: gallery.is_some_and(Gallery::is_surveying),
             variants: gallery.and_then(Gallery::variants).map_or(0, |v| v.fields.len()),
             seed: self.request.seed,
             previous_photo: at.and_then(|i| i.checked_sub(1)).and_then(|i| photos.get(i).copied()),
             next_photo: at.and_then(|i| photos.get(i + 1).copied()),
             pointer: None,
         }
-    }
-
-    /// The path field shown where a file dialog could not be (its text).
-    pub fn path_prompt(&self) -> Option<&str> {
-        self.path_prompt.as_ref().map(|p| p.text.as_str())
-    }
-
-    /// The histogram of what the viewer shows, once taken.
-    pub fn histogram(&self) -> Option<&histogram::Histogram> {
-        self.histogram.as_ref().map(|(_, h)| h)
-    }
-
-    /// The window's title.
-    pub fn title(&self) -> &str {
-        &self.title
-    }
-
-    /// The viewer's pan and zoom as last drawn.
-    pub fn view(&self) -> ViewTransform {
-        self.view
-    }
-
-    /// Whether the keyboard help (F1) is open.
-    pub fn is_help_open(&self) -> bool {
-        self.help
-    }
-
-    /// Whether the viewer shows the photo as it was (before/after, `\` held).
-    pub fn is_comparing(&self) -> bool {
-        self.comparing
     }
 }
 
@@ -450,7 +354,8 @@ impl eframe::App for PolyshadeApp {
             && let [folder] = dropped.as_slice()
             && folder.is_dir()
         {
-            self.train_setup.folder = Some(folder.clone());
+            let setup = training::TrainSetup { folder: Some(folder.clone()), ..self.train_setup.clone() };
+            self.handle(Command::TrainSetup(setup));
         } else if !dropped.is_empty() {
             self.handle(Command::Open(dropped));
         }
@@ -474,6 +379,7 @@ impl eframe::App for PolyshadeApp {
         }
         // A scene the store let go of (over its memory budget) comes back.
         self.ensure_scene();
+        self.sync_survey();
         self.fetch_favourite_thumbnails();
     }
 
@@ -487,7 +393,7 @@ impl eframe::App for PolyshadeApp {
         let menu = panels::MenuState {
             has_photo: self.library.selected().is_some(),
             has_edits: self.histories.values().filter_map(edits::History::current).any(batch::is_edited),
-            split: self.split.is_some(),
+            divider: self.divider.is_some(),
             tab: self.tab,
         };
         panels::menu_bar(ui, &menu, &mut commands);
@@ -502,19 +408,22 @@ impl eframe::App for PolyshadeApp {
             batch: self.batch.as_ref().filter(|b| !b.finished),
         };
         panels::status_bar(ui, &status, &mut commands);
+        // The help window's own close button asks as F1 does.
         let mut help = self.help;
         keyboard::help_window(ui.ctx(), &mut help);
-        self.help = help;
+        if help != self.help {
+            commands.push(Command::ToggleHelp);
+        }
         if let Some(prompt) = &self.path_prompt {
             panels::path_prompt(ui.ctx(), prompt, &mut commands);
         }
-        let model_error = match &self.models[self.task.index()] {
+        let model_error = match &self.models[self.task.index()].state {
             ModelState::Failed(message) => Some(message.as_str()),
             _ => None,
         };
         let models = panels::ModelChoice {
             current: self.model_name(self.task),
-            using_file: self.model_files[self.task.index()].is_some(),
+            using_file: self.models[self.task.index()].file.is_some(),
             trained: self.trained_models.iter().filter(|m| m.task == self.task).collect(),
         };
         if self.tab == Tab::Edit {
@@ -557,10 +466,14 @@ impl eframe::App for PolyshadeApp {
         panels::adjust(ui, &adjust, self.library.selected(), histogram, &mut commands);
         // Before/after (`\` held): the whole photo as it was, which the store
         // composed once per scene.
-        let compare =
-            panels::Comparison { before: self.comparing, split: if self.comparing { Some(1.0) } else { self.split } };
+        let compare = panels::Comparison {
+            before: self.comparing,
+            divider: if self.comparing { Some(1.0) } else { self.divider },
+        };
         let key = self.shown_key();
-        panels::viewer(ui, &self.library, key, self.params, compare, &mut self.view, &mut commands);
+        let survey = self.survey_panes();
+        let shown = panels::Shown { scene: key, survey: &survey, params: self.params, compare };
+        panels::viewer(ui, &self.library, &shown, &mut self.view, &mut commands);
         panels::drop_hint(ui);
         for command in commands.drain(..) {
             self.handle(command);

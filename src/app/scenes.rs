@@ -68,7 +68,7 @@ impl PolyshadeApp {
         }
         self.gallery_serial += 1;
         let serial = self.gallery_serial;
-        let status = match (photo.split(key.task), &self.models[key.task.index()]) {
+        let status = match (photo.split(key.task), &self.models[key.task.index()].state) {
             (None, _) => GalleryStatus::Splitting,
             (Some(_), ModelState::Loading) => GalleryStatus::WaitingForModel,
             (Some(_), ModelState::Failed(message)) => GalleryStatus::Failed(message.clone()),
@@ -91,7 +91,7 @@ impl PolyshadeApp {
         let previewing = self.gallery.as_ref().is_some_and(|g| g.preview_on_show.is_some());
         self.free_thumbnails();
         let mut gallery = Gallery::new(serial, key, self.request, status);
-        let model = &self.model_ids[key.task.index()];
+        let model = &self.models[key.task.index()].id;
         gallery.applied = self.applied.as_ref().and_then(|a| a.index_in(key, self.request, model));
         self.gallery = Some(gallery);
         if previewing {
@@ -148,6 +148,7 @@ impl PolyshadeApp {
         if gallery.previewing == Some(index) {
             gallery.previewing = None;
         }
+        gallery.survey_pending.retain(|&(i, a)| (i, a) != (index, upsampled.amount));
         if upsampled.amount != amount {
             // Made before the amount changed: of no use now.
             self.show_hovered();
@@ -161,7 +162,7 @@ impl PolyshadeApp {
                 key: gallery.key,
                 request: gallery.request,
                 index,
-                model: self.model_ids[gallery.key.task.index()].clone(),
+                model: self.models[gallery.key.task.index()].id.clone(),
                 field: variants.fields[index].clone(),
                 upsampling: variants.upsampling.clone(),
                 full: (upsampled.generated, upsampled.coarse),

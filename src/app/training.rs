@@ -126,12 +126,9 @@ impl TrainingRun {
         let control = Arc::new(Control { cancel: AtomicBool::new(false), pause: AtomicBool::new(false) });
         let thread_control = control.clone();
         let (thread_setup, thread_out) = (setup.clone(), out.clone());
-        let spawned = std::thread::Builder::new().name("training".to_owned()).spawn(move || {
-            let send = |update| {
-                let _ = tx.send(update);
-                ctx.request_repaint();
-            };
-            let result = run(&thread_setup, &thread_out, &device, &thread_control, &send);
+        let deliver = move |update| drop(tx.send(update));
+        let spawned = super::worker::spawn("training", ctx, deliver, move |send| {
+            let result = run(&thread_setup, &thread_out, &device, &thread_control, send);
             send(Update::Done(result));
         });
         let mut run = TrainingRun {

@@ -13,11 +13,15 @@ pub struct ViewTransform {
     /// The zoom as a photographer reads it: screen pixels per pixel of the
     /// exported (full-size) photo, as the viewer last drew it (1 = 100 %).
     pub scale: f32,
+    /// The screen pixels per photo pixel at fit, as the viewer last drew
+    /// it: when it changes (a resize, Compare's panes), a zoomed view keeps
+    /// its scale.
+    pub fit_scale: f32,
 }
 
 impl Default for ViewTransform {
     fn default() -> Self {
-        ViewTransform { zoom: 1.0, pan_in_ui: egui::Vec2::ZERO, pending: None, scale: 0.0 }
+        ViewTransform { zoom: 1.0, pan_in_ui: egui::Vec2::ZERO, pending: None, scale: 0.0, fit_scale: 0.0 }
     }
 }
 

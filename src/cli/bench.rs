@@ -180,7 +180,7 @@ fn dense_step_flops(model: &Network, batch: usize) -> Option<f64> {
 /// The best of 12 products of two 1024×1024 matrices on `device` (after a
 /// warm-up), in GFLOP/s: the ceiling the training's matrix products are
 /// measured against. It varies by tens of percent from run to run on the
-/// shared 2-core machines: compare the ratio within one run.
+/// shared 2-core x86 CPUs: compare the ratio within one run.
 fn gemm_peak_gflops(device: &burn::tensor::Device) -> f64 {
     const N: usize = 1024;
     let a = Tensor::<2>::random([N, N], Distribution::Uniform(-1.0, 1.0), device);

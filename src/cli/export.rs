@@ -80,7 +80,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         None => String::new(),
     };
     let what = match edit.variant {
-        Some(i) => format!("variant {} of seed {}", i + 1, edit.seed),
+        Some(i) => format!("variant {} of seed {}", i + 1, edit.draw.seed),
         None => "the photo".to_owned(),
     };
     println!(
@@ -104,22 +104,23 @@ fn edit_from_options(args: &ExportArgs) -> anyhow::Result<Edit> {
         anyhow::bail!("--variant {i} does not exist: there are {n} (1 to {n})");
     }
     let params = v.params()?;
-    let (model, model_hash) = match &v.model {
+    let model = match &v.model {
         Some(path) => {
             let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-            let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into());
-            (name, crate::model::stored_checksum(&bytes))
+            edits::ModelId::file(path, &bytes)
         }
-        None => edits::bundled_id(v.task),
+        None => edits::ModelId::bundled(v.task),
     };
     Ok(Edit {
         version: edits::VERSION,
-        task: v.task,
-        model,
-        model_hash,
-        seed: v.seed,
-        component: v.component.map(|k| k as usize - 1),
-        n,
+        draw: edits::Draw {
+            task: v.task,
+            model: model.name,
+            model_hash: model.checksum,
+            seed: v.seed,
+            component: v.component.map(|k| k as usize - 1),
+            n,
+        },
         variant: args.variant.map(|i| i as usize - 1),
         gain: params.gain,
         detail_strength: params.detail_strength,

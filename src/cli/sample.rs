@@ -61,7 +61,7 @@ impl VariantArgs {
         };
         let photo = load_photo(&self.photo)?;
         let split = PhotoSplit::new(self.task, &photo.rgb);
-        let component = self.component.map_or(Component::All, |k| Component::Only(k as usize - 1));
+        let component = Component::from(self.component.map(|k| k as usize - 1));
         if let Component::Only(k) = component
             && k >= header.network.components()
         {

@@ -69,7 +69,7 @@ pub struct TrainArgs {
     pub l2_norm: bool,
     /// CDVAE from scratch only: Table 1's tanh after the MDN's fc_b, which
     /// bounds the mixture's means to [−1, 1] (off by default: measured in
-    /// the README's model notes).
+    /// docs/model.md).
     #[arg(long)]
     pub bounded_means: bool,
     /// Weight of the generative DVAE's top-down reconstruction (0 = off).

@@ -73,7 +73,7 @@ impl Method for Trained {
 
     fn code_usage(&self, truths: &[Field]) -> Option<CodeUsage> {
         match &self.network {
-            Network::Cdvae(model) => Some(code_usage(&model.dvae_g, model.x_g, truths)),
+            Network::Cdvae(model) => Some(code_usage(&model.dvae_g, model.x_g_encoding, truths)),
             Network::Cvae(_) => None,
         }
     }

@@ -312,6 +312,15 @@ impl Scene {
         self.variant_fields().clear();
     }
 
+    /// Puts `fields` (a generated field and its reference, `None`: the
+    /// photo's own) in place of the applied variant's, and returns those.
+    pub fn swap_applied(
+        &mut self,
+        fields: Option<(FieldTexture, FieldTexture)>,
+    ) -> Option<(FieldTexture, FieldTexture)> {
+        std::mem::replace(&mut self.variant_fields().applied, fields)
+    }
+
     fn variant_fields(&mut self) -> &mut VariantFields {
         match self {
             Scene::Resaturate(scene) => &mut scene.fields,

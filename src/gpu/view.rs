@@ -10,7 +10,7 @@
 
 use egui_wgpu::{CallbackResources, CallbackTrait, RenderState, ScreenDescriptor};
 
-use super::{Compose, ComposeParams, Compositor, GpuContext, RgbaTarget, Scene, shaders};
+use super::{Compose, ComposeParams, Compositor, FieldTexture, GpuContext, RgbaTarget, Scene, shaders, upload_field};
 use crate::fields::{Field, Task};
 
 /// GPU memory the scene store may hold (the scene on show always stays):
@@ -34,6 +34,9 @@ pub struct ViewerResources {
     uniform: wgpu::Buffer,
     decode_srgb: bool,
     scenes: Vec<SceneSlot>,
+    /// Variants composed side by side (the Survey view), each into its own
+    /// target.
+    survey: Vec<SurveySlot>,
     /// Counts frames that showed a scene, for least-recently-shown eviction.
     clock: u64,
     /// Scenes uploaded so far (tests check that switching does not upload).
@@ -50,6 +53,27 @@ struct SceneSlot {
     original: RgbaTarget,
     bind_group: wgpu::BindGroup,
     /// What `scene.rgb` currently holds, if composed.
+    composed: Option<ComposeParams>,
+}
+
+/// Which variant of which gallery a Survey pane shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SurveyKey {
+    pub scene: SceneKey,
+    /// The gallery's serial: a new gallery's variant 3 is another variant.
+    pub gallery: u64,
+    pub index: usize,
+}
+
+/// One variant of the Survey view: its full-resolution fields, swapped into
+/// its scene to compose, and the composed result with its own view uniform
+/// (several panes are drawn in one frame).
+struct SurveySlot {
+    key: SurveyKey,
+    fields: Option<(FieldTexture, FieldTexture)>,
+    target: RgbaTarget,
+    uniform: wgpu::Buffer,
+    bind_group: wgpu::BindGroup,
     composed: Option<ComposeParams>,
 }
 
@@ -126,12 +150,7 @@ impl ViewerResources {
             min_filter: wgpu::FilterMode::Linear,
             ..Default::default()
         });
-        let uniform = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("view"),
-            size: 32,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let uniform = view_uniform(device);
         ViewerResources {
             decode_srgb: render_state.target_format.is_srgb(),
             ctx,
@@ -141,6 +160,7 @@ impl ViewerResources {
             sampler,
             uniform,
             scenes: Vec::new(),
+            survey: Vec::new(),
             clock: 0,
             uploads: 0,
         }
@@ -156,17 +176,9 @@ impl ViewerResources {
         let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
         scene.encode_original(&self.ctx, &self.compositor, &mut encoder, &original);
         self.ctx.queue.submit([encoder.finish()]);
-        let bind_group = self.ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("view"),
-            layout: &self.layout,
-            entries: &[
-                wgpu::BindGroupEntry { binding: 0, resource: wgpu::BindingResource::TextureView(&scene.rgb().view) },
-                wgpu::BindGroupEntry { binding: 1, resource: wgpu::BindingResource::Sampler(&self.sampler) },
-                wgpu::BindGroupEntry { binding: 2, resource: self.uniform.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 3, resource: wgpu::BindingResource::TextureView(&original.view) },
-            ],
-        });
+        let bind_group = self.bind_group(&scene.rgb().view, &self.uniform, &original.view);
         self.scenes.retain(|s| s.key != key);
+        self.survey.retain(|s| s.key.scene != key);
         self.clock += 1;
         self.uploads += 1;
         self.scenes.push(SceneSlot { key, scene, original, bind_group, composed: None, last_used: self.clock });
@@ -181,6 +193,7 @@ impl ViewerResources {
         while self.scenes.len() > 1 && self.scenes.iter().map(bytes).sum::<u64>() > SCENE_BUDGET_BYTES {
             let oldest = (0..self.scenes.len()).min_by_key(|&i| self.scenes[i].last_used).expect("two or more scenes");
             let gone = self.scenes.remove(oldest);
+            self.survey.retain(|s| s.key.scene != gone.key);
             tracing::debug!("scene store over budget: dropped photo {} ({})", gone.key.photo, gone.key.task.name());
         }
     }
@@ -209,11 +222,72 @@ impl ViewerResources {
         self.scenes.iter().any(|s| s.key == key)
     }
 
-    /// The keys held, least recently shown first.
-    pub fn keys(&self) -> Vec<SceneKey> {
-        let mut slots: Vec<&SceneSlot> = self.scenes.iter().collect();
-        slots.sort_by_key(|s| s.last_used);
-        slots.into_iter().map(|s| s.key).collect()
+    /// Keeps variant `key` for the Survey view, at full resolution: its
+    /// generated field and the reference it is composed against (as for
+    /// [`Self::set_generated`]). Returns false if its scene is not held.
+    pub fn set_survey(&mut self, key: SurveyKey, generated: &Field, reference: &Field) -> bool {
+        let Some(scene) = self.scenes.iter().find(|s| s.key == key.scene) else { return false };
+        let (w, h) = scene.scene.size();
+        let fields = (
+            upload_field(&self.ctx, generated, "survey: generated"),
+            upload_field(&self.ctx, reference, "survey: reference"),
+        );
+        let target = RgbaTarget::new(&self.ctx, w, h, "survey");
+        let uniform = view_uniform(&self.ctx.device);
+        let bind_group = self.bind_group(&target.view, &uniform, &scene.original.view);
+        self.survey.retain(|s| s.key != key);
+        self.survey.push(SurveySlot { key, fields: Some(fields), target, uniform, bind_group, composed: None });
+        true
+    }
+
+    /// Drops the Survey variants not in `keep`.
+    pub fn retain_survey(&mut self, keep: &[SurveyKey]) {
+        self.survey.retain(|s| keep.contains(&s.key));
+    }
+
+    /// Whether variant `key` is held for the Survey view.
+    pub fn has_survey(&self, key: SurveyKey) -> bool {
+        self.survey.iter().any(|s| s.key == key)
+    }
+
+    /// Composes Survey variant `key` into its target if `params` changed:
+    /// its fields are swapped into its scene for the passes, then the
+    /// scene's own composition is marked stale.
+    fn compose_survey(&mut self, key: SurveyKey, params: ComposeParams, encoder: &mut wgpu::CommandEncoder) {
+        let Some(slot) = self.survey.iter_mut().find(|s| s.key == key) else { return };
+        if slot.composed == Some(params) {
+            return;
+        }
+        let Some(scene) = self.scenes.iter_mut().find(|s| s.key == key.scene) else { return };
+        let own = scene.scene.swap_applied(slot.fields.take());
+        scene.scene.encode(&self.ctx, &self.compositor, encoder, params);
+        let size = scene.scene.rgb().texture.size();
+        encoder.copy_texture_to_texture(
+            scene.scene.rgb().texture.as_image_copy(),
+            slot.target.texture.as_image_copy(),
+            size,
+        );
+        slot.fields = scene.scene.swap_applied(own);
+        scene.composed = None;
+        slot.composed = Some(params);
+    }
+
+    fn bind_group(
+        &self,
+        image: &wgpu::TextureView,
+        uniform: &wgpu::Buffer,
+        original: &wgpu::TextureView,
+    ) -> wgpu::BindGroup {
+        self.ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("view"),
+            layout: &self.layout,
+            entries: &[
+                wgpu::BindGroupEntry { binding: 0, resource: wgpu::BindingResource::TextureView(image) },
+                wgpu::BindGroupEntry { binding: 1, resource: wgpu::BindingResource::Sampler(&self.sampler) },
+                wgpu::BindGroupEntry { binding: 2, resource: uniform.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 3, resource: wgpu::BindingResource::TextureView(original) },
+            ],
+        })
     }
 
     /// How many scenes were uploaded since start.
@@ -245,7 +319,7 @@ pub struct ViewerCallback {
     pub image_rect_ndc: [f32; 4],
     /// Before/after: left of this fraction of the image's width the photo
     /// itself is drawn, right of it the composed result (`None`: all composed).
-    pub split: Option<f32>,
+    pub divider: Option<f32>,
 }
 
 impl CallbackTrait for ViewerCallback {
@@ -268,10 +342,8 @@ impl CallbackTrait for ViewerCallback {
                 slot.composed = Some(self.params);
             }
         }
-        let [l, t, r, b] = self.image_rect_ndc;
-        let split = self.split.map_or(-1.0, |s| s.clamp(0.0, 1.0));
-        let uniform = [l, t, r, b, if res.decode_srgb { 1.0 } else { 0.0 }, split, 0.0, 0.0];
-        queue.write_buffer(&res.uniform, 0, bytemuck::cast_slice(&uniform));
+        let uniform = ViewUniform::new(self.image_rect_ndc, res.decode_srgb, self.divider);
+        queue.write_buffer(&res.uniform, 0, bytemuck::bytes_of(&uniform));
         Vec::new()
     }
 
@@ -285,6 +357,89 @@ impl CallbackTrait for ViewerCallback {
             return;
         };
         if let Some(slot) = res.scenes.iter().find(|s| s.key == self.key) {
+            pass.set_pipeline(&res.pipeline);
+            pass.set_bind_group(0, &slot.bind_group, &[]);
+            pass.draw(0..4, 0..1);
+        }
+    }
+}
+
+/// `View` of `shaders/view.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct ViewUniform {
+    /// The image's rectangle in clip space: left, top, right, bottom.
+    rect: [f32; 4],
+    /// 1 when the render target is an sRGB format (the shader decodes).
+    decode_srgb: f32,
+    /// Before/after divider as a fraction of the width; negative: none.
+    divider: f32,
+    _pad: [f32; 2],
+}
+
+impl ViewUniform {
+    fn new(rect: [f32; 4], decode_srgb: bool, divider: Option<f32>) -> Self {
+        ViewUniform {
+            rect,
+            decode_srgb: if decode_srgb { 1.0 } else { 0.0 },
+            divider: divider.map_or(-1.0, |s| s.clamp(0.0, 1.0)),
+            _pad: [0.0; 2],
+        }
+    }
+}
+
+fn view_uniform(device: &wgpu::Device) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("view"),
+        size: std::mem::size_of::<ViewUniform>() as u64,
+        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
+}
+
+/// One frame's request to draw a Survey pane: variant `key` composed with
+/// `params` over `image_rect_ndc` (in the pane's clip space).
+pub struct SurveyCallback {
+    pub key: SurveyKey,
+    pub params: ComposeParams,
+    pub image_rect_ndc: [f32; 4],
+}
+
+impl CallbackTrait for SurveyCallback {
+    fn prepare(
+        &self,
+        _device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        _screen: &ScreenDescriptor,
+        encoder: &mut wgpu::CommandEncoder,
+        resources: &mut CallbackResources,
+    ) -> Vec<wgpu::CommandBuffer> {
+        let Some(res) = resources.get_mut::<ViewerResources>() else {
+            return Vec::new();
+        };
+        res.clock += 1;
+        let clock = res.clock;
+        if let Some(scene) = res.scenes.iter_mut().find(|s| s.key == self.key.scene) {
+            scene.last_used = clock;
+        }
+        res.compose_survey(self.key, self.params, encoder);
+        if let Some(slot) = res.survey.iter().find(|s| s.key == self.key) {
+            let uniform = ViewUniform::new(self.image_rect_ndc, res.decode_srgb, None);
+            queue.write_buffer(&slot.uniform, 0, bytemuck::bytes_of(&uniform));
+        }
+        Vec::new()
+    }
+
+    fn paint(
+        &self,
+        _info: egui::PaintCallbackInfo,
+        pass: &mut wgpu::RenderPass<'static>,
+        resources: &CallbackResources,
+    ) {
+        let Some(res) = resources.get::<ViewerResources>() else {
+            return;
+        };
+        if let Some(slot) = res.survey.iter().find(|s| s.key == self.key && s.composed.is_some()) {
             pass.set_pipeline(&res.pipeline);
             pass.set_bind_group(0, &slot.bind_group, &[]);
             pass.draw(0..4, 0..1);

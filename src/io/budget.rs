@@ -46,8 +46,8 @@ pub fn max_pixels() -> u64 {
 
 /// The machine's memory, or the container's limit if lower. Read from
 /// Linux's `/proc/meminfo` and cgroup files (a crate for this, `sysinfo`,
-/// changed shared dependencies' features and rebuilt burn, minutes on the
-/// 2-core machines); elsewhere, an 8 GiB laptop is assumed.
+/// changed shared dependencies' features and rebuilt burn, minutes on a
+/// 2-core x86 CPU); elsewhere, an 8 GiB laptop is assumed.
 fn machine_memory() -> u64 {
     const ASSUMED: u64 = 8 << 30;
     let read = |path: &str| std::fs::read_to_string(path).ok();

@@ -7,7 +7,7 @@
 //! with a threshold mask for softplus (~7 and ~12). `relu` and
 //! `log_sigmoid` have their own backward ops, one pass each on flex; the
 //! same functions written with them cost a few plain passes and no masks.
-//! On the 2-core machine: see README ("Development", speed). On wgpu
+//! Measured on a 2-core x86 CPU: see docs/performance.md. On wgpu
 //! `log_sigmoid` is burn's generic composition: no faster there, and
 //! softplus of x < −17 rounds to 0 (the variance floor keeps it positive).
 

@@ -29,7 +29,7 @@ impl CdvaeConfig {
             dvae_c: self.ladder.init(device),
             dvae_g: self.ladder.init(device),
             mdn: self.mdn.init(device),
-            x_g: FieldEncoding::Linear,
+            x_g_encoding: FieldEncoding::Linear,
             spread: None,
         }
     }
@@ -45,7 +45,7 @@ pub struct Cdvae {
     /// The space the generative DVAE models `x_g` in (set for a new
     /// network by its task, for a loaded one from its file).
     #[module(skip)]
-    pub x_g: FieldEncoding,
+    pub x_g_encoding: FieldEncoding,
     /// How sampling spreads z_g over the mixture (each component's σ, the
     /// weights' temperature), calibrated after training
     /// ([`Cdvae::calibrated_spread`]); `None` (an uncalibrated network)

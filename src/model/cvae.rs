@@ -102,7 +102,7 @@ pub struct Cvae {
     /// The space the decoder models `x_g` in (set for a new network by its
     /// task, for a loaded one from its file).
     #[module(skip)]
-    pub x_g: FieldEncoding,
+    pub x_g_encoding: FieldEncoding,
 }
 
 impl CvaeConfig {
@@ -126,7 +126,7 @@ impl CvaeConfig {
             side: self.side,
             d_z: self.d_z,
             var_floor: self.var_floor,
-            x_g: FieldEncoding::Linear,
+            x_g_encoding: FieldEncoding::Linear,
         }
     }
 }

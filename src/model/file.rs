@@ -82,7 +82,7 @@ impl ModelHeader {
 pub enum Precision {
     #[default]
     F32,
-    /// Half the size; for shipping (see `assets/models/README.md` for what it costs).
+    /// Half the size; for shipping (see `assets/models/TASK.json` for what it costs).
     F16,
 }
 

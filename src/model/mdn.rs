@@ -6,7 +6,7 @@
 //! with a fixed isotropic σ per component (a config value; the authors'
 //! divcolor code used 0.1). Table 1 also puts a tanh after fc_b, which bounds
 //! the means to [−1, 1] while z_g ~ N(0, I) reaches beyond; `bounded_means`
-//! chooses (see the README's model notes for the measurement).
+//! chooses (see docs/model.md for the measurement).
 
 use burn::config::Config;
 use burn::module::Module;
@@ -71,7 +71,7 @@ pub struct Spread {
 /// Never below 1: calibration corrects an MDN that is surer of its weights
 /// on unseen photos than it should be; it does not make the gallery draw
 /// from fewer components than the MDN itself would (and on the 3 photos
-/// the corpus holds out, the likelihood cannot tell ½ from 1: README).
+/// the corpus holds out, the likelihood cannot tell ½ from 1: docs/model.md).
 fn temperatures() -> impl Iterator<Item = f64> {
     (0..=28).map(|j| 2f64.powf(f64::from(j) / 4.0))
 }

@@ -163,8 +163,8 @@ impl Network {
     /// The space the network models `x_g` in ([`FieldEncoding`]).
     pub fn x_g_encoding(&self) -> FieldEncoding {
         match self {
-            Network::Cdvae(model) => model.x_g,
-            Network::Cvae(model) => model.x_g,
+            Network::Cdvae(model) => model.x_g_encoding,
+            Network::Cvae(model) => model.x_g_encoding,
         }
     }
 
@@ -173,8 +173,8 @@ impl Network {
     /// one (its weights fit one space).
     pub fn with_x_g_encoding(mut self, encoding: FieldEncoding) -> Self {
         match &mut self {
-            Network::Cdvae(model) => model.x_g = encoding,
-            Network::Cvae(model) => model.x_g = encoding,
+            Network::Cdvae(model) => model.x_g_encoding = encoding,
+            Network::Cvae(model) => model.x_g_encoding = encoding,
         }
         self
     }

@@ -4,7 +4,7 @@
 //! burn's `Adam` behind `with_grad_clipping(Norm)` runs about 17 tensor
 //! passes per parameter tensor (three for the norm and the scaling, thirteen
 //! for the moments and the update) and allocates several buffers each step:
-//! on the 2-core machine a quarter of a training step. [`FusedAdam`] takes
+//! on a 2-core x86 CPU a quarter of a training step. [`FusedAdam`] takes
 //! the same step in two: one read of the gradient for its norm, then one
 //! pass that updates the moments and the parameter in place, on both cores
 //! for large tensors. On flex, `into_data` and `from_data` hand buffers over

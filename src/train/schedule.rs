@@ -18,7 +18,7 @@
 //! depends on (it decodes z_g through the top-down path alone): 0.5 free
 //! bits per top unit and the top-down reconstruction at weight 1 (see
 //! `LossWeights`). Measured with `polyshade eval` on 5 held-out photos after
-//! 40 epochs on 20 (README, "The model, as built"): without them 2 of 32 top
+//! 40 epochs on 20 (docs/model.md): without them 2 of 32 top
 //! units were active and the resaturate model's best of 100 was worse than
 //! the mean field; with them 29–31 of 32 are active.
 
@@ -50,7 +50,7 @@ pub struct Schedule {
     /// without it the MDN stops generalising in a long run (resaturate, 100
     /// epochs on `data/train`, best of 100 on the held-out photos, seeds
     /// 0 and 1: 1e-4 → 5.32; 0.01 → 4.72 and 4.64; 0.1 → 4.87; 1 → 5.11,
-    /// ×10⁻²; README "Results").
+    /// ×10⁻²; docs/model.md).
     pub weight_decay: f64,
     /// Free bits per top-code unit, throughout (see [`LossWeights::free_bits`]).
     pub free_bits: f64,

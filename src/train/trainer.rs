@@ -336,7 +336,7 @@ pub fn calibrate(model: &Network, dataset: &Dataset) -> Option<Spread> {
     }
     let device = model.device();
     let Batch { x_c, x_g, .. } = batch(examples, &rows, false, &device);
-    Some(cdvae.calibrated_spread(x_c, cdvae.x_g.encode_tensor(x_g)))
+    Some(cdvae.calibrated_spread(x_c, cdvae.x_g_encoding.encode_tensor(x_g)))
 }
 
 /// Whether every weight of `model` is a finite number.

@@ -1,6 +1,7 @@
 //! Menu bar, status bar (errors, GPU, work in progress) and the drop hint.
 
 use super::super::Command;
+use super::super::keyboard::UiCommand;
 use crate::gpu::GpuContext;
 
 /// What the menu bar enables and marks.
@@ -8,57 +9,48 @@ pub struct MenuState {
     pub has_photo: bool,
     /// Whether any photo of the library is edited (batch export).
     pub has_edits: bool,
-    pub split: bool,
+    pub divider: bool,
     pub tab: super::super::Tab,
 }
 
 pub fn menu_bar(ui: &mut egui::Ui, state: &MenuState, commands: &mut Vec<Command>) {
     use super::super::Tab;
-    let MenuState { has_photo, has_edits, split, tab } = *state;
+    let MenuState { has_photo, has_edits, divider, tab } = *state;
     egui::Panel::top("menu").show(ui, |ui| {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
-                if ui.button("Open photos…").clicked() {
-                    commands.push(Command::OpenDialog);
-                }
-                if ui.button("Open folder…").clicked() {
-                    commands.push(Command::OpenFolderDialog);
-                }
-                let export = ui.add_enabled(has_photo, egui::Button::new("Export…").shortcut_text("Ctrl+E"));
-                if export
-                    .on_hover_text("The photo as shown, at full resolution, with its EXIF and ICC profile")
-                    .clicked()
-                {
-                    commands.push(Command::ExportDialog);
-                }
-                let batch = ui.add_enabled(has_edits, egui::Button::new("Export all edited…"));
-                if batch
-                    .on_hover_text(
-                        "Every edited photo of the library into one folder, in the format of Batch as (right panel)",
-                    )
-                    .clicked()
-                {
-                    commands.push(Command::BatchExportDialog);
+                for (command, enabled, asks) in [
+                    (UiCommand::OpenPhotos, true, Command::OpenDialog),
+                    (UiCommand::OpenFolder, true, Command::OpenFolderDialog),
+                    (UiCommand::Export, has_photo, Command::ExportDialog),
+                    (UiCommand::ExportAll, has_edits, Command::BatchExportDialog),
+                ] {
+                    if command.menu_button(ui, enabled).clicked() {
+                        commands.push(asks);
+                    }
                 }
                 if ui.button("Quit").clicked() {
                     ui.send_viewport_cmd(egui::ViewportCommand::Close);
                 }
             });
             ui.menu_button("View", |ui| {
-                if ui.button("Fit to window").clicked() {
+                if UiCommand::ZoomFit.menu_button(ui, true).clicked() {
                     commands.push(Command::FitView);
                 }
-                let mut on = split;
+                if UiCommand::ZoomOneToOne.menu_button(ui, true).clicked() {
+                    commands.push(Command::Zoom(super::super::ZoomRequest::OneToOne { at: None }));
+                }
+                let mut on = divider;
                 if ui
-                    .checkbox(&mut on, "Before/after split")
+                    .checkbox(&mut on, "Before/after divider")
                     .on_hover_text("Drag the divider; hold \\ for the whole photo before")
                     .changed()
                 {
-                    commands.push(Command::SetSplit(on.then_some(0.5)));
+                    commands.push(Command::SetDivider(on.then_some(0.5)));
                 }
             });
             ui.menu_button("Help", |ui| {
-                if ui.add(egui::Button::new("Keyboard shortcuts").shortcut_text("F1")).clicked() {
+                if UiCommand::Help.menu_button(ui, true).clicked() {
                     commands.push(Command::ToggleHelp);
                 }
             });

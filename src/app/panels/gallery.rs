@@ -163,19 +163,56 @@ fn variant(
     painter.text(corner, egui::Align2::LEFT_TOP, i + 1, font, egui::Color32::WHITE);
     let k = variants.components[i];
     let hover = format!(
-        "{label}: component {} of {} (π = {:.2}); on the photo while hovered, click to apply",
+        "{label}: component {} of {} (π = {:.2}); on the photo while hovered, click to apply, Ctrl+click (or C) \
+         to compare side by side",
         k + 1,
         variants.pi.len(),
         variants.pi[k]
     );
+    // Picked for Compare: an outline and a tag in the lower left corner.
+    let picked = gallery.survey.contains(&i);
+    if picked {
+        let accent = ui.visuals().selection.stroke.color;
+        let painter = ui.painter();
+        painter.rect_stroke(response.rect.shrink(2.0), 3.0, egui::Stroke::new(2.0, accent), egui::StrokeKind::Inside);
+        let tag = response.rect.left_bottom() + egui::vec2(7.0, -6.0);
+        let font = egui::FontId::proportional(11.0);
+        painter.text(
+            tag + egui::vec2(1.0, 1.0),
+            egui::Align2::LEFT_BOTTOM,
+            "Compare",
+            font.clone(),
+            egui::Color32::BLACK,
+        );
+        painter.text(tag, egui::Align2::LEFT_BOTTOM, "Compare", font, egui::Color32::WHITE);
+    }
     let starred = view.starred.get(i).copied().unwrap_or(false);
     let star = star(ui, &response, starred, i + 1);
     let hovered = response.hovered() || star.hovered();
     if star.on_hover_text(if starred { "Un-star (F)" } else { "Star as a favourite (F)" }).clicked() {
         commands.push(Command::ToggleFavourite(i));
     }
+    let compare = if picked { "Take out of Compare" } else { "Compare side by side" };
+    response.context_menu(|ui| {
+        if ui.button(compare).clicked() {
+            commands.push(Command::ToggleSurvey(i));
+            ui.close();
+        }
+    });
     if response.on_hover_text(hover).clicked() {
-        commands.push(Command::ApplyVariant(i));
+        // Ctrl+click (⌘ on macOS) picks it for Compare instead.
+        if ui.input(|input| {
+            // The release's own modifiers: a click can start and end in one
+            // frame, with Ctrl let go by its end.
+            input.modifiers.command
+                || input.events.iter().any(
+                    |e| matches!(e, egui::Event::PointerButton { pressed: false, modifiers, .. } if modifiers.command),
+                )
+        }) {
+            commands.push(Command::ToggleSurvey(i));
+        } else {
+            commands.push(Command::ApplyVariant(i));
+        }
     }
     hovered
 }
@@ -260,13 +297,13 @@ fn favourites(ui: &mut egui::Ui, favourites: &[Favourite], commands: &mut Vec<Co
             ui.horizontal(|ui| {
                 for (at, favourite) in favourites.iter().enumerate() {
                     let look = &favourite.look;
-                    let drawn_by = look.component.map_or(Component::All, Component::Only).describe();
+                    let drawn_by = Component::from(look.draw.component).describe();
                     let what = format!(
                         "{}: seed {}, {drawn_by}, variant {} ({})",
-                        look.task.label(),
-                        look.seed,
+                        look.draw.task.label(),
+                        look.draw.seed,
                         look.variant + 1,
-                        look.model
+                        look.draw.model
                     );
                     let button = match &favourite.thumbnail {
                         Some(thumbnail) => {
@@ -277,10 +314,15 @@ fn favourites(ui: &mut egui::Ui, favourites: &[Favourite], commands: &mut Vec<Co
                                 );
                             egui::Button::image(image)
                         }
-                        // Not drawn yet this session: its gallery is drawn
+                        // Not drawn since the app started: its gallery is drawn
                         // when it is applied.
-                        None => egui::Button::new(format!("{} {}·{}", look.task.label(), look.seed, look.variant + 1))
-                            .min_size(egui::vec2(0.0, FAVOURITE_HEIGHT)),
+                        None => egui::Button::new(format!(
+                            "{} {}·{}",
+                            look.draw.task.label(),
+                            look.draw.seed,
+                            look.variant + 1
+                        ))
+                        .min_size(egui::vec2(0.0, FAVOURITE_HEIGHT)),
                     };
                     let label = format!("Favourite {}", at + 1);
                     let response = ui.add(button);

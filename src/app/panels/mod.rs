@@ -15,4 +15,4 @@ pub use gallery::{GalleryView, gallery};
 pub use library::library;
 pub use prompt::{PathPrompt, path_prompt};
 pub use training::training;
-pub use viewer::{Comparison, viewer};
+pub use viewer::{Comparison, Shown, viewer};

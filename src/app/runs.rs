@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use super::edits::bundled_id;
 use super::{ModelState, PolyshadeApp, batch, training};
 use crate::fields::Task;
 use crate::io::ExportFormat;
@@ -30,9 +29,7 @@ impl PolyshadeApp {
         match path {
             Some(path) => self.jobs.load_model_file(path, device),
             None => {
-                self.model_files[self.task.index()] = None;
-                self.model_ids[self.task.index()] = bundled_id(self.task);
-                self.models[self.task.index()] = ModelState::Loading;
+                self.models[self.task.index()] = super::TaskModel::bundled(self.task);
                 self.jobs.load_model(self.task, device);
             }
         }
@@ -86,8 +83,8 @@ impl PolyshadeApp {
         }
         let loaded = Task::ALL
             .into_iter()
-            .filter_map(|task| match &self.models[task.index()] {
-                ModelState::Ready(network) => Some((self.model_ids[task.index()].clone(), (**network).clone())),
+            .filter_map(|task| match &self.models[task.index()].state {
+                ModelState::Ready(network) => Some((self.models[task.index()].id.clone(), (**network).clone())),
                 _ => None,
             })
             .collect();
@@ -103,10 +100,5 @@ impl PolyshadeApp {
             lossless => lossless,
         };
         self.batch = Some(batch::BatchExport::start(items, folder, models, format, ctx));
-    }
-
-    /// The batch export under way or last finished.
-    pub fn batch(&self) -> Option<&batch::BatchExport> {
-        self.batch.as_ref()
     }
 }

@@ -15,23 +15,15 @@ impl PolyshadeApp {
         // applied (from whichever gallery), else the photo itself with the
         // gallery on show.
         let applying =
-            gallery.and_then(|g| Some((g.key.task, &self.model_ids[g.key.task.index()], g.request, g.applying?)));
+            gallery.and_then(|g| Some((g.key.task, &self.models[g.key.task.index()].id, g.request, g.applying?)));
         let applied = self.applied.as_ref().map(|a| (a.key.task, &a.model, a.request, a.index));
-        let (task, (model, model_hash), request, variant) = match applying.or(applied) {
+        let (task, model, request, variant) = match applying.or(applied) {
             Some((task, model, request, index)) => (task, model.clone(), request, Some(index)),
-            None => (self.task, self.model_ids[self.task.index()].clone(), self.request, None),
+            None => (self.task, self.models[self.task.index()].id.clone(), self.request, None),
         };
         Some(edits::Edit {
             version: edits::VERSION,
-            task,
-            model,
-            model_hash,
-            seed: request.seed,
-            component: match request.component {
-                Component::All => None,
-                Component::Only(k) => Some(k),
-            },
-            n: request.n,
+            draw: edits::Draw::new(task, model, request),
             variant,
             gain: self.params.gain,
             detail_strength: self.params.detail_strength,
@@ -103,17 +95,17 @@ impl PolyshadeApp {
     /// are taken first, so the gallery is drawn once, for the edit's request;
     /// `new_photo`: the photo was just selected (its scene must be set up).
     pub(super) fn restore(&mut self, edit: &edits::Edit, new_photo: bool) {
-        let task_changed = edit.task != self.task;
-        self.task = edit.task;
+        let task_changed = edit.draw.task != self.task;
+        self.task = edit.draw.task;
         self.params = edit.params();
         self.amount = edit.amount;
-        self.request = SampleRequest { n: edit.n, seed: edit.seed, component: edit.component() };
+        self.request = SampleRequest { n: edit.draw.n, seed: edit.draw.seed, component: edit.draw.component() };
         // The gallery samples from the model the edit was made with, so
         // the applied variant is the one the user chose.
-        let model = (edit.model.clone(), edit.model_hash.clone());
+        let model = edit.draw.model_id();
         let mut available = true;
-        if model != self.model_ids[edit.task.index()] {
-            match edits::locate_model(edit, &self.model_paths, self.data_dir.as_deref()) {
+        if model != self.models[edit.draw.task.index()].id {
+            match edits::locate_model(&edit.draw, &self.model_paths, self.data_dir.as_deref()) {
                 Some(edits::ModelSource::Bundled(_)) => self.use_model(None),
                 Some(edits::ModelSource::File(path)) => self.use_model(Some(path)),
                 None => {
@@ -121,7 +113,7 @@ impl PolyshadeApp {
                     self.notice = Some(format!(
                         "this edit was made with the model {}, which is not on this machine: its variant cannot be \
                          drawn again",
-                        edit.model
+                        edit.draw.model
                     ));
                 }
             }
@@ -148,7 +140,7 @@ impl PolyshadeApp {
     pub(super) fn apply_pending(&mut self) {
         let Some(pending) = &self.pending_variant else { return };
         let PendingVariant { key, request, index, .. } = *pending;
-        let ready = self.model_ids[key.task.index()] == pending.model
+        let ready = self.models[key.task.index()].id == pending.model
             && self.gallery.as_ref().is_some_and(|g| g.key == key && g.request == request && g.variants().is_some());
         if ready {
             self.pending_variant = None;
@@ -162,8 +154,8 @@ impl PolyshadeApp {
     /// rather than apply another model's variant.
     pub(super) fn check_pending_model(&mut self) {
         let Some(pending) = &self.pending_variant else { return };
-        let (name, hash) = &self.model_ids[pending.key.task.index()];
-        if *name == pending.model.0 && *hash != pending.model.1 {
+        let edits::ModelId { name, checksum } = &self.models[pending.key.task.index()].id;
+        if *name == pending.model.name && *checksum != pending.model.checksum {
             self.notice = Some(format!(
                 "the model {name} has changed since this edit was made (retrained?): its variant cannot be drawn again"
             ));
@@ -181,20 +173,14 @@ impl PolyshadeApp {
         self.restore(&edit, false);
         self.save_edit(id, &path, &edit);
     }
-
-    /// Whether the selected photo has something to undo / redo.
-    pub fn can_undo_redo(&self) -> (bool, bool) {
-        let history = self.library.selected().and_then(|p| self.histories.get(&p.id));
-        history.map_or((false, false), |h| (h.can_undo(), h.can_redo()))
-    }
 }
 
 /// A variant a restore will apply once the gallery of `key` for `request`
-/// has been drawn by `model` (name, checksum), the edit's.
+/// has been drawn by `model`, the edit's.
 #[derive(Clone, Debug)]
 pub(super) struct PendingVariant {
     pub key: SceneKey,
     pub request: SampleRequest,
     pub index: usize,
-    pub model: (String, String),
+    pub model: edits::ModelId,
 }

@@ -101,11 +101,11 @@ impl PolyshadeApp {
                     self.notice = None;
                     self.errors.push(format!("export failed: {message}"));
                 }
-                JobResult::ModelLoaded { task, .. } if self.model_files[task.index()].is_some() => {
+                JobResult::ModelLoaded { task, .. } if self.models[task.index()].file.is_some() => {
                     // The user's model file came first; it stays.
                 }
                 JobResult::ModelLoaded { task, result } => {
-                    self.models[task.index()] = match result {
+                    self.models[task.index()].state = match result {
                         Ok(network) => ModelState::Ready(network),
                         Err(message) => {
                             let message = format!("cannot load the {} model: {message}", task.name());
@@ -121,10 +121,12 @@ impl PolyshadeApp {
                     Ok(loaded) => {
                         let jobs::LoadedModel { task, network, description, checksum } = *loaded;
                         tracing::info!("the {} gallery uses {description}", task.name());
-                        self.models[task.index()] = ModelState::Ready(Box::new(network));
-                        self.model_files[task.index()] = Some(description);
                         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                        self.model_ids[task.index()] = (name, checksum);
+                        self.models[task.index()] = super::TaskModel {
+                            state: ModelState::Ready(Box::new(network)),
+                            file: Some(description),
+                            id: edits::ModelId { name, checksum },
+                        };
                         if !self.model_paths.contains(&path) {
                             self.model_paths.push(path.clone());
                         }

@@ -183,9 +183,13 @@ fn closeness_plot(ui: &mut egui::Ui, run: &TrainingRun) {
         .height(140.0)
         .x_axis_label("epoch")
         .y_axis_label("best-of-n error")
+        // Errors are a few thousandths and move by less: the axis spans
+        // the curve (not from 0, where it would be one flat line) with
+        // four decimals, not egui_plot's one.
+        .y_axis_formatter(|mark, _| format!("{:.4}", mark.value))
+        .y_axis_min_width(48.0)
         .include_x(0.0)
         .include_x(run.setup.epochs as f64)
-        .include_y(0.0)
         .show(ui, |plot| {
             plot.line(egui_plot::Line::new("held-out photos", points.clone()));
             plot.points(egui_plot::Points::new("held-out photos", points).radius(3.0));

@@ -113,14 +113,7 @@ fn edit_from_options(args: &ExportArgs) -> anyhow::Result<Edit> {
     };
     Ok(Edit {
         version: edits::VERSION,
-        draw: edits::Draw {
-            task: v.task,
-            model: model.name,
-            model_hash: model.checksum,
-            seed: v.seed,
-            component: v.component.map(|k| k as usize - 1),
-            n,
-        },
+        draw: edits::Draw::new(v.task, model, v.request()),
         variant: args.variant.map(|i| i as usize - 1),
         gain: params.gain,
         detail_strength: params.detail_strength,

@@ -53,6 +53,13 @@ pub struct VariantArgs {
 }
 
 impl VariantArgs {
+    /// The gallery the options ask for (components and variants counted
+    /// from 1 on the command line, from 0 here).
+    pub fn request(&self) -> SampleRequest {
+        let component = Component::from(self.component.map(|k| k as usize - 1));
+        SampleRequest { n: self.n as usize, seed: self.seed, component }
+    }
+
     /// Loads the model and the photo and draws the variants.
     pub fn draw(&self) -> anyhow::Result<(Photo, VariantSet)> {
         let (model, header) = match &self.model {
@@ -61,15 +68,13 @@ impl VariantArgs {
         };
         let photo = load_photo(&self.photo)?;
         let split = PhotoSplit::new(self.task, &photo.rgb);
-        let component = Component::from(self.component.map(|k| k as usize - 1));
-        if let Component::Only(k) = component
+        if let Component::Only(k) = self.request().component
             && k >= header.network.components()
         {
             let count = header.network.components();
             anyhow::bail!("--component {} does not exist: the model has {count} (1 to {count})", k + 1);
         }
-        let request = SampleRequest { n: self.n as usize, seed: self.seed, component };
-        let variants = VariantSet::draw(&model, split, request)?;
+        let variants = VariantSet::draw(&model, split, self.request())?;
         eprintln!(
             "model: {}, {} epochs; mixture weights π = [{}]",
             header.method_name(),

@@ -272,6 +272,22 @@ impl ViewerResources {
         slot.composed = Some(params);
     }
 
+    /// Counts a frame that shows scene `key`, for least-recently-shown
+    /// eviction.
+    fn mark_shown(&mut self, key: SceneKey) {
+        self.clock += 1;
+        if let Some(slot) = self.scenes.iter_mut().find(|s| s.key == key) {
+            slot.last_used = self.clock;
+        }
+    }
+
+    /// Draws the view quad: the image and uniform `bind_group` holds.
+    fn draw(&self, pass: &mut wgpu::RenderPass<'static>, bind_group: &wgpu::BindGroup) {
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, bind_group, &[]);
+        pass.draw(0..4, 0..1);
+    }
+
     fn bind_group(
         &self,
         image: &wgpu::TextureView,
@@ -334,13 +350,12 @@ impl CallbackTrait for ViewerCallback {
         let Some(res) = resources.get_mut::<ViewerResources>() else {
             return Vec::new();
         };
-        res.clock += 1;
-        if let Some(slot) = res.scenes.iter_mut().find(|s| s.key == self.key) {
-            slot.last_used = res.clock;
-            if slot.composed != Some(self.params) {
-                slot.scene.encode(&res.ctx, &res.compositor, encoder, self.params);
-                slot.composed = Some(self.params);
-            }
+        res.mark_shown(self.key);
+        if let Some(slot) = res.scenes.iter_mut().find(|s| s.key == self.key)
+            && slot.composed != Some(self.params)
+        {
+            slot.scene.encode(&res.ctx, &res.compositor, encoder, self.params);
+            slot.composed = Some(self.params);
         }
         let uniform = ViewUniform::new(self.image_rect_ndc, res.decode_srgb, self.divider);
         queue.write_buffer(&res.uniform, 0, bytemuck::bytes_of(&uniform));
@@ -357,9 +372,7 @@ impl CallbackTrait for ViewerCallback {
             return;
         };
         if let Some(slot) = res.scenes.iter().find(|s| s.key == self.key) {
-            pass.set_pipeline(&res.pipeline);
-            pass.set_bind_group(0, &slot.bind_group, &[]);
-            pass.draw(0..4, 0..1);
+            res.draw(pass, &slot.bind_group);
         }
     }
 }
@@ -417,11 +430,7 @@ impl CallbackTrait for SurveyCallback {
         let Some(res) = resources.get_mut::<ViewerResources>() else {
             return Vec::new();
         };
-        res.clock += 1;
-        let clock = res.clock;
-        if let Some(scene) = res.scenes.iter_mut().find(|s| s.key == self.key.scene) {
-            scene.last_used = clock;
-        }
+        res.mark_shown(self.key.scene);
         res.compose_survey(self.key, self.params, encoder);
         if let Some(slot) = res.survey.iter().find(|s| s.key == self.key) {
             let uniform = ViewUniform::new(self.image_rect_ndc, res.decode_srgb, None);
@@ -440,9 +449,7 @@ impl CallbackTrait for SurveyCallback {
             return;
         };
         if let Some(slot) = res.survey.iter().find(|s| s.key == self.key && s.composed.is_some()) {
-            pass.set_pipeline(&res.pipeline);
-            pass.set_bind_group(0, &slot.bind_group, &[]);
-            pass.draw(0..4, 0..1);
+            res.draw(pass, &slot.bind_group);
         }
     }
 }

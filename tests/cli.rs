@@ -421,6 +421,14 @@ fn relight_trains_and_samples_end_to_end() {
     // A new relight network models shading gamma-encoded, and says so.
     let header = polyshade::model::read_header(&model).unwrap();
     assert_eq!(header.x_g, polyshade::model::FieldEncoding::Gamma);
+    // The file records the run as data: photos, start, embedding, settings.
+    let recipe = header.recipe.expect("a recipe");
+    assert_eq!((recipe.by.as_str(), recipe.photos_read, recipe.held_out), ("polyshade train", 2, 0));
+    assert_eq!((recipe.from, recipe.embedding), (None, polyshade::train::EmbeddingSource::Fitted));
+    assert_eq!((recipe.settings.epochs, recipe.settings.batch, recipe.settings.seed), (1, 32, 0));
+    let shown = polyshade().arg("model").arg(&model).output().unwrap();
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    assert!(shown.contains("recipe:     polyshade train") && shown.contains("2 photos of"), "{shown}");
     let out = dir.path().join("relit");
     let run = polyshade()
         .args(["sample", "--task", "relight", "-n", "2", "--model"])

@@ -59,7 +59,7 @@ fn cdvae_samples_both_modes_of_scattered_data() {
         out: dir.path().join("scattered.psm"),
         resume: false,
         from: None,
-        notes: String::new(),
+        recipe: None,
     };
     let mut last = None;
     let model = train(&data, &options, &Device::flex(), |e| last = Some(e), &AtomicBool::new(false)).unwrap();

@@ -48,7 +48,7 @@ fn options(out: &Path, epochs: usize, resume: bool) -> TrainOptions {
         out: out.to_path_buf(),
         resume,
         from: None,
-        notes: String::new(),
+        recipe: None,
     }
 }
 

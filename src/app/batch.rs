@@ -39,12 +39,11 @@ impl BatchModels {
         if let Some(at) = self.loaded.iter().position(|(known, _)| *known == id) {
             return Ok(&self.loaded[at].1);
         }
-        let source = super::edits::locate_model(&edit.draw, &self.files, self.data_dir.as_deref())
-            .ok_or_else(|| format!("the model it was made with ({}) is not on this machine", edit.draw.model))?;
+        let source =
+            super::edits::locate_model(&edit.draw, &self.files, self.data_dir.as_deref()).map_err(|e| e.to_string())?;
         let loaded = super::jobs::read_model(&source, &self.device)?;
-        if loaded.checksum != edit.draw.model_hash {
-            return Err(format!("the model {} has changed since this edit (retrained?)", edit.draw.model));
-        }
+        id.check(&super::edits::ModelId { name: id.name.clone(), checksum: loaded.checksum })
+            .map_err(|e| e.to_string())?;
         self.loaded.push((id, loaded.network));
         Ok(&self.loaded.last().expect("just pushed").1)
     }

@@ -131,7 +131,7 @@ impl super::PolyshadeApp {
                     let id = self.next_id;
                     self.next_id += 1;
                     self.library.add_pending(id, path.clone(), std::mem::take(&mut first));
-                    self.loads.push(id, path);
+                    self.prep.loads.push(id, path);
                 }
                 // One photo that is open already: it is shown.
                 if first
@@ -145,30 +145,30 @@ impl super::PolyshadeApp {
             }
             Command::Select(id) => {
                 self.library.select(id);
-                self.view = ViewTransform::default();
+                self.view.transform = ViewTransform::default();
                 self.show_selected();
             }
             Command::SetTask(task) => {
-                if task != self.task {
-                    self.task = task;
+                if task != self.gallery.task {
+                    self.gallery.task = task;
                     self.switch_scene();
                     self.record_edit();
                 }
             }
             Command::SetSeed(seed) => {
-                self.request.seed = seed;
+                self.gallery.request.seed = seed;
                 self.sample_gallery();
                 self.record_edit();
             }
             Command::SetComponent(component) => {
-                self.request.component = component;
+                self.gallery.request.component = component;
                 self.sample_gallery();
                 self.record_edit();
             }
             Command::BatchExportDialog => self.jobs.pick_batch_folder(),
             Command::BatchExportTo(folder) => self.start_batch(folder),
             Command::BatchCancel => {
-                if let Some(batch) = &self.batch {
+                if let Some(batch) = &self.export.batch {
                     batch.cancel();
                 }
             }
@@ -178,16 +178,16 @@ impl super::PolyshadeApp {
             Command::ToggleFavourite(index) => self.toggle_favourite(index),
             Command::ApplyFavourite(at) => self.apply_favourite(at),
             Command::RemoveFavourite(at) => self.remove_favourite(at),
-            Command::SetGalleryLayout(layout) => self.gallery_layout = layout,
+            Command::SetGalleryLayout(layout) => self.gallery.layout = layout,
             Command::ToggleSurvey(index) => self.toggle_survey(index),
             Command::CloseSurvey => self.close_survey(),
             Command::HoverVariant(index) => {
-                if let Some(gallery) = self.gallery.as_mut() {
+                if let Some(gallery) = self.gallery.current.as_mut() {
                     gallery.hovered = index;
                     self.show_hovered();
                 }
             }
-            Command::SetDivider(divider) => self.divider = divider.map(|s| s.clamp(0.0, 1.0)),
+            Command::SetDivider(divider) => self.view.divider = divider.map(|s| s.clamp(0.0, 1.0)),
             Command::ExportDialog => {
                 if let Some(photo) = self.library.selected() {
                     self.jobs.pick_export_path(&photo.path);
@@ -195,70 +195,70 @@ impl super::PolyshadeApp {
             }
             Command::ExportTo(out) => {
                 let Some(photo) = self.library.selected() else { return };
-                let field = self.applied.as_ref().map(|a| a.field.clone());
-                self.notice = Some(format!("exporting {}…", out.display()));
+                let field = self.gallery.applied.as_ref().map(|a| a.field.clone());
+                self.window.notice = Some(format!("exporting {}…", out.display()));
                 let settings = jobs::ExportSettings {
                     task: self.edit_task(),
-                    params: self.params,
-                    amount: self.amount,
-                    jpeg_quality: self.jpeg_quality,
+                    params: self.gallery.params,
+                    amount: self.gallery.amount,
+                    jpeg_quality: self.export.jpeg_quality,
                 };
                 self.jobs.export(photo.path.clone(), out, field, settings);
             }
             Command::ShowOriginal => {
-                self.pending_variant = None;
+                self.gallery.pending_variant = None;
                 self.show_original();
                 self.record_edit();
             }
-            Command::ShowTab(tab) => self.tab = tab,
-            Command::ToggleHelp => self.help = !self.help,
+            Command::ShowTab(tab) => self.window.tab = tab,
+            Command::ToggleHelp => self.window.help = !self.window.help,
             Command::TrainPickFolder => self.jobs.pick_folder(),
-            Command::TrainSetup(setup) => self.train_setup = setup,
+            Command::TrainSetup(setup) => self.train.setup = setup,
             Command::TrainStart => self.start_training(),
             Command::TrainPause(paused) => {
-                if let Some(run) = &self.training {
+                if let Some(run) = &self.train.run {
                     run.set_paused(paused);
                 }
             }
             Command::TrainCancel => {
-                if let Some(run) = &self.training {
+                if let Some(run) = &self.train.run {
                     run.cancel();
                 }
             }
             Command::UseModel(path) => self.use_model(path),
-            Command::SetJpegQuality(quality) => self.jpeg_quality = quality.clamp(1, 100),
-            Command::SetBatchFormat(format) => self.batch_format = format,
+            Command::SetJpegQuality(quality) => self.export.jpeg_quality = quality.clamp(1, 100),
+            Command::SetBatchFormat(format) => self.export.batch_format = format,
             Command::SetGain(gain) => {
-                self.params.gain = gain;
+                self.gallery.params.gain = gain;
                 self.record_edit();
             }
             Command::SetDetail(strength) => {
-                self.params.detail_strength = strength;
+                self.gallery.params.detail_strength = strength;
                 self.record_edit();
             }
             Command::SetAmount(amount) => {
-                self.amount = amount.clamp(0.0, crate::variants::MAX_AMOUNT);
+                self.gallery.amount = amount.clamp(0.0, crate::variants::MAX_AMOUNT);
                 // The applied variant again, at the new amount (recorded
                 // here, not when it is back).
                 self.reapply();
                 self.record_edit();
             }
             Command::ResetSliders => {
-                let amount_changed = self.amount != 1.0;
-                self.params = crate::gpu::ComposeParams::default();
-                self.amount = 1.0;
+                let amount_changed = self.gallery.amount != 1.0;
+                self.gallery.params = crate::gpu::ComposeParams::default();
+                self.gallery.amount = 1.0;
                 if amount_changed {
                     self.reapply();
                 }
                 self.record_edit();
             }
             Command::PromptText(text) => {
-                if let Some(prompt) = self.path_prompt.as_mut() {
+                if let Some(prompt) = self.window.path_prompt.as_mut() {
                     prompt.text = text;
                 }
             }
             Command::PromptDone(use_it) => {
-                let Some(prompt) = self.path_prompt.take() else { return };
+                let Some(prompt) = self.window.path_prompt.take() else { return };
                 let path = PathBuf::from(prompt.text.trim());
                 if !use_it || path.as_os_str().is_empty() {
                     return;
@@ -267,14 +267,16 @@ impl super::PolyshadeApp {
                     jobs::PathPurpose::Open => self.handle(Command::Open(vec![path])),
                     jobs::PathPurpose::Export(_) => self.handle(Command::ExportTo(path)),
                     jobs::PathPurpose::BatchFolder => self.handle(Command::BatchExportTo(path)),
-                    jobs::PathPurpose::TrainFolder => self.train_setup.folder = Some(path),
+                    jobs::PathPurpose::TrainFolder => self.train.setup.folder = Some(path),
                 }
             }
-            Command::FitView => self.view = ViewTransform { scale: self.view.scale, ..ViewTransform::default() },
-            Command::Zoom(request) => self.view.pending = Some(request),
+            Command::FitView => {
+                self.view.transform = ViewTransform { scale: self.view.transform.scale, ..ViewTransform::default() }
+            }
+            Command::Zoom(request) => self.view.transform.pending = Some(request),
             Command::DismissError(index) => {
-                if index < self.errors.len() {
-                    self.errors.remove(index);
+                if index < self.window.errors.len() {
+                    self.window.errors.remove(index);
                 }
             }
         }

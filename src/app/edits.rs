@@ -142,11 +142,33 @@ pub enum ModelSource {
     File(PathBuf),
 }
 
+/// Why an edit's variant cannot be drawn again.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ModelMismatch {
+    #[error("the model it was made with ({0}) is not on this machine")]
+    Missing(String),
+    #[error("the model {0} has changed since this edit was made (retrained?)")]
+    Changed(String),
+}
+
+impl ModelId {
+    /// Whether `found`, the model file loaded for this id, is the very one
+    /// the edit was made with (not one retrained under its name).
+    pub fn check(&self, found: &ModelId) -> Result<(), ModelMismatch> {
+        if self.checksum == found.checksum { Ok(()) } else { Err(ModelMismatch::Changed(self.name.clone())) }
+    }
+}
+
 /// Finds the model `draw` names: the bundled one, a model file the app was
 /// given (`files`), or one trained in the app (the data folder's
-/// `models/`). `None`: it is nowhere here, so its variants cannot be drawn
-/// again. The caller checks the file's checksum against the draw's.
-pub fn locate_model(draw: &Draw, files: &[PathBuf], data_dir: Option<&Path>) -> Option<ModelSource> {
+/// `models/`); otherwise it is nowhere here, so its variants cannot be
+/// drawn again. Once loaded, [`ModelId::check`] tells whether it is still
+/// the edit's.
+pub fn locate_model(draw: &Draw, files: &[PathBuf], data_dir: Option<&Path>) -> Result<ModelSource, ModelMismatch> {
+    find_model(draw, files, data_dir).ok_or_else(|| ModelMismatch::Missing(draw.model.clone()))
+}
+
+fn find_model(draw: &Draw, files: &[PathBuf], data_dir: Option<&Path>) -> Option<ModelSource> {
     if draw.model == BUNDLED_MODEL {
         return Some(ModelSource::Bundled(draw.task));
     }

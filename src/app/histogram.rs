@@ -78,23 +78,23 @@ impl super::PolyshadeApp {
     /// What the viewer shows now, as a histogram key (`None`: no photo).
     fn histogram_key(&self) -> Option<HistogramKey> {
         let photo = self.library.selected().filter(|p| p.is_loaded())?;
-        let gallery = self.gallery.as_ref().filter(|g| g.key.photo == photo.id);
-        let (task, shown) = match (gallery.and_then(|g| Some((g, g.preview_on_show?))), &self.applied) {
+        let gallery = self.gallery.current.as_ref().filter(|g| g.key.photo == photo.id);
+        let (task, shown) = match (gallery.and_then(|g| Some((g, g.preview_on_show?))), &self.gallery.applied) {
             (Some((g, index)), _) => (g.key.task, Shown::Hovered { serial: g.serial, index }),
             (None, Some(a)) if a.key.photo == photo.id => {
                 (a.key.task, Shown::Applied { request: a.request, index: a.index, model: a.model.clone() })
             }
-            _ => (self.task, Shown::Photo),
+            _ => (self.gallery.task, Shown::Photo),
         };
-        let (gain, detail) = (self.params.gain, self.params.detail_strength);
-        Some(HistogramKey { photo: photo.id, task, shown, gain, detail, amount: self.amount })
+        let (gain, detail) = (self.gallery.params.gain, self.gallery.params.detail_strength);
+        Some(HistogramKey { photo: photo.id, task, shown, gain, detail, amount: self.gallery.amount })
     }
 
     /// Takes the histogram again when what the viewer shows has changed
     /// (one at a time: the newest wish is taken once the one under way is in).
     pub(super) fn update_histogram(&mut self) {
         let Some(key) = self.histogram_key() else { return };
-        if self.histogram.as_ref().is_some_and(|(k, _)| *k == key) || self.histogram_pending.is_some() {
+        if self.view.histogram.as_ref().is_some_and(|(k, _)| *k == key) || self.view.histogram_pending.is_some() {
             return;
         }
         let Some(photo) = self.library.selected() else { return };
@@ -102,19 +102,19 @@ impl super::PolyshadeApp {
         let field = match &key.shown {
             Shown::Photo => None,
             Shown::Hovered { index, .. } => {
-                self.gallery.as_ref().and_then(|g| g.variants()?.fields.get(*index).cloned())
+                self.gallery.current.as_ref().and_then(|g| g.variants()?.fields.get(*index).cloned())
             }
-            Shown::Applied { .. } => self.applied.as_ref().map(|a| a.field.clone()),
+            Shown::Applied { .. } => self.gallery.applied.as_ref().map(|a| a.field.clone()),
         };
         let params = crate::gpu::ComposeParams { gain: key.gain, detail_strength: key.detail };
         self.jobs.histogram(key.clone(), split.small.clone(), field, params, key.amount);
-        self.histogram_pending = Some(key);
+        self.view.histogram_pending = Some(key);
     }
 
     /// Takes in a histogram taken in the background.
     pub(super) fn take_histogram(&mut self, key: HistogramKey, histogram: Histogram) {
-        self.histogram_pending = None;
-        self.histogram = Some((key, histogram));
+        self.view.histogram_pending = None;
+        self.view.histogram = Some((key, histogram));
     }
 }
 

@@ -15,7 +15,7 @@ impl PolyshadeApp {
                 JobResult::Loaded(loaded) => {
                     let loaded = *loaded;
                     let id = loaded.id;
-                    self.loads.finished(id);
+                    self.prep.loads.finished(id);
                     // Loaded before: decoded again after its splits gave way
                     // to the memory budget (its edit history is in memory).
                     let again = self.library.photos().iter().any(|p| p.id == id && p.is_loaded());
@@ -26,13 +26,13 @@ impl PolyshadeApp {
                     if !again && let Some(path) = path {
                         match edits::find_sidecar(&path, self.data_dir.as_deref()) {
                             Ok(Some(sidecar)) => {
-                                self.histories.insert(id, edits::History::new(sidecar.edit));
+                                self.edits.histories.insert(id, edits::History::new(sidecar.edit));
                                 self.set_favourites(id, sidecar.favourites);
                             }
                             Ok(None) => {}
                             Err(message) => {
                                 tracing::warn!("{message}");
-                                self.errors.push(message);
+                                self.window.errors.push(message);
                             }
                         }
                     }
@@ -49,17 +49,17 @@ impl PolyshadeApp {
                     self.start_loads();
                 }
                 JobResult::LoadFailed { id, message } => {
-                    self.loads.finished(id);
+                    self.prep.loads.finished(id);
                     self.start_loads();
                     tracing::warn!("{message}");
                     self.set_favourites(id, Vec::new());
                     if self.library.remove(id) {
                         self.show_selected();
                     }
-                    self.errors.push(message);
+                    self.window.errors.push(message);
                 }
                 JobResult::Split { id, split } => {
-                    self.splitting.remove(&SceneKey { photo: id, task: split.preview.task() });
+                    self.prep.splitting.remove(&SceneKey { photo: id, task: split.preview.task() });
                     self.library.set_split(id, split);
                     if self.library.selected().is_some_and(|p| p.id == id) {
                         self.ensure_scene();
@@ -67,7 +67,7 @@ impl PolyshadeApp {
                     }
                 }
                 JobResult::Uploaded { key, scene } => {
-                    self.uploading.remove(&key);
+                    self.prep.uploading.remove(&key);
                     self.viewer_resources(|r| r.insert(key, *scene));
                     if self.current_key() == Some(key) {
                         self.push_applied();
@@ -75,10 +75,10 @@ impl PolyshadeApp {
                 }
                 JobResult::Picked(paths) => self.handle(Command::Open(paths)),
                 JobResult::FolderListed(Ok(photos)) => self.handle(Command::Open(photos)),
-                JobResult::FolderListed(Err(message)) => self.errors.push(message),
+                JobResult::FolderListed(Err(message)) => self.window.errors.push(message),
                 JobResult::BatchFolderPicked(folder) => self.handle(Command::BatchExportTo(folder)),
                 JobResult::FolderPicked(folder) => {
-                    self.train_setup.folder = Some(folder);
+                    self.train.setup.folder = Some(folder);
                 }
                 JobResult::ExportPicked(path) => self.handle(Command::ExportTo(path)),
                 JobResult::Exported { path, report, size } => {
@@ -93,27 +93,29 @@ impl PolyshadeApp {
                         notice.push_str(&format!("; left out: {}", report.dropped.join(", ")));
                     }
                     tracing::info!("{notice}");
-                    self.notice = Some(notice);
+                    self.window.notice = Some(notice);
                 }
                 JobResult::Histogram(key, histogram) => self.take_histogram(key, *histogram),
-                JobResult::DialogFailed(purpose) => self.path_prompt = Some(super::panels::PathPrompt::new(purpose)),
-                JobResult::ExportFailed(message) => {
-                    self.notice = None;
-                    self.errors.push(format!("export failed: {message}"));
+                JobResult::DialogFailed(purpose) => {
+                    self.window.path_prompt = Some(super::panels::PathPrompt::new(purpose))
                 }
-                JobResult::ModelLoaded { task, .. } if self.models[task.index()].file.is_some() => {
+                JobResult::ExportFailed(message) => {
+                    self.window.notice = None;
+                    self.window.errors.push(format!("export failed: {message}"));
+                }
+                JobResult::ModelLoaded { task, .. } if self.models.tasks[task.index()].file.is_some() => {
                     // The user's model file came first; it stays.
                 }
                 JobResult::ModelLoaded { task, result } => {
-                    self.models[task.index()].state = match result {
+                    self.models.tasks[task.index()].state = match result {
                         Ok(network) => ModelState::Ready(network),
                         Err(message) => {
                             let message = format!("cannot load the {} model: {message}", task.name());
-                            self.errors.push(message.clone());
+                            self.window.errors.push(message.clone());
                             ModelState::Failed(message)
                         }
                     };
-                    if task == self.task {
+                    if task == self.gallery.task {
                         self.sample_gallery();
                     }
                 }
@@ -122,31 +124,31 @@ impl PolyshadeApp {
                         let jobs::LoadedModel { task, network, description, checksum } = *loaded;
                         tracing::info!("the {} gallery uses {description}", task.name());
                         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                        self.models[task.index()] = super::TaskModel {
+                        self.models.tasks[task.index()] = super::TaskModel {
                             state: ModelState::Ready(Box::new(network)),
                             file: Some(description),
                             id: edits::ModelId { name, checksum },
                         };
-                        if !self.model_paths.contains(&path) {
-                            self.model_paths.push(path.clone());
+                        if !self.models.files.contains(&path) {
+                            self.models.files.push(path.clone());
                         }
                         self.check_pending_model();
-                        if task == self.task {
+                        if task == self.gallery.task {
                             self.free_thumbnails();
-                            self.gallery = None;
+                            self.gallery.current = None;
                             self.sample_gallery();
                         }
                     }
                     Err(message) => {
                         // The bundled model stays in use.
-                        self.errors.push(format!("cannot use the model {}: {message}", path.display()));
+                        self.window.errors.push(format!("cannot use the model {}: {message}", path.display()));
                     }
                 },
-                JobResult::ModelsScanned(models) => self.trained_models = models,
+                JobResult::ModelsScanned(models) => self.train.models = models,
                 JobResult::Sampled(sampled) => {
                     let sampled = *sampled;
                     let Some(sampled) = self.take_sampled_favourites(sampled) else { continue };
-                    let Some(gallery) = self.gallery.as_mut() else { continue };
+                    let Some(gallery) = self.gallery.current.as_mut() else { continue };
                     if gallery.serial != sampled.serial {
                         continue; // A gallery the user has moved on from.
                     }
@@ -157,7 +159,7 @@ impl PolyshadeApp {
                         sampled.fields.len(),
                         gallery.requested.elapsed().as_millis()
                     );
-                    let Some(rs) = self.render_state.as_ref() else { continue };
+                    let Some(rs) = self.gpu.render_state.as_ref() else { continue };
                     let thumbnails =
                         sampled.thumbnails.into_iter().map(|texture| GalleryThumbnail::register(rs, texture)).collect();
                     gallery.status = GalleryStatus::Ready(GalleryVariants {
@@ -172,7 +174,7 @@ impl PolyshadeApp {
                 JobResult::SampleFailed { serial, message } => {
                     if self.favourite_gallery_failed(serial) {
                         tracing::warn!("a favourite's gallery: {message}");
-                    } else if let Some(gallery) = self.gallery.as_mut()
+                    } else if let Some(gallery) = self.gallery.current.as_mut()
                         && gallery.serial == serial
                     {
                         gallery.status = GalleryStatus::Failed(message);
@@ -182,7 +184,7 @@ impl PolyshadeApp {
                     self.take_reapplied(amount, generated, coarse);
                 }
                 JobResult::Upsampled { serial, index, amount, generated, coarse } => {
-                    if self.gallery.as_ref().is_some_and(|g| g.serial == serial) {
+                    if self.gallery.current.as_ref().is_some_and(|g| g.serial == serial) {
                         self.take_upsampled(Upsampled { index, amount, generated: Arc::new(generated), coarse });
                     }
                 }

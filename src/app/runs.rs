@@ -9,35 +9,35 @@ use crate::io::ExportFormat;
 
 impl PolyshadeApp {
     pub(super) fn start_training(&mut self) {
-        if self.training.as_ref().is_some_and(training::TrainingRun::is_running) {
+        if self.train.run.as_ref().is_some_and(training::TrainingRun::is_running) {
             return;
         }
         let Some(data_dir) = self.data_dir.clone() else {
-            self.errors.push("no data folder to keep trained models in (set POLYSHADE_DATA_DIR)".to_owned());
+            self.window.errors.push("no data folder to keep trained models in (set POLYSHADE_DATA_DIR)".to_owned());
             return;
         };
-        let out = training::model_path(&data_dir, &self.train_setup);
-        let device = self.placement.device.clone();
+        let out = training::model_path(&data_dir, &self.train.setup);
+        let device = self.models.placement.device.clone();
         let ctx = self.jobs.context();
-        self.training = Some(training::TrainingRun::start(self.train_setup.clone(), out, device, ctx));
+        self.train.run = Some(training::TrainingRun::start(self.train.setup.clone(), out, device, ctx));
     }
 
     /// Samples the current task's gallery from `path`'s model, or from the
     /// bundled one.
     pub(super) fn use_model(&mut self, path: Option<PathBuf>) {
-        let device = self.placement.device.clone();
+        let device = self.models.placement.device.clone();
         match path {
             Some(path) => self.jobs.load_model_file(path, device),
             None => {
-                self.models[self.task.index()] = super::TaskModel::bundled(self.task);
-                self.jobs.load_model(self.task, device);
+                self.models.tasks[self.gallery.task.index()] = super::TaskModel::bundled(self.gallery.task);
+                self.jobs.load_model(self.gallery.task, device);
             }
         }
     }
     /// Takes in the training run's reports; a new checkpoint or the run's
     /// end puts its model in the picker.
     pub(super) fn poll_training(&mut self) {
-        let Some(run) = self.training.as_mut() else { return };
+        let Some(run) = self.train.run.as_mut() else { return };
         let epochs_before = run.epochs_done;
         let ended = run.poll();
         let failed = match (&run.stage, ended) {
@@ -47,7 +47,7 @@ impl PolyshadeApp {
         if ended || run.epochs_done != epochs_before {
             self.rescan_models();
         }
-        self.errors.extend(failed);
+        self.window.errors.extend(failed);
     }
 
     /// Lists the models in the data folder again.
@@ -62,43 +62,43 @@ impl PolyshadeApp {
             .photos()
             .iter()
             .filter_map(|p| {
-                let edit = self.histories.get(&p.id)?.current()?;
+                let edit = self.edits.histories.get(&p.id)?.current()?;
                 batch::is_edited(edit).then(|| batch::BatchItem { photo: p.path.clone(), edit: edit.clone() })
             })
             .collect()
     }
 
     pub(super) fn start_batch(&mut self, folder: PathBuf) {
-        if self.batch.as_ref().is_some_and(|b| !b.finished) {
+        if self.export.batch.as_ref().is_some_and(|b| !b.finished) {
             return;
         }
         let items = self.edited_photos();
         if items.is_empty() {
-            self.notice = Some("No edited photos to export".to_owned());
+            self.window.notice = Some("No edited photos to export".to_owned());
             return;
         }
         if let Err(e) = std::fs::create_dir_all(&folder) {
-            self.errors.push(format!("cannot export to {}: {e}", folder.display()));
+            self.window.errors.push(format!("cannot export to {}: {e}", folder.display()));
             return;
         }
         let loaded = Task::ALL
             .into_iter()
-            .filter_map(|task| match &self.models[task.index()].state {
-                ModelState::Ready(network) => Some((self.models[task.index()].id.clone(), (**network).clone())),
+            .filter_map(|task| match &self.models.tasks[task.index()].state {
+                ModelState::Ready(network) => Some((self.models.tasks[task.index()].id.clone(), (**network).clone())),
                 _ => None,
             })
             .collect();
         let models = batch::BatchModels {
             loaded,
-            files: self.model_paths.clone(),
+            files: self.models.files.clone(),
             data_dir: self.data_dir.clone(),
-            device: self.placement.device.clone(),
+            device: self.models.placement.device.clone(),
         };
         let ctx = self.jobs.context();
-        let format = match self.batch_format {
-            ExportFormat::Jpeg { .. } => ExportFormat::Jpeg { quality: self.jpeg_quality },
+        let format = match self.export.batch_format {
+            ExportFormat::Jpeg { .. } => ExportFormat::Jpeg { quality: self.export.jpeg_quality },
             lossless => lossless,
         };
-        self.batch = Some(batch::BatchExport::start(items, folder, models, format, ctx));
+        self.export.batch = Some(batch::BatchExport::start(items, folder, models, format, ctx));
     }
 }

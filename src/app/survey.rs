@@ -27,14 +27,14 @@ pub struct SurveyPane {
 impl PolyshadeApp {
     /// Picks gallery variant `index` for the Survey view, or lets it go.
     pub(super) fn toggle_survey(&mut self, index: usize) {
-        let Some(gallery) = self.gallery.as_mut() else { return };
+        let Some(gallery) = self.gallery.current.as_mut() else { return };
         if gallery.variants().is_none_or(|v| index >= v.fields.len()) {
             return;
         }
         if let Some(at) = gallery.survey.iter().position(|&i| i == index) {
             gallery.survey.remove(at);
         } else if gallery.survey.len() >= SURVEY_MOST {
-            self.notice = Some(format!(
+            self.window.notice = Some(format!(
                 "Compare shows up to {SURVEY_MOST} variants side by side: take one out first (Ctrl+click it)"
             ));
             return;
@@ -46,7 +46,7 @@ impl PolyshadeApp {
 
     /// Leaves the Survey view.
     pub(super) fn close_survey(&mut self) {
-        if let Some(gallery) = self.gallery.as_mut() {
+        if let Some(gallery) = self.gallery.current.as_mut() {
             gallery.survey.clear();
             gallery.survey_pending.clear();
         }
@@ -58,15 +58,15 @@ impl PolyshadeApp {
     /// (one job each), lets go of the rest. Cheap when nothing changed; run
     /// every frame, so a new gallery, amount or scene is followed.
     pub(super) fn sync_survey(&mut self) {
-        let amount = self.amount;
+        let amount = self.gallery.amount;
         let mut keep = Vec::new();
         let mut upload = Vec::new();
         let mut missing = Vec::new();
-        if let Some(gallery) = self.gallery.as_ref().filter(|g| g.is_surveying()) {
+        if let Some(gallery) = self.gallery.current.as_ref().filter(|g| g.is_surveying()) {
             for &index in &gallery.survey {
                 let key = SurveyKey { scene: gallery.key, gallery: gallery.serial, index };
                 keep.push(key);
-                if self.survey_on_gpu.contains(&(key, amount)) {
+                if self.view.survey_on_gpu.contains(&(key, amount)) {
                     continue;
                 }
                 match gallery.upsampled(index, amount) {
@@ -76,20 +76,20 @@ impl PolyshadeApp {
                 }
             }
         }
-        if self.survey_on_gpu.iter().any(|(k, _)| !keep.contains(k)) {
+        if self.view.survey_on_gpu.iter().any(|(k, _)| !keep.contains(k)) {
             self.viewer_resources(|r| r.retain_survey(&keep));
-            self.survey_on_gpu.retain(|(k, _)| keep.contains(k));
+            self.view.survey_on_gpu.retain(|(k, _)| keep.contains(k));
         }
         for (key, generated, coarse) in upload {
             // The scene may not be on the GPU yet: tried again next frame.
             if self.viewer_resources(|r| r.set_survey(key, &generated, &coarse)) == Some(true) {
-                self.survey_on_gpu.retain(|(k, _)| *k != key);
-                self.survey_on_gpu.push((key, amount));
+                self.view.survey_on_gpu.retain(|(k, _)| *k != key);
+                self.view.survey_on_gpu.push((key, amount));
             }
         }
         for index in missing {
             let Some(field) = self.applied_field(index) else { continue };
-            let Some(gallery) = self.gallery.as_mut() else { return };
+            let Some(gallery) = self.gallery.current.as_mut() else { return };
             let Some(upsampling) = gallery.variants().map(|v| v.upsampling.clone()) else { return };
             gallery.survey_pending.push((index, amount));
             self.jobs.upsample(gallery.serial, gallery.key.photo, (index, amount), field, upsampling);
@@ -99,7 +99,7 @@ impl PolyshadeApp {
     /// The Survey view's panes, in the order picked; empty unless two or
     /// more are picked.
     pub(super) fn survey_panes(&self) -> Vec<SurveyPane> {
-        let Some(gallery) = self.gallery.as_ref().filter(|g| g.is_surveying()) else { return Vec::new() };
+        let Some(gallery) = self.gallery.current.as_ref().filter(|g| g.is_surveying()) else { return Vec::new() };
         let Some(variants) = gallery.variants() else { return Vec::new() };
         gallery
             .survey
@@ -108,7 +108,7 @@ impl PolyshadeApp {
                 let key = SurveyKey { scene: gallery.key, gallery: gallery.serial, index };
                 SurveyPane {
                     key,
-                    ready: self.survey_on_gpu.iter().any(|(k, _)| *k == key),
+                    ready: self.view.survey_on_gpu.iter().any(|(k, _)| *k == key),
                     applied: gallery.applied == Some(index) || gallery.applying == Some(index),
                     component: variants.components.get(index).map_or(0, |k| k + 1),
                 }

@@ -11,17 +11,17 @@ impl PolyshadeApp {
 
     /// Error messages on show.
     pub fn errors(&self) -> &[String] {
-        &self.errors
+        &self.window.errors
     }
 
     /// The status bar's note of what last finished (e.g. an export).
     pub fn notice(&self) -> Option<&str> {
-        self.notice.as_deref()
+        self.window.notice.as_deref()
     }
 
     /// True while photos are still being decoded or uploaded.
     pub fn is_busy(&self) -> bool {
-        self.jobs.running() > 0 || !self.loads.is_empty()
+        self.jobs.running() > 0 || !self.prep.loads.is_empty()
     }
 
     /// Sets the memory the splits of photos not on show may take (tests
@@ -32,43 +32,43 @@ impl PolyshadeApp {
 
     /// Where the model runs, in words (the status bar's).
     pub fn model_device(&self) -> &str {
-        &self.placement.description
+        &self.models.placement.description
     }
 
     /// The tab on show.
     pub fn tab(&self) -> Tab {
-        self.tab
+        self.window.tab
     }
 
     /// The training run, if one was started.
     pub fn training(&self) -> Option<&training::TrainingRun> {
-        self.training.as_ref()
+        self.train.run.as_ref()
     }
 
     /// The training run, mutable (tests pin its curves to fixed points).
     pub fn training_mut(&mut self) -> Option<&mut training::TrainingRun> {
-        self.training.as_mut()
+        self.train.run.as_mut()
     }
 
     /// Models trained in the app, newest first.
     pub fn trained_models(&self) -> &[training::TrainedModel] {
-        &self.trained_models
+        &self.train.models
     }
 
     /// The gallery of the selected photo, once one is selected.
     pub fn gallery(&self) -> Option<&Gallery> {
-        self.gallery.as_ref()
+        self.gallery.current.as_ref()
     }
 
     /// The variant applied to the selected photo, whichever gallery is on
     /// show.
     pub fn applied(&self) -> Option<&AppliedVariant> {
-        self.applied.as_ref()
+        self.gallery.applied.as_ref()
     }
 
     /// The amount the applied variant is composed at.
     pub fn amount(&self) -> f32 {
-        self.amount
+        self.gallery.amount
     }
 
     /// The selected photo's edit as it stands (what its sidecar holds).
@@ -89,37 +89,37 @@ impl PolyshadeApp {
 
     /// The path field shown where a file dialog could not be (its text).
     pub fn path_prompt(&self) -> Option<&str> {
-        self.path_prompt.as_ref().map(|p| p.text.as_str())
+        self.window.path_prompt.as_ref().map(|p| p.text.as_str())
     }
 
     /// The histogram of what the viewer shows, once taken.
     pub fn histogram(&self) -> Option<&histogram::Histogram> {
-        self.histogram.as_ref().map(|(_, h)| h)
+        self.view.histogram.as_ref().map(|(_, h)| h)
     }
 
     /// The window's title.
     pub fn title(&self) -> &str {
-        &self.title
+        &self.window.title
     }
 
     /// The viewer's pan and zoom as last drawn.
     pub fn view(&self) -> ViewTransform {
-        self.view
+        self.view.transform
     }
 
     /// Whether the keyboard help (F1) is open.
     pub fn is_help_open(&self) -> bool {
-        self.help
+        self.window.help
     }
 
     /// Whether the viewer shows the photo as it was (before/after, `\` held).
     pub fn is_comparing(&self) -> bool {
-        self.comparing
+        self.view.comparing
     }
 
     /// Whether the viewer shows the Survey view.
     pub fn is_surveying(&self) -> bool {
-        self.gallery.as_ref().is_some_and(super::Gallery::is_surveying)
+        self.gallery.current.as_ref().is_some_and(super::Gallery::is_surveying)
     }
 
     /// The Survey view's variants as the viewer has them composed (gallery
@@ -130,12 +130,12 @@ impl PolyshadeApp {
 
     /// The batch export under way or last finished.
     pub fn batch(&self) -> Option<&batch::BatchExport> {
-        self.batch.as_ref()
+        self.export.batch.as_ref()
     }
 
     /// Whether the selected photo has something to undo / redo.
     pub fn can_undo_redo(&self) -> (bool, bool) {
-        let history = self.library.selected().and_then(|p| self.histories.get(&p.id));
+        let history = self.library.selected().and_then(|p| self.edits.histories.get(&p.id));
         history.map_or((false, false), |h| (h.can_undo(), h.can_redo()))
     }
 }

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::fields::Task;
 use crate::model::{CdvaeConfig, MdnConfig, NetworkConfig};
-use crate::train::{CropOptions, Dataset, LossReport, Schedule, TrainEvent, TrainOptions, train};
+use crate::train::{LossReport, Preparing, RunPlan, Schedule, Settings, Start, TrainEvent, prepare, train};
 
 /// Where a run starts from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -257,71 +257,52 @@ fn run(
     if let Some(parent) = out.parent() {
         std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
-    let mut skipped = Vec::new();
-    let mut dataset = Dataset::from_folder_with_progress(
-        folder,
-        setup.task,
-        &CropOptions::default(),
-        |path, why| skipped.push(format!("{}: {why}", path.display())),
-        |done, total| {
-            let what = format!("Reading photos ({done} of {total})");
-            send(Update::Preparing { what, fraction: Some(done as f32 / total.max(1) as f32) });
-        },
-    )
-    .map_err(|e| e.to_string())?;
-    for line in &skipped {
-        tracing::warn!("training: skipping {line}");
-    }
-    let read = dataset.photo_starts.len();
-    let held_out = dataset.hold_out_every(crate::train::HOLD_OUT_EVERY as usize);
-    send(Update::Photos { read, held_out });
     // Fine-tuning starts from the bundled model's file, written once into
     // the data folder beside the run.
-    let (network, from) = match setup.start {
+    let start = match setup.start {
         StartFrom::Bundled => {
             let source = out.with_file_name(format!(".bundled-{}.psm", setup.task.name()));
             crate::io::write_atomically(&source, &[crate::model::bundled::bytes(setup.task)])
                 .map_err(|e| format!("cannot write {}: {e}", source.display()))?;
-            let header = crate::model::read_header(&source).map_err(|e| e.to_string())?;
-            (header.network.clone(), Some((source, header)))
+            Start::FineTune(source)
         }
         StartFrom::Scratch => {
-            (NetworkConfig::Cdvae(CdvaeConfig::new().with_mdn(MdnConfig::new().with_k(setup.k as usize))), None)
+            Start::Fresh(NetworkConfig::Cdvae(CdvaeConfig::new().with_mdn(MdnConfig::new().with_k(setup.k as usize))))
         }
     };
-    send(Update::Preparing {
-        what: format!("Fitting the embedding guidance ({} examples)", dataset.len()),
-        fraction: None,
-    });
-    match from.as_ref().and_then(|(_, header)| header.embedding.as_ref()) {
-        Some(record) => {
-            let lpp = crate::embedding::Lpp::from_record(record).map_err(|e| e.to_string())?;
-            dataset.use_embedding(lpp).map_err(|e| e.to_string())?;
-        }
-        None => dataset.compute_embedding(network.embedding_dims()).map_err(|e| e.to_string())?,
-    }
-    let options = TrainOptions {
+    let plan = RunPlan {
+        photos: folder.to_path_buf(),
         task: setup.task,
-        network,
+        start,
+        hold_out_every: crate::train::HOLD_OUT_EVERY as usize,
+        embedding: true,
+    };
+    let prepared = prepare(
+        &plan,
+        |path, why| tracing::warn!("training: skipping {}: {why}", path.display()),
+        |preparing| match preparing {
+            Preparing::Reading { done, total } => {
+                let what = format!("Reading photos ({done} of {total})");
+                send(Update::Preparing { what, fraction: Some(done as f32 / total.max(1) as f32) });
+            }
+            Preparing::Embedding { examples, photos_read, held_out } => {
+                send(Update::Photos { read: photos_read, held_out });
+                let what = format!("Fitting the embedding guidance ({examples} examples)");
+                send(Update::Preparing { what, fraction: None });
+            }
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    send(Update::Photos { read: prepared.photos_read, held_out: prepared.held_out });
+    let settings = Settings {
         epochs: setup.epochs as usize,
         batch: 64,
-        lr: if from.is_some() { FINE_TUNE_LR } else { SCRATCH_LR },
+        lr: if prepared.from.is_some() { FINE_TUNE_LR } else { SCRATCH_LR },
         schedule: Schedule::default(),
         seed: 0,
-        out: out.to_path_buf(),
-        // A cancelled run of the same settings continues from its checkpoint.
-        resume: true,
-        from: from.map(|(path, _)| path),
-        notes: format!(
-            "trained in the Polyshade app on {} ({} epochs, {})",
-            folder.display(),
-            setup.epochs,
-            match setup.start {
-                StartFrom::Bundled => "fine-tuned from the bundled model".to_owned(),
-                StartFrom::Scratch => format!("from scratch, K = {}", setup.k),
-            }
-        ),
     };
+    // A cancelled run of the same settings continues from its checkpoint.
+    let options = prepared.options(settings, out.to_path_buf(), true, "the Polyshade app");
     let on_event = |event: TrainEvent| {
         let progress = matches!(event, TrainEvent::Progress { .. });
         send(Update::Event(event));
@@ -335,7 +316,7 @@ fn run(
             send(Update::Waiting(false));
         }
     };
-    match train(&dataset, &options, device, on_event, &control.cancel) {
+    match train(&prepared.dataset, &options, device, on_event, &control.cancel) {
         Ok(_) => Ok(()),
         Err(crate::train::TrainError::AlreadyDone { .. }) => Ok(()),
         Err(e) => Err(e.to_string()),

@@ -79,6 +79,9 @@ pub fn run(args: &ModelArgs) -> anyhow::Result<()> {
         None => "none recorded".to_owned(),
     };
     println!("  embedding:  {projection}");
+    if let Some(recipe) = &header.recipe {
+        println!("  recipe:     {recipe}");
+    }
     if !header.notes.is_empty() {
         println!("  notes:      {}", header.notes);
     }

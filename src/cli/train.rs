@@ -9,7 +9,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::{DeviceChoice, NetworkKind, number_in};
 use crate::fields::Task;
 use crate::model::{CdvaeConfig, CvaeConfig, MdnConfig, NetworkConfig};
-use crate::train::{CropOptions, Dataset, HOLD_OUT_EVERY, LossReport, Schedule, TrainEvent, TrainOptions, train};
+use crate::train::{
+    EmbeddingSource, HOLD_OUT_EVERY, LossReport, RunPlan, Schedule, Settings, Start, TrainEvent, prepare, train,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct TrainArgs {
@@ -103,60 +105,54 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     if args.resume && args.out.exists() && !args.out.is_file() {
         anyhow::bail!("{} is not a model file; choose another --out", args.out.display());
     }
-    let source = args.from.as_deref().map(crate::model::read_header).transpose()?;
-    if let Some(source) = &source
-        && source.task != args.task
-    {
-        anyhow::bail!("--from is a {} model; pass --task {}", source.task.name(), source.task.name());
-    }
-    let network = match (&source, args.network) {
-        (Some(source), _) => source.network.clone(),
-        (None, NetworkKind::Cdvae) => NetworkConfig::Cdvae(
+    let start = match (&args.from, args.network) {
+        (Some(from), _) => Start::FineTune(from.clone()),
+        (None, NetworkKind::Cdvae) => Start::Fresh(NetworkConfig::Cdvae(
             CdvaeConfig::new()
                 .with_mdn(MdnConfig::new().with_k(args.k as usize).with_bounded_means(args.bounded_means)),
-        ),
-        (None, NetworkKind::Cvae) => NetworkConfig::Cvae(CvaeConfig::new()),
+        )),
+        (None, NetworkKind::Cvae) => Start::Fresh(NetworkConfig::Cvae(CvaeConfig::new())),
     };
-    if args.bounded_means && (source.is_some() || !network.takes_embedding()) {
+    let takes_embedding = match &start {
+        Start::Fresh(network) => network.takes_embedding(),
+        Start::FineTune(from) => {
+            let source = crate::model::read_header(from)?;
+            if source.task != args.task {
+                anyhow::bail!("--from is a {} model; pass --task {}", source.task.name(), source.task.name());
+            }
+            source.network.takes_embedding()
+        }
+    };
+    if args.bounded_means && (args.from.is_some() || !takes_embedding) {
         anyhow::bail!("--bounded-means shapes a new CDVAE's MDN; a --from model or a CVAE keeps its own");
     }
-    if args.l2_norm && network.takes_embedding() {
+    if args.l2_norm && takes_embedding {
         anyhow::bail!("--l2-norm is the CVAE's reconstruction term; a CDVAE's ladders use a Gaussian likelihood");
     }
     ensure_writable_folder(&args.out)?;
     let started = std::time::Instant::now();
-    let mut dataset = Dataset::from_folder(&args.photos, args.task, &CropOptions::default(), |path, why| {
-        eprintln!("skipping {}: {why}", path.display());
-    })?;
-    // Only the CDVAE has a spread to calibrate; the CVAE trains on every photo.
-    let held_out = if network.takes_embedding() { dataset.hold_out_every(args.hold_out as usize) } else { 0 };
-    if network.takes_embedding() && !args.no_embedding {
-        match source.as_ref().and_then(|s| s.embedding.as_ref()) {
-            Some(record) => {
-                let lpp = crate::embedding::Lpp::from_record(record).context("the embedding projection of --from")?;
-                dataset.use_embedding(lpp).context("projecting the photos into --from's embedding space")?;
-            }
-            None => {
-                if source.is_some() {
-                    eprintln!("--from carries no embedding projection; fitting one on these photos");
-                }
-                dataset.compute_embedding(network.embedding_dims()).context("computing the embedding guidance")?;
-            }
-        }
+    let plan = RunPlan {
+        photos: args.photos.clone(),
+        task: args.task,
+        start,
+        hold_out_every: args.hold_out as usize,
+        embedding: !args.no_embedding,
+    };
+    let prepared = prepare(&plan, |path, why| eprintln!("skipping {}: {why}", path.display()), |_| {})?;
+    if prepared.from.is_some() && prepared.embedding == EmbeddingSource::Fitted {
+        eprintln!("--from carries no embedding projection; one was fitted on these photos");
     }
-    let held_out = match held_out {
+    let held_out = match prepared.held_out {
         0 => String::new(),
         n => format!(" ({n} photos held out to calibrate the samples' spread)"),
     };
     eprintln!(
         "{} examples from {} in {:.1} s{held_out}",
-        dataset.len(),
+        prepared.dataset.len(),
         args.photos.display(),
         started.elapsed().as_secs_f64()
     );
-    let options = TrainOptions {
-        task: args.task,
-        network,
+    let settings = Settings {
         epochs: args.epochs as usize,
         batch: args.batch as usize,
         lr: args.lr,
@@ -171,33 +167,8 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             ..Schedule::default()
         },
         seed: args.seed,
-        out: args.out.clone(),
-        resume: args.resume,
-        from: args.from.clone(),
-        notes: format!(
-            "polyshade train {} --task {:?} --photos {} --epochs {} --k {} --batch {} --lr {} --recon {} --free-bits {} --top-recon {} --kl-start {} --kl-end {} --kl-warmup {} --hold-out {}{}{}{}",
-            match &args.from {
-                Some(from) => format!("--from {}", from.display()),
-                None => format!("--network {:?}", args.network),
-            },
-            args.task,
-            args.photos.display(),
-            args.epochs,
-            args.k,
-            args.batch,
-            args.lr,
-            args.recon,
-            args.free_bits,
-            args.top_recon,
-            args.kl_start,
-            args.kl_end,
-            args.kl_warmup,
-            args.hold_out,
-            if args.no_embedding { " --no-embedding" } else { "" },
-            if args.l2_norm { " --l2-norm" } else { "" },
-            if args.bounded_means { " --bounded-means" } else { "" }
-        ),
     };
+    let options = prepared.options(settings, args.out.clone(), args.resume, "polyshade train");
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {elapsed_precise} ETA {eta_precise}  {msg}")
@@ -228,7 +199,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         TrainEvent::Finished { path } => say(&bar, format!("wrote {}", path.display())),
         TrainEvent::Cancelled { .. } => {}
     };
-    let model = train(&dataset, &options, &args.device.device(), on_event, &AtomicBool::new(false))?;
+    let model = train(&prepared.dataset, &options, &args.device.device(), on_event, &AtomicBool::new(false))?;
     bar.finish_and_clear();
     if let (Some(spread), crate::model::Network::Cdvae(cdvae)) = (model.sample_spread(), &model) {
         eprintln!(

@@ -35,9 +35,13 @@ pub struct ModelHeader {
     pub epochs_done: usize,
     /// Optimiser steps taken so far.
     pub steps_done: u64,
-    /// Free-form provenance: corpus, command line, date.
-    #[serde(default)]
+    /// Free-form provenance (what the bundled models say of how they were
+    /// made; runs of this version record a [`Recipe`](crate::train::Recipe)).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
+    /// How the weights were trained, as data (absent in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipe: Option<crate::train::Recipe>,
     /// The embedding guidance's projection the model was trained with, so
     /// fine-tuning keeps its embedding space (absent in older files and in
     /// models trained without guidance).

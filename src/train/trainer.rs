@@ -50,8 +50,8 @@ pub struct TrainOptions {
     /// Start from this model's weights (fine-tuning; same task and
     /// configuration) instead of fresh ones, unless resuming.
     pub from: Option<PathBuf>,
-    /// Free-form provenance written into the model file.
-    pub notes: String,
+    /// How the run was set up, written into the model file's header.
+    pub recipe: Option<super::Recipe>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -284,7 +284,8 @@ fn header(options: &TrainOptions, embedding_guidance: bool, epochs_done: usize, 
         embedding_guidance,
         epochs_done,
         steps_done,
-        notes: options.notes.clone(),
+        notes: String::new(),
+        recipe: options.recipe.clone(),
         embedding: None,
         // Saving writes the network's own encoding and sampling σ.
         x_g: Default::default(),

@@ -173,6 +173,14 @@ fn the_training_tab_fine_tunes_pauses_resumes_and_lists_the_model() {
     assert_eq!(trained.len(), 1, "{trained:?}");
     assert_eq!(trained[0].task, Task::Resaturate);
     assert_eq!(trained[0].path, polyshade::app::training::model_path(data.path(), &setup));
+    // The file records how it was made, as data: the same recipe as the
+    // command line's, with the app's own settings.
+    let recipe = polyshade::model::read_header(&trained[0].path).unwrap().recipe.expect("a recipe");
+    assert_eq!(recipe.by, "the Polyshade app");
+    assert_eq!((recipe.photos.as_path(), recipe.photos_read, recipe.held_out), (photos.as_path(), 2, 0));
+    assert_eq!(recipe.embedding, polyshade::train::EmbeddingSource::Reused, "fine-tuning keeps the embedding");
+    assert!(recipe.from.is_some_and(|from| from.ends_with(".bundled-resaturate.psm")));
+    assert_eq!((recipe.settings.epochs, recipe.settings.lr), (EPOCHS as usize, 1e-4));
 }
 
 #[test]

@@ -57,6 +57,36 @@ fn gaussian_blur_keeps_constants_and_the_mean_of_a_symmetric_pattern() {
 }
 
 #[test]
+fn gaussian_blur_is_the_clamped_edge_convolution_at_any_size() {
+    // Against the 2-D sum written out: each output pixel is the weighted
+    // sum over the (2r+1)² window, coordinates clamped to the field, with
+    // the separable kernel's normalised weights. Fields narrower than the
+    // kernel and wider than a row's work both.
+    for (w, h, sigma) in [(37u32, 23u32, 1.3f32), (5, 3, 4.0), (64, 9, 6.5)] {
+        let field = Field::from_fn(w, h, |x, y| ((x * 31 + y * 17) % 13) as f32 / 13.0 + 0.01 * x as f32);
+        let r = (3.0 * sigma).ceil() as i64;
+        let tap = |d: i64| (-(d * d) as f32 / (2.0 * sigma * sigma)).exp();
+        let norm: f32 = (-r..=r).map(tap).sum();
+        let clamp = |v: i64, n: u32| v.clamp(0, i64::from(n) - 1) as u32;
+        let blurred = gaussian_blur(&field, sigma);
+        for y in 0..h {
+            for x in 0..w {
+                let mut sum = 0.0f64;
+                for dy in -r..=r {
+                    for dx in -r..=r {
+                        let v = field.get(clamp(i64::from(x) + dx, w), clamp(i64::from(y) + dy, h));
+                        sum += f64::from(tap(dx) * tap(dy) * v);
+                    }
+                }
+                let expected = sum / f64::from(norm * norm);
+                let got = f64::from(blurred.get(x, y));
+                assert!((got - expected).abs() < 1e-5, "{w}×{h} σ {sigma} at ({x}, {y}): {got} against {expected}");
+            }
+        }
+    }
+}
+
+#[test]
 fn mean_field_is_the_per_pixel_mean_with_zero_variance() {
     let method = MeanField::new(&[constant(0.2), constant(0.6)]);
     let samples = method.samples(&constant(0.0), 4, 0).unwrap();

@@ -309,9 +309,10 @@ impl Jobs {
         let GalleryOrder { serial, key, request } = order;
         self.spawn(format!("sample photo {} for {}", key.photo, key.task.name()), move || {
             let x_c = split.preview.network_condition();
-            Some(match draw_distinct(&network, &x_c, split.preview.light_screen().as_ref(), request) {
+            let full = upsampling.unwrap_or_else(|| Arc::new(split.preview.upsampling()));
+            let screen = split.preview.light_screen(&full);
+            Some(match draw_distinct(&network, &x_c, screen.as_ref(), request) {
                 Ok(samples) => {
-                    let full = upsampling.unwrap_or_else(|| Arc::new(split.preview.upsampling()));
                     let small = &split.small;
                     let upsampling = small.upsampling();
                     let generated: Vec<Field> = samples.fields.iter().map(|f| upsampling.upsample(f)).collect();

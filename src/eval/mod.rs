@@ -144,7 +144,7 @@ pub fn evaluate_artefacts(
         let upsampling = split.upsampling();
         let reference = artefacts::PhotoReference::new(&photo.rgb);
         let x_c = split.network_condition();
-        let screen = split.light_screen();
+        let screen = split.light_screen(&upsampling);
         for &seed in seeds {
             let draws = method.samples(&x_c, DRAWS.max(variants), seed)?;
             let relight = task == Task::Relight;

@@ -6,6 +6,8 @@
 //! Upsampling back is bilinear on pixel centres; the edge-aware upsampler of
 //! the paper's section 3.3 builds on these.
 
+use rayon::prelude::*;
+
 use super::Field;
 
 /// Area-filters `field` down to `width`×`height` (each no larger than the
@@ -72,31 +74,56 @@ pub fn bilinear_upsample(field: &Field, width: u32, height: u32) -> Field {
     Field::new(width, height, out)
 }
 
+/// Every `stride`-th pixel of each row and column, from the middle of each
+/// `stride`-wide block (no filtering: each point keeps its own value).
+/// A bilinear upsampling to the result's size puts the points where a
+/// full-size one would, to within a stride of the full size.
+pub fn decimate(field: &Field, stride: u32) -> Field {
+    let stride = stride.max(1);
+    let (w, h) = ((field.width() / stride).max(1), (field.height() / stride).max(1));
+    Field::from_fn(w, h, |x, y| {
+        field.get(decimated_point(x, stride, field.width()), decimated_point(y, stride, field.height()))
+    })
+}
+
+/// The full-size coordinate (of `n`) of point `i` of [`decimate`].
+pub fn decimated_point(i: u32, stride: u32, n: u32) -> u32 {
+    (i * stride.max(1) + stride.max(1) / 2).min(n.saturating_sub(1))
+}
+
 /// Gaussian blur with standard deviation `sigma` pixels (separable, taps
 /// out to 3σ, edges clamped); `sigma` ≤ 0 returns the field unchanged.
 pub fn gaussian_blur(field: &Field, sigma: f32) -> Field {
     if sigma <= 0.0 {
         return field.clone();
     }
-    let radius = (3.0 * sigma).ceil() as i64;
-    let taps: Vec<f32> = (-radius..=radius).map(|d| (-(d * d) as f32 / (2.0 * sigma * sigma)).exp()).collect();
+    let radius = (3.0 * sigma).ceil() as usize;
+    let taps: Vec<f32> =
+        (0..=2 * radius).map(|k| k as f32 - radius as f32).map(|d| (-(d * d) / (2.0 * sigma * sigma)).exp()).collect();
     let norm: f32 = taps.iter().sum();
-    let (w, h) = (i64::from(field.width()), i64::from(field.height()));
-    let pass = |src: &Field, horizontal: bool| {
-        Field::from_fn(field.width(), field.height(), |x, y| {
-            let (x, y) = (i64::from(x), i64::from(y));
-            let sum: f32 = taps
-                .iter()
-                .zip(-radius..=radius)
-                .map(|(&t, d)| {
-                    let (sx, sy) = if horizontal { ((x + d).clamp(0, w - 1), y) } else { (x, (y + d).clamp(0, h - 1)) };
-                    t * src.get(sx as u32, sy as u32)
-                })
-                .sum();
-            sum / norm
-        })
-    };
-    pass(&pass(field, true), false)
+    let (w, h) = (field.width() as usize, field.height() as usize);
+    let clamped = |i: usize, n: usize| i.saturating_sub(radius).min(n - 1);
+    // Each output row accumulates the taps in order, a row of pixels at a
+    // time (so the loop runs over contiguous pixels).
+    let mut across = vec![0f32; w * h];
+    across.par_chunks_mut(w).zip(field.data().par_chunks(w)).for_each(|(out, row)| {
+        let padded: Vec<f32> = (0..w + 2 * radius).map(|i| row[clamped(i, w)]).collect();
+        let mut sum = vec![0f32; w];
+        for (k, &t) in taps.iter().enumerate() {
+            sum.iter_mut().zip(&padded[k..k + w]).for_each(|(s, &v)| *s += t * v);
+        }
+        out.iter_mut().zip(&sum).for_each(|(o, &s)| *o = s / norm);
+    });
+    let mut out = vec![0f32; w * h];
+    out.par_chunks_mut(w).enumerate().for_each(|(y, out)| {
+        let mut sum = vec![0f32; w];
+        for (k, &t) in taps.iter().enumerate() {
+            let row = &across[clamped(y + k, h) * w..][..w];
+            sum.iter_mut().zip(row).for_each(|(s, &v)| *s += t * v);
+        }
+        out.iter_mut().zip(&sum).for_each(|(o, &s)| *o = s / norm);
+    });
+    Field::new(field.width(), field.height(), out)
 }
 
 /// Mean over the (2r+1)² window around each pixel, the window clipped at

@@ -123,12 +123,12 @@ impl PhotoSplit {
         Upsampling::new(self.condition().as_ref(), self.generated(), departure)
     }
 
-    /// What a relit gallery screens its draws against ([`LightScreen`]);
-    /// `None` for resaturation.
-    pub fn light_screen(&self) -> Option<LightScreen> {
+    /// What a relit gallery screens its draws against ([`LightScreen`]),
+    /// from this split's `upsampling`; `None` for resaturation.
+    pub fn light_screen(&self, upsampling: &Upsampling) -> Option<LightScreen> {
         match self {
             PhotoSplit::Resaturate(_) => None,
-            PhotoSplit::Relight(parts) => Some(LightScreen::new(parts)),
+            PhotoSplit::Relight(parts) => LightScreen::new(parts, upsampling),
         }
     }
 
@@ -207,8 +207,9 @@ pub struct VariantSet {
 impl VariantSet {
     /// Draws `request.n` distinct variants ([`draw_distinct`]) of `split`.
     pub fn draw(model: &Network, split: PhotoSplit, request: SampleRequest) -> Result<Self, SampleError> {
-        let samples = draw_distinct(model, &split.network_condition(), split.light_screen().as_ref(), request)?;
         let upsampling = split.upsampling();
+        let screen = split.light_screen(&upsampling);
+        let samples = draw_distinct(model, &split.network_condition(), screen.as_ref(), request)?;
         let own = split.own_field();
         Ok(VariantSet { split, samples, upsampling, own })
     }

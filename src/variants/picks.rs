@@ -1,13 +1,14 @@
 //! Which draws a gallery shows: the most different, and for relighting
 //! only those whose light composes without blotches.
 
+use image::Rgb32FImage;
 use rayon::prelude::*;
 
 use super::{PhotoSplit, Upsampling};
 use crate::compose::ComposeParams;
-use crate::eval::artefacts::{MOTTLING_CELL, PhotoReference, median, roughness};
+use crate::eval::artefacts::{PhotoReference, median, roughness};
 use crate::fields::intrinsic::Intrinsic;
-use crate::fields::resample::area_downsample;
+use crate::fields::resample::{decimate, decimated_point};
 use crate::fields::{Field, NET_SIZE};
 
 /// A relit draw this many times rougher than the median draw
@@ -29,18 +30,25 @@ pub const SCREEN_MEDIAN_DRAWS: usize = 24;
 /// to its own median's ([`gallery_picks`]).
 const SCREEN_ROUNDS: usize = 4;
 
-/// What a relit gallery screens its draws against: a copy of the photo
-/// small enough to compose a draw in a few tens of milliseconds, yet with a
-/// network cell 8 pixels across — the grid `polyshade eval` measures
-/// mottling on ([`PhotoReference::mottling`]).
+/// Points per network cell, across, that a relit gallery screens its
+/// draws on.
+pub const SCREEN_CELL: f32 = 8.0;
+
+/// What a relit gallery screens its draws against: the photo at every
+/// n-th pixel of each row and column, about [`SCREEN_CELL`] points per
+/// network cell, few enough to compose a draw in a few tens of
+/// milliseconds; measured on the grid `polyshade eval` measures mottling on
+/// ([`PhotoReference::mottling`]).
 ///
 /// A decoded shading can carry a pattern a few cells across that shows as
 /// dark, cloudy blotches on a flat floor; no smoothing of its departure
 /// removes it without flattening every variant's light. How much shows
 /// depends on the photo (its smooth regions show it, its textured ones hide
-/// it) and on the composition (shadows and highlights are eased
-/// differently), so the screen composes the draw rather than guessing from
-/// the field.
+/// it) and on the composition (shadows and highlights are eased pixel by
+/// pixel), so the screen composes the draw rather than guessing from the
+/// field. It composes full-resolution pixels, not a filtered copy: on a
+/// filtered copy the easing of a sparkling stream's highlights averages
+/// away, and the draws that mottle it at full resolution pass.
 #[derive(Clone, Debug)]
 pub struct LightScreen {
     split: PhotoSplit,
@@ -49,28 +57,22 @@ pub struct LightScreen {
 }
 
 impl LightScreen {
-    /// From a photo's intrinsic split, area-filtered to a short side of
-    /// 8 pixels per network cell (not enlarged).
-    pub fn new(parts: &Intrinsic) -> Self {
+    /// From a photo's intrinsic split and its (full-resolution) relit
+    /// upsampling; `None` for an upsampling of another task.
+    pub fn new(parts: &Intrinsic, upsampling: &Upsampling) -> Option<Self> {
         let (w, h) = parts.albedo.dimensions();
-        let scale = (MOTTLING_CELL * NET_SIZE as f32 / w.min(h) as f32).min(1.0);
-        let side = |v: u32| ((v as f32 * scale).round() as u32).max(1);
-        let (sw, sh) = (side(w), side(h));
-        let small = if (sw, sh) == (w, h) {
-            parts.clone()
-        } else {
-            Intrinsic {
-                albedo: image::imageops::resize(&parts.albedo, sw, sh, image::imageops::FilterType::Triangle),
-                shading: area_downsample(&parts.shading, sw, sh),
-            }
-        };
-        let split = PhotoSplit::Relight(small);
+        let stride = ((w.min(h) as f32 / NET_SIZE as f32 / SCREEN_CELL).round() as u32).max(1);
+        let upsampling = upsampling.decimated(stride)?;
+        let shading = decimate(&parts.shading, stride);
+        let albedo = Rgb32FImage::from_fn(shading.width(), shading.height(), |x, y| {
+            *parts.albedo.get_pixel(decimated_point(x, stride, w), decimated_point(y, stride, h))
+        });
+        let split = PhotoSplit::Relight(Intrinsic { albedo, shading });
         let reference = PhotoReference::new(&split.photo());
-        let upsampling = split.upsampling();
-        LightScreen { split, upsampling, reference }
+        Some(LightScreen { split, upsampling, reference })
     }
 
-    /// How much `field` (32×32), composed onto the small photo with the
+    /// How much `field` (32×32), composed at the screen's points with the
     /// default parameters, changes the light of its flat regions at the
     /// scale of a cell ([`PhotoReference::mottling`]).
     pub fn mottling(&self, field: &Field) -> f64 {
@@ -182,7 +184,8 @@ pub fn farthest_points_where(fields: &[Field], n: usize, mut accept: impl FnMut(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use image::Rgb32FImage;
+    use crate::eval::artefacts::PhotoReference;
+    use crate::fields::resample::area_downsample;
 
     fn flat(v: f32) -> Field {
         Field::filled(4, 4, v)
@@ -222,8 +225,8 @@ mod tests {
         assert_eq!(asked, vec![0, 2, 3]);
     }
 
-    /// A relit photo, 256 pixels square (8 per network cell, as the screen
-    /// measures): a flat floor on the left, a fine texture on the right, lit
+    /// A relit photo, 256 pixels square (8 per network cell: the screen
+    /// takes every pixel): a flat floor on the left, a fine texture on the right, lit
     /// by `shading`; and its own shading at 32×32.
     fn floor_and_texture(shading: impl Fn(u32, u32) -> f32) -> (Intrinsic, Field) {
         let albedo = Rgb32FImage::from_fn(256, 256, |x, y| {
@@ -238,7 +241,7 @@ mod tests {
     #[test]
     fn light_mottling_sees_cell_blotches_on_the_floor_not_a_smooth_change() {
         let (parts, own) = floor_and_texture(|x, _| 0.4 + 0.3 * x as f32 / 256.0);
-        let screen = LightScreen::new(&parts);
+        let screen = LightScreen::new(&parts, &PhotoSplit::Relight(parts.clone()).upsampling()).unwrap();
         let own_mottling = screen.mottling(&own);
         assert!(own_mottling < 1e-3, "the photo's own light changes nothing: {own_mottling}");
         // More light everywhere, or a slow gradient: light, not blotches.
@@ -254,12 +257,43 @@ mod tests {
     }
 
     #[test]
+    fn the_screen_sees_highlights_eased_pixel_by_pixel_as_full_resolution_does() {
+        // A grey floor, 32 pixels a cell, with bright sparkles (30 % of the
+        // pixels) in blocks of three cells; even light. More light drives
+        // the sparkles into the shoulder, so the floor's brightening varies
+        // block by block: mottling that only per-pixel composition shows.
+        let side = 1024;
+        let albedo = Rgb32FImage::from_fn(side, side, |x, y| {
+            let sparkling = (x / 96 + y / 96) % 2 == 0 && (x * 7919 + y * 104_729) % 10 < 3;
+            let v = if sparkling { 1.0 } else { 0.3 };
+            image::Rgb([v, v, v])
+        });
+        let parts = Intrinsic { albedo, shading: Field::filled(side, side, 0.8) };
+        let split = PhotoSplit::Relight(parts.clone());
+        let upsampling = split.upsampling();
+        let screen = LightScreen::new(&parts, &upsampling).unwrap();
+        let own = split.own_field();
+        let reference = PhotoReference::new(&split.photo());
+        let at_full = |f: &Field| reference.mottling(&split.compose(f, &upsampling, ComposeParams::default()));
+        let scaled = |k: f32| Field::from_fn(NET_SIZE, NET_SIZE, |x, y| own.get(x, y) * k);
+        let (brighter, darker) = (scaled(1.6), scaled(0.7));
+        let (full_bright, full_dark) = (at_full(&brighter), at_full(&darker));
+        assert!(full_bright > 5.0 * full_dark.max(1e-4), "at full resolution: {full_bright} against {full_dark}");
+        let (seen_bright, seen_dark) = (screen.mottling(&brighter), screen.mottling(&darker));
+        assert!(seen_bright > 5.0 * seen_dark.max(1e-4), "the screen: {seen_bright} against {seen_dark}");
+        // One point in sixteen pixels, each all sparkle or none: close,
+        // not equal.
+        let agreement = seen_bright / full_bright;
+        assert!((1.0 / 1.5..1.5).contains(&agreement), "{seen_bright} against {full_bright} at full resolution");
+    }
+
+    #[test]
     fn a_relit_gallery_passes_over_mottling_draws() {
         // Light with a pattern of two-cell squares on the right (so every
         // draw that keeps it is as rough) and even on the floor to the left.
         let (parts, own) =
             floor_and_texture(|x, y| if x < 128 { 0.3 } else { 0.15 + 0.3 * ((x / 16 + y / 16) % 2) as f32 });
-        let screen = LightScreen::new(&parts);
+        let screen = LightScreen::new(&parts, &PhotoSplit::Relight(parts.clone()).upsampling()).unwrap();
         // Draws that differ by their level alone, and one farther from all
         // of them that blots the floor without being rough overall.
         let mut draws: Vec<Field> = (0..10)

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use crate::compose::GuidedUpsampler;
 use crate::eval::artefacts::ROUGHNESS_OFFSET;
-use crate::fields::resample::{area_downsample, bilinear_upsample, gaussian_blur};
+use crate::fields::resample::{area_downsample, bilinear_upsample, decimate, gaussian_blur};
 use crate::fields::{Field, NET_SIZE};
 
 /// How a photo's 32×32 fields go back to full resolution: the guided
@@ -17,14 +17,21 @@ use crate::fields::{Field, NET_SIZE};
 /// photo (see [`compose::detail`]).
 #[derive(Clone, Debug)]
 pub struct Upsampling {
-    upsampler: GuidedUpsampler,
-    guide: Field,
+    way: Way,
     /// The photo's own field at 32×32.
     own: Field,
-    /// σ (cells) of [`smooth_departure`] before upsampling, if any.
-    departure_sigma: Option<f32>,
     /// Shared: every applied variant hands it to the GPU scene.
     coarse: Arc<Field>,
+}
+
+/// How a field reaches full resolution.
+#[derive(Clone, Debug)]
+enum Way {
+    /// Guided by the condition field.
+    Guided { upsampler: GuidedUpsampler, guide: Field },
+    /// As a departure from the photo's own field, smoothed by σ (cells)
+    /// ([`smooth_departure`]), upsampled bilinearly.
+    Departure { sigma: f32 },
 }
 
 impl Upsampling {
@@ -35,8 +42,27 @@ impl Upsampling {
     pub fn new(guide: &Field, generated: &Field, departure_sigma: Option<f32>) -> Self {
         let upsampler = GuidedUpsampler::new(guide, NET_SIZE, NET_SIZE);
         let own = area_downsample(generated, NET_SIZE, NET_SIZE);
-        let coarse = upsampler.upsample(&own, guide);
-        Upsampling { upsampler, guide: guide.clone(), own, departure_sigma, coarse: Arc::new(coarse) }
+        let coarse = Arc::new(upsampler.upsample(&own, guide));
+        let way = match departure_sigma {
+            Some(sigma) => Way::Departure { sigma },
+            None => Way::Guided { upsampler, guide: guide.clone() },
+        };
+        Upsampling { way, own, coarse }
+    }
+
+    /// The same upsampling at every `stride`-th pixel of each row and
+    /// column ([`decimate`]'s points), for a relit field: what composing at
+    /// those pixels alone needs. `None` for a guided upsampling, which
+    /// needs every pixel of its guide.
+    pub fn decimated(&self, stride: u32) -> Option<Upsampling> {
+        match self.way {
+            Way::Departure { .. } => Some(Upsampling {
+                way: self.way.clone(),
+                own: self.own.clone(),
+                coarse: Arc::new(decimate(&self.coarse, stride)),
+            }),
+            Way::Guided { .. } => None,
+        }
     }
 
     /// A 32×32 field at the photo's full resolution.
@@ -49,8 +75,9 @@ impl Upsampling {
     /// albedo's texture into the light (a striped surface gets striped light,
     /// JPEG blocks in a shadow become visible).
     pub fn upsample(&self, field: &Field) -> Field {
-        let Some(sigma) = self.departure_sigma else {
-            return self.upsampler.upsample(field, &self.guide);
+        let sigma = match &self.way {
+            Way::Guided { upsampler, guide } => return upsampler.upsample(field, guide),
+            Way::Departure { sigma } => *sigma,
         };
         let log = |v: f32| (v.max(0.0) + ROUGHNESS_OFFSET).ln();
         let smooth = smooth_departure(&self.own, field, sigma);

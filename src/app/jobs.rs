@@ -502,7 +502,10 @@ fn load_and_split(
         egui::ColorImage::from_rgba_unmultiplied([image.width() as usize, image.height() as usize], image.as_raw());
     let scene = gpu.filter(|_| upload).map(|gpu| Scene::new(gpu, &preview));
     let split = TaskSplit { preview: Arc::new(preview), small: Arc::new(small) };
-    Ok(LoadedPhoto { id, info: photo.info, full_size, split, thumbnail, scene })
+    // The library keeps what the profile was, not the colours its
+    // conversion clipped: exports read the file again at full size.
+    let info = crate::io::PhotoInfo { colour: photo.info.colour.without_clipped(), ..photo.info };
+    Ok(LoadedPhoto { id, info, full_size, split, thumbnail, scene })
 }
 
 /// How the window exports: the task of the applied variant, the composition

@@ -24,8 +24,9 @@ pub const NET_SIZE: u32 = 32;
 
 /// The version of the splits into fields: anything cached from a split
 /// (training crops) is keyed by it. Raise it whenever a split's output
-/// changes (2: the intrinsic decomposition's shadow-edge cue).
-pub const SPLIT_VERSION: u32 = 2;
+/// changes (2: the intrinsic decomposition's shadow-edge cue; 3: photos in
+/// another RGB profile than sRGB are converted into sRGB first).
+pub const SPLIT_VERSION: u32 = 3;
 
 /// What Polyshade proposes variants of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize, serde::Deserialize)]

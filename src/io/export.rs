@@ -116,7 +116,8 @@ pub fn check_destination(out: &Path, original: Option<&Path>, overwrite: bool) -
 }
 
 /// Writes `rgb` (sRGB-encoded, [0, 1]) to `out` as `format`, with `info`'s
-/// ICC profile and EXIF block. Encodes in memory first, so a failure leaves
+/// ICC profile and EXIF block; a photo converted from another space is
+/// converted back into it. Encodes in memory first, so a failure leaves
 /// nothing behind; see [`check_destination`] for the overwrite rule.
 pub fn export(
     out: &Path,
@@ -130,7 +131,13 @@ pub fn export(
     let bits = format.bits_for(info.bits_per_channel);
     let mut report = ExportReport { bits_per_channel: bits, ..ExportReport::default() };
     let exif = info.exif.as_deref().map(rewrite_exif);
-    let image = DynamicImage::ImageRgb32F(rgb.clone());
+    // Back into the photo's own space, whose profile the file embeds.
+    let image = match &info.colour {
+        super::colour::ProfileUse::Converted(space) => {
+            DynamicImage::ImageRgb32F(space.to_source(rgb).map_err(|e| encode_err(&e))?)
+        }
+        _ => DynamicImage::ImageRgb32F(rgb.clone()),
+    };
     let (pixels, colour): (Vec<u8>, image::ExtendedColorType) = if bits == 16 {
         let rgb16 = image.to_rgb16();
         (bytemuck::cast_slice(rgb16.as_raw()).to_vec(), image::ExtendedColorType::Rgb16)

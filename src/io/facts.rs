@@ -1,6 +1,7 @@
 //! What a photographer reads about a photo besides its pixels: camera,
 //! lens, exposure, ISO and date from its EXIF (read with `kamadak-exif`),
-//! and the name of its colour profile from its ICC `desc` tag.
+//! and its colour profile: its name (the ICC `desc` tag) and whether it was
+//! honoured.
 
 use super::PhotoInfo;
 
@@ -39,11 +40,7 @@ pub fn photo_facts(info: &PhotoInfo) -> Vec<(&'static str, String)> {
         ];
         facts.extend(rows.into_iter().filter_map(|(label, value)| Some((label, value?))));
     }
-    let profile = match &info.icc_profile {
-        Some(icc) => icc_description(icc).unwrap_or_else(|| "embedded ICC (unnamed)".to_owned()),
-        None => "sRGB (assumed)".to_owned(),
-    };
-    facts.push(("Profile", profile));
+    facts.push(("Profile", info.colour.describe()));
     facts
 }
 

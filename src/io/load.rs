@@ -2,7 +2,9 @@
 //! sRGB-encoded `f32` RGB, with decoder limits against huge or hostile files.
 //!
 //! The EXIF orientation is applied, so fields line up with what the user
-//! sees. The ICC profile and EXIF block are kept as bytes for export.
+//! sees. A photo in another RGB space than sRGB is converted into sRGB
+//! ([`super::colour`]). The ICC profile and EXIF block are kept as bytes
+//! for export.
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +31,9 @@ pub struct PhotoInfo {
     pub had_alpha: bool,
     pub was_grey: bool,
     pub icc_profile: Option<Vec<u8>>,
+    /// What was done with the ICC profile: the pixels are sRGB either way
+    /// ([`super::colour`]).
+    pub colour: super::colour::ProfileUse,
     pub exif: Option<Vec<u8>>,
     /// The XMP packet (where Lightroom and darktable keep ratings,
     /// keywords and copyright), as the file holds it.
@@ -147,14 +152,18 @@ pub fn load_photo_with_limits(path: &Path, limits: Limits) -> Result<Photo, Load
     if let Some(orientation) = orientation {
         image.apply_orientation(orientation);
     }
+    let mut rgb = image.to_rgb32f();
+    // Into sRGB, the space the models work in, if the profile is another.
+    let colour = super::colour::to_working(&mut rgb, icc_profile.as_deref());
     Ok(Photo {
-        rgb: image.to_rgb32f(),
+        rgb,
         info: PhotoInfo {
             path: Some(owned()),
             bits_per_channel: bits_per_channel(color),
             had_alpha: color.has_alpha(),
             was_grey: !color.has_color(),
             icc_profile,
+            colour,
             exif,
             xmp,
         },
@@ -179,6 +188,7 @@ impl Photo {
                 had_alpha: false,
                 was_grey: false,
                 icc_profile: None,
+                colour: super::colour::ProfileUse::Assumed,
                 exif: None,
                 xmp: None,
             },

@@ -1,6 +1,7 @@
 //! Reading photos from disk and writing files back, atomically.
 
 pub mod budget;
+pub mod colour;
 pub mod export;
 mod facts;
 pub mod jpeg_scan;

@@ -214,3 +214,59 @@ fn batch_export_writes_the_chosen_format_at_16_bits_where_the_photo_has_them() {
         written.color()
     );
 }
+
+#[test]
+fn a_display_p3_photo_beside_an_srgb_one_samples_and_exports_in_its_own_profile() {
+    use image::{ImageDecoder, ImageEncoder};
+    use moxcms::{ColorProfile, Layout, TransformOptions};
+    // The ladybird twice: as an sRGB PNG, and re-encoded into Display P3 as
+    // a JPEG with the P3 profile (a phone's or a camera's wide-gamut file).
+    let folder = tempfile::tempdir().unwrap();
+    let ladybird = image::open(polyshade::sample_photo_path()).unwrap().thumbnail(320, 320).to_rgb8();
+    let (w, h) = ladybird.dimensions();
+    let png = folder.path().join("ladybird.png");
+    ladybird.save(&png).unwrap();
+    let p3 = ColorProfile::new_display_p3();
+    let p3_icc = p3.encode().unwrap();
+    let to_p3 =
+        ColorProfile::new_srgb().create_transform_8bit(Layout::Rgb, &p3, Layout::Rgb, TransformOptions::default());
+    let mut p3_pixels = vec![0u8; ladybird.as_raw().len()];
+    to_p3.unwrap().transform(ladybird.as_raw(), &mut p3_pixels).unwrap();
+    let jpeg = folder.path().join("ladybird_p3.jpg");
+    let mut bytes = Vec::new();
+    let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 98);
+    encoder.set_icc_profile(p3_icc.clone()).unwrap();
+    encoder.write_image(&p3_pixels, w, h, image::ExtendedColorType::Rgb8).unwrap();
+    std::fs::write(&jpeg, bytes).unwrap();
+
+    let mut harness = new_harness(vec![jpeg.clone(), png.clone()]);
+    let out = tempfile::tempdir().unwrap();
+    let mut shown = Vec::new();
+    for (path, profile_says) in [(&jpeg, "P3 (honoured"), (&png, "sRGB (assumed")] {
+        let id = harness.state().library().photos().iter().find(|p| &p.path == path).unwrap().id;
+        harness.state_mut().handle(Command::Select(id));
+        settle(&mut harness);
+        let photo = harness.state().library().selected().unwrap();
+        let profile = &photo.facts.iter().find(|(label, _)| *label == "Profile").unwrap().1;
+        assert!(profile.contains(profile_says), "{}: {profile}", path.display());
+        assert!(harness.state().gallery().and_then(|g| g.variants()).is_some(), "{:?}", harness.state().errors());
+        harness.state_mut().handle(Command::ApplyVariant(1));
+        settle(&mut harness);
+        let exported = out.path().join(format!("{}.jpg", path.file_stem().unwrap().to_string_lossy()));
+        harness.state_mut().handle(Command::ExportTo(exported.clone()));
+        settle(&mut harness);
+        assert!(harness.state().errors().is_empty(), "{:?}", harness.state().errors());
+        let mut decoder = image::ImageReader::open(&exported).unwrap().into_decoder().unwrap();
+        let icc = decoder.icc_profile().unwrap();
+        // Read back through its profile, as any colour-managed viewer would.
+        shown.push((icc, polyshade::io::load_photo(&exported).unwrap().rgb));
+    }
+    // The P3 export carries the P3 profile, the PNG's none; seen through
+    // their profiles, the two exports of the same photo and variant are the
+    // same picture (the P3 file's own JPEG rounding apart).
+    assert_eq!(shown[0].0, Some(p3_icc));
+    assert_eq!(shown[1].0, None);
+    let (a, b) = (&shown[0].1, &shown[1].1);
+    let mean = a.as_raw().iter().zip(b.as_raw()).map(|(x, y)| (x - y).abs()).sum::<f32>() / a.as_raw().len() as f32;
+    assert!(mean * 255.0 < 2.5, "the P3 photo's variant differs from the sRGB one's by {} levels", mean * 255.0);
+}

@@ -329,19 +329,45 @@ pub fn read_sidecar(path: &Path) -> Result<Sidecar, String> {
 
 /// The photo as `edit` makes it, at full resolution: its variant drawn
 /// again from `model` (the edit's; `None` where it applies no variant) and
-/// composed with its sliders. The one rendering of an edit: the app's
-/// export and batch export and the command line's `export` use it.
+/// composed with its sliders ([`compose_variant`]). The command line's
+/// `export` and batch export use it.
 pub fn render(
     photo: &crate::io::Photo,
     edit: &Edit,
     model: Option<&crate::model::Network>,
 ) -> Result<image::Rgb32FImage, String> {
-    use crate::variants::{PhotoSplit, VariantSet};
+    use crate::variants::{PhotoSplit, draw_distinct};
     let split = PhotoSplit::new(edit.draw.task, &photo.rgb);
-    let Some(index) = edit.variant else { return Ok(split.compose_own(edit.params())) };
-    let model = model.ok_or("no model to draw its variant from")?;
-    let set = VariantSet::draw(model, split, edit.draw.request()).map_err(|e| e.to_string())?;
-    set.compose_at(index, edit.params(), edit.amount).ok_or_else(|| format!("there is no variant {}", index + 1))
+    let upsampling = split.upsampling();
+    let field = match edit.variant {
+        None => None,
+        Some(index) => {
+            let model = model.ok_or("no model to draw its variant from")?;
+            let screen = split.light_screen(&upsampling);
+            let samples = draw_distinct(model, &split.network_condition(), screen.as_ref(), edit.draw.request())
+                .map_err(|e| e.to_string())?;
+            let field = samples.fields.into_iter().nth(index);
+            Some(field.ok_or_else(|| format!("there is no variant {}", index + 1))?)
+        }
+    };
+    Ok(compose_variant(&split, &upsampling, field.as_ref(), edit.params(), edit.amount))
+}
+
+/// What every export writes: `field` (a variant's 32×32 field as drawn;
+/// `None`: the photo's own) taken `amount` of the way from the photo's and
+/// composed at full resolution with `params`. The app's export, which has
+/// the applied variant's field already, calls it directly.
+pub fn compose_variant(
+    split: &crate::variants::PhotoSplit,
+    upsampling: &crate::variants::Upsampling,
+    field: Option<&crate::fields::Field>,
+    params: crate::compose::ComposeParams,
+    amount: f32,
+) -> image::Rgb32FImage {
+    match field {
+        Some(field) => split.compose(&split.at_amount(field, amount), upsampling, params),
+        None => split.compose(&split.own_field(), upsampling, params),
+    }
 }
 
 /// Undo and redo over a photo's edits: `entries[at]` is the current one.

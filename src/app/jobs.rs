@@ -533,10 +533,7 @@ fn export_variant(
     }
     let loaded = load_photo(photo).map_err(|e| e.to_string())?;
     let split = PhotoSplit::new(task, &loaded.rgb);
-    let rgb = match field {
-        Some(field) => split.compose(&split.at_amount(field, amount), &split.upsampling(), params),
-        None => split.compose_own(params),
-    };
+    let rgb = super::edits::compose_variant(&split, &split.upsampling(), field, params, amount);
     let size = rgb.dimensions();
     let report = crate::io::export(out, &rgb, &loaded.info, format, true).map_err(|e| e.to_string())?;
     Ok((report, size))

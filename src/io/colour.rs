@@ -38,13 +38,14 @@ impl ProfileUse {
         }
     }
 
-    /// For the status panel: the profile's name and what was done with it.
+    /// For the status panel: the profile's name and whether it was honoured
+    /// (short: the panel is narrow).
     pub fn describe(&self) -> String {
         match self {
             ProfileUse::Assumed => "sRGB (assumed)".to_owned(),
             ProfileUse::Srgb { name } => format!("{name} (sRGB)"),
-            ProfileUse::Converted(space) => format!("{} (honoured: shown in sRGB, exported in it)", space.name),
-            ProfileUse::Ignored { name, reason } => format!("{name} (not honoured: {reason}; shown as sRGB)"),
+            ProfileUse::Converted(space) => format!("{} (honoured)", space.name),
+            ProfileUse::Ignored { name, reason } => format!("{name} (not honoured: {reason})"),
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use super::{PolyshadeApp, edits};
 use crate::gpu::view::SceneKey;
-use crate::sampling::{Component, SampleRequest};
+use crate::sampling::SampleRequest;
 
 impl PolyshadeApp {
     /// The selected photo's edit as it stands.
@@ -82,9 +82,7 @@ impl PolyshadeApp {
         match self.edits.histories.get(&id).and_then(edits::History::current).cloned() {
             Some(edit) => self.restore(&edit, true),
             None => {
-                self.gallery.params = crate::gpu::ComposeParams::default();
-                self.gallery.amount = 1.0;
-                self.gallery.request = SampleRequest { n: super::GALLERY_SIZE, seed: 0, component: Component::All };
+                self.gallery.reset_look();
                 self.switch_scene();
                 if let Some(edit) = self.current_edit() {
                     self.edits.histories.insert(id, edits::History::new(edit));

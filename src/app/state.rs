@@ -56,6 +56,16 @@ impl Default for GalleryState {
     }
 }
 
+impl GalleryState {
+    /// Every slider at its default and the first gallery's request (all
+    /// components, seed 0): how a photo without an edit is shown, so no
+    /// setting of another photo carries over.
+    pub fn reset_look(&mut self) {
+        let fresh = GalleryState::default();
+        (self.params, self.amount, self.request) = (fresh.params, fresh.amount, fresh.request);
+    }
+}
+
 /// How the viewer shows the photo.
 #[derive(Default)]
 pub(super) struct ViewState {

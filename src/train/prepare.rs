@@ -149,20 +149,15 @@ pub fn prepare(
     mut progress: impl FnMut(Preparing),
 ) -> Result<PreparedRun, PrepareError> {
     // The start model is read before any photo: a wrong file fails at once.
-    let from = match &plan.start {
-        Start::Fresh(_) => None,
+    let (network, from) = match &plan.start {
+        Start::Fresh(network) => (network.clone(), None),
         Start::FineTune(path) => {
             let header = crate::model::read_header(path)?;
             if header.task != plan.task {
                 return Err(PrepareError::WrongTask { path: path.clone(), found: header.task, asked: plan.task });
             }
-            Some((path.clone(), header))
+            (header.network.clone(), Some((path.clone(), header)))
         }
-    };
-    let network = match (&plan.start, &from) {
-        (_, Some((_, header))) => header.network.clone(),
-        (Start::Fresh(network), None) => network.clone(),
-        (Start::FineTune(_), None) => unreachable!("a fine-tuning start was read above"),
     };
     let mut dataset = Dataset::from_folder_with_progress(
         &plan.photos,

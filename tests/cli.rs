@@ -51,14 +51,29 @@ fn bad_photos_exit_nonzero_with_one_clear_line() {
     std::fs::write(&corrupt, &mangled).unwrap();
     let garbage = dir.path().join("notes.txt");
     std::fs::write(&garbage, "a shopping list, not a photo").unwrap();
-
-    for (photo, expect) in [
+    #[allow(unused_mut)]
+    let mut cases = vec![
         (dir.path().join("missing.jpg"), "cannot open"),
         (truncated, "truncated or corrupt"),
         // Its first bytes gone, it is no JPEG any more.
         (corrupt, "is not a JPEG file"),
         (garbage, "not an image format"),
-    ] {
+    ];
+    #[cfg(feature = "raw")]
+    {
+        use polyshade::io::raw::synthetic::{Extras, scene, write_dng};
+        // A RAW that is text, and a DNG cut in half.
+        let text = dir.path().join("DSC_0001.NEF");
+        std::fs::write(&text, "a shopping list, not a photo").unwrap();
+        let cut = dir.path().join("cut.dng");
+        write_dng(&cut, &scene(96, 64), "Polyshade", "Bayer 14", Extras::default()).unwrap();
+        let bytes = std::fs::read(&cut).unwrap();
+        std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+        cases.push((text, "a kind of RAW Polyshade cannot read"));
+        cases.push((cut, "truncated or corrupt"));
+    }
+
+    for (photo, expect) in cases {
         let out = polyshade().arg("fields").arg(&photo).arg("--out").arg(dir.path().join("out")).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{}: {stderr}", photo.display());

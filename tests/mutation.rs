@@ -73,6 +73,14 @@ fn length_offsets(bytes: &[u8]) -> Vec<usize> {
         }
     } else if bytes.starts_with(&[0xFF, 0xD8]) {
         offsets.extend(bytes.windows(2).enumerate().filter(|(_, w)| w[0] == 0xFF && w[1] > 0xC0).map(|(i, _)| i + 2));
+    } else if bytes.starts_with(b"II*\0") {
+        // A TIFF (DNG): the count and value of each entry of its first IFD.
+        let u16_at = |at: usize| bytes.get(at..at + 2).map_or(0, |b| u16::from_le_bytes([b[0], b[1]]) as usize);
+        let ifd = bytes.get(4..8).map_or(0, |b| u32::from_le_bytes(b.try_into().unwrap()) as usize);
+        for entry in 0..u16_at(ifd).min(200) {
+            let at = ifd + 2 + 12 * entry;
+            offsets.extend([at + 4, at + 8]);
+        }
     } else if bytes.starts_with(b"POLYSHADE") {
         offsets.push(20);
     } else {
@@ -137,6 +145,30 @@ fn mutated_photos_decode_or_are_refused_never_panic() {
     for (seed, (name, bytes)) in files.iter().enumerate() {
         load_photo_bytes(dir.path(), name, bytes).expect("the unmutated file decodes");
         survive(name, bytes, seed as u64, |b| load_photo_bytes(dir.path(), name, b));
+    }
+}
+
+#[cfg(feature = "raw")]
+#[test]
+fn mutated_raws_develop_or_are_refused_never_panic() {
+    use polyshade::io::raw::synthetic::{Extras, scene, write_dng};
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("source.dng");
+    for (seed, compressed) in [(10, false), (11, true)] {
+        let preview = image::DynamicImage::ImageRgb32F(scene(64, 48));
+        let extras = Extras { compressed, preview: Some(preview), exif: true, orientation: Some(6) };
+        write_dng(&source, &scene(64, 48), "Polyshade", "Bayer 14", extras).unwrap();
+        let bytes = std::fs::read(&source).unwrap();
+        let name = if compressed { "lossless.dng" } else { "plain.dng" };
+        load_photo_bytes(dir.path(), name, &bytes).expect("the unmutated file develops");
+        survive(name, &bytes, seed, |b| load_photo_bytes(dir.path(), name, b));
+        // The library's thumbnail reads the embedded preview alone.
+        let thumbnail = |b: &[u8]| {
+            let path = dir.path().join(format!("thumbnail-{name}"));
+            std::fs::write(&path, b).unwrap();
+            polyshade::io::raw::embedded_preview(&path, 32).map(drop).map_err(|e| e.to_string())
+        };
+        survive(&format!("thumbnail of {name}"), &bytes, seed + 10, thumbnail);
     }
 }
 

@@ -116,6 +116,8 @@ impl super::PolyshadeApp {
                 let mut first = true;
                 let mut already_open = None;
                 let files = paths.iter().filter(|p| !p.is_dir()).count();
+                #[cfg_attr(not(feature = "raw"), allow(unused_mut))]
+                let mut raws = Vec::new();
                 for path in paths {
                     if path.is_dir() {
                         // Its photos and its subfolders', listed off the UI
@@ -131,8 +133,13 @@ impl super::PolyshadeApp {
                     let id = self.next_id;
                     self.next_id += 1;
                     self.library.add_pending(id, path.clone(), std::mem::take(&mut first));
+                    #[cfg(feature = "raw")]
+                    if crate::io::raw::is_raw(&path) {
+                        raws.push((id, path.clone()));
+                    }
                     self.prep.loads.push(id, path);
                 }
+                self.jobs.raw_thumbnails(raws);
                 // One photo that is open already: it is shown.
                 if first
                     && files == 1

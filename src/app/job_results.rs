@@ -48,6 +48,11 @@ impl PolyshadeApp {
                     }
                     self.start_loads();
                 }
+                #[cfg(feature = "raw")]
+                JobResult::Thumbnail { id, image } => {
+                    let texture = ctx.load_texture(format!("thumbnail {id}"), image, Default::default());
+                    self.library.show_thumbnail_while_loading(id, texture);
+                }
                 JobResult::LoadFailed { id, message } => {
                     self.prep.loads.finished(id);
                     self.start_loads();

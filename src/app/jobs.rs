@@ -25,6 +25,13 @@ pub const VARIANT_SIDE: u32 = 240;
 /// A job's report to the UI thread.
 pub enum JobResult {
     Loaded(Box<LoadedPhoto>),
+    /// A thumbnail to show while photo `id` decodes (a RAW's embedded
+    /// preview).
+    #[cfg(feature = "raw")]
+    Thumbnail {
+        id: u64,
+        image: egui::ColorImage,
+    },
     LoadFailed {
         id: u64,
         message: String,
@@ -198,32 +205,63 @@ impl Jobs {
     }
 
     fn spawn(&self, name: String, job: impl FnOnce() -> Option<JobResult> + Send + 'static) {
+        self.spawn_reporting(name, move |send| {
+            if let Some(result) = job() {
+                send(result);
+            }
+        });
+    }
+
+    /// Runs `job` on its own thread; it reports through the function it is
+    /// given, as often as it has something to say.
+    fn spawn_reporting(&self, name: String, job: impl FnOnce(&dyn Fn(JobResult)) + Send + 'static) {
+        use std::sync::atomic::Ordering;
         let tx = self.tx.clone();
+        // A job counts as running until it returns, and each report until
+        // the UI has taken it in (see `drain`), so "nothing running" means
+        // nothing is pending.
         let running = self.running.clone();
-        running.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        // A job counts as running until the UI has taken in its result
-        // (see `drain`), so "nothing running" means nothing is pending.
+        running.fetch_add(1, Ordering::Relaxed);
         let (delivered, finished) = (running.clone(), running);
         let deliver = move |result| {
+            delivered.fetch_add(1, Ordering::AcqRel);
             // A full channel means the UI is far behind; block rather than drop.
             let sent = match tx.try_send(result) {
                 Err(TrySendError::Full(result)) => tx.send(result).is_ok(),
                 other => other.is_ok(),
             };
             if !sent {
-                delivered.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+                delivered.fetch_sub(1, Ordering::AcqRel);
             }
         };
-        let body = move |send: &dyn Fn(JobResult)| match job() {
-            Some(result) => send(result),
-            None => {
-                finished.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
-            }
+        let body = move |send: &dyn Fn(JobResult)| {
+            job(send);
+            finished.fetch_sub(1, Ordering::AcqRel);
         };
         if let Err(e) = super::worker::spawn(&name, self.ctx.clone(), deliver, body) {
-            self.running.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            self.running.fetch_sub(1, Ordering::Relaxed);
             tracing::error!("could not start thread {name}: {e}");
         }
+    }
+
+    /// Shows the previews the camera embedded in RAW files as their
+    /// thumbnails, one after another, while the RAWs develop.
+    pub fn raw_thumbnails(&self, photos: Vec<(u64, PathBuf)>) {
+        #[cfg(feature = "raw")]
+        if !photos.is_empty() {
+            self.spawn_reporting("RAW thumbnails".to_owned(), move |send| {
+                for (id, path) in photos {
+                    match crate::io::raw::embedded_preview(&path, THUMBNAIL_SIDE) {
+                        Ok(Some(image)) => send(JobResult::Thumbnail { id, image: thumbnail_image(&image) }),
+                        Ok(None) => {}
+                        // Its develop reports what is wrong with it.
+                        Err(e) => tracing::debug!("no embedded preview: {e}"),
+                    }
+                }
+            });
+        }
+        #[cfg(not(feature = "raw"))]
+        drop(photos);
     }
 
     /// Decodes `path` and splits it for `task`, at most at `gpu`'s texture
@@ -465,7 +503,7 @@ impl Jobs {
         self.dialog(PathPurpose::Open, || {
             let picked = rfd::FileDialog::new()
                 .set_title("Open photos")
-                .add_filter("Photos", &crate::io::PHOTO_EXTENSIONS)
+                .add_filter("Photos", &crate::io::photo_extensions())
                 .pick_files()?;
             Some(JobResult::Picked(picked))
         });
@@ -495,17 +533,22 @@ fn load_and_split(
     let small_rgb = image::imageops::resize(&photo.rgb, side(w), side(h), image::imageops::FilterType::Triangle);
     let small = PhotoSplit::new(task, &small_rgb);
     // Thumbnail from 8-bit pixels: `thumbnail` averages integer samples exactly.
-    let image = DynamicImage::ImageRgb8(DynamicImage::ImageRgb32F(photo.rgb).to_rgb8())
-        .thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE)
-        .to_rgba8();
-    let thumbnail =
-        egui::ColorImage::from_rgba_unmultiplied([image.width() as usize, image.height() as usize], image.as_raw());
+    let thumbnail = thumbnail_image(
+        &DynamicImage::ImageRgb8(DynamicImage::ImageRgb32F(photo.rgb).to_rgb8())
+            .thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE)
+            .to_rgb8(),
+    );
     let scene = gpu.filter(|_| upload).map(|gpu| Scene::new(gpu, &preview));
     let split = TaskSplit { preview: Arc::new(preview), small: Arc::new(small) };
     // The library keeps what the profile was, not the colours its
     // conversion clipped: exports read the file again at full size.
     let info = crate::io::PhotoInfo { colour: photo.info.colour.without_clipped(), ..photo.info };
     Ok(LoadedPhoto { id, info, full_size, split, thumbnail, scene })
+}
+
+/// A library thumbnail as egui takes it.
+fn thumbnail_image(image: &image::RgbImage) -> egui::ColorImage {
+    egui::ColorImage::from_rgb([image.width() as usize, image.height() as usize], image.as_raw())
 }
 
 /// How the window exports: the task of the applied variant, the composition

@@ -181,6 +181,13 @@ impl Library {
     /// the first of the photos opened last is shown once it has loaded (the
     /// one the user put first, not whichever decoded fastest), and with
     /// nothing selected, the first photo of the list.
+    /// Shows `thumbnail` for photo `id` until it has loaded.
+    pub fn show_thumbnail_while_loading(&mut self, id: u64, thumbnail: egui::TextureHandle) {
+        if let Some(entry) = self.photos.iter_mut().find(|p| p.id == id && !p.is_loaded()) {
+            entry.thumbnail = Some(thumbnail);
+        }
+    }
+
     pub fn finish_loading(&mut self, id: u64, loaded: &LoadedPhoto, thumbnail: egui::TextureHandle) -> bool {
         let Some(entry) = self.photos.iter_mut().find(|p| p.id == id) else { return false };
         entry.info = Some(loaded.info.clone());

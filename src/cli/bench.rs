@@ -41,9 +41,19 @@ pub struct BenchArgs {
     /// constant, luminance and blurred-luminance baselines.
     #[arg(long, conflicts_with_all = ["decompose", "upsample"])]
     pub intrinsic: bool,
+    /// Instead: time developing a camera RAW (this file, or a synthetic
+    /// 24-megapixel DNG when none is given) and thumbnailing a folder of
+    /// 200 of them, as ratios against decoding a JPEG of the same pixels.
+    #[cfg(feature = "raw")]
+    #[arg(long, value_name = "RAW", num_args = 0..=1, conflicts_with_all = ["decompose", "upsample", "intrinsic"])]
+    pub raw: Option<Option<std::path::PathBuf>>,
 }
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    #[cfg(feature = "raw")]
+    if let Some(raw) = &args.raw {
+        return bench_raw(raw.as_deref(), args.json);
+    }
     if args.intrinsic {
         return bench_intrinsic(args.json);
     }
@@ -354,6 +364,84 @@ fn sync(model: &Network) {
     if let Err(e) = model.device().sync() {
         tracing::warn!("device sync failed: {e:?}");
     }
+}
+
+/// Develop and thumbnail times of a RAW against a JPEG decode of the same
+/// pixel count (median of 3 each; the files are in the page cache).
+#[cfg(feature = "raw")]
+fn bench_raw(raw: Option<&std::path::Path>, json: bool) -> anyhow::Result<()> {
+    use crate::io::raw::{embedded_preview, synthetic};
+    use crate::io::{load_photo, photos_in};
+    use anyhow::Context;
+    let dir = tempfile::tempdir()?;
+    let raw = if let Some(raw) = raw {
+        raw.to_path_buf()
+    } else {
+        let path = dir.path().join("synthetic-24mp.dng");
+        let scene = synthetic::scene(6000, 4000);
+        let preview = image::DynamicImage::ImageRgb32F(scene.clone()).thumbnail(1024, 1024);
+        let extras = synthetic::Extras { preview: Some(preview), exif: true, compressed: true, ..Default::default() };
+        synthetic::write_dng(&path, &scene, "Polyshade", "Synthetic 24 MP", extras)?;
+        path
+    };
+    let time = |f: &dyn Fn() -> anyhow::Result<()>| -> anyhow::Result<f64> {
+        let mut times = Vec::new();
+        for _ in 0..3 {
+            let start = Instant::now();
+            f()?;
+            times.push(start.elapsed().as_secs_f64());
+        }
+        Ok(median(times))
+    };
+    let photo = load_photo(&raw)?;
+    let (width, height) = (photo.width(), photo.height());
+    let develop_s = time(&|| load_photo(&raw).map(drop).map_err(Into::into))?;
+    // The same pixels as a JPEG (quality 92, as exports are written).
+    let jpeg = dir.path().join("same-pixels.jpg");
+    let rgb8 = image::DynamicImage::ImageRgb32F(photo.rgb.clone()).to_rgb8();
+    drop(photo);
+    let file = std::io::BufWriter::new(std::fs::File::create(&jpeg)?);
+    image::codecs::jpeg::JpegEncoder::new_with_quality(file, 92).encode_image(&rgb8)?;
+    drop(rgb8);
+    let jpeg_s = time(&|| load_photo(&jpeg).map(drop).map_err(Into::into))?;
+    // A folder of 200 RAWs (links to the one file): listed and each given
+    // its library thumbnail (160 px) from its embedded preview.
+    let folder = dir.path().join("folder");
+    std::fs::create_dir(&folder)?;
+    let extension = raw.extension().and_then(|e| e.to_str()).unwrap_or("dng").to_owned();
+    for i in 0..200 {
+        let link = folder.join(format!("IMG_{i:04}.{extension}"));
+        std::fs::hard_link(&raw, &link).or_else(|_| std::fs::copy(&raw, &link).map(drop))?;
+    }
+    let folder_s = time(&|| {
+        for path in photos_in(&folder)? {
+            embedded_preview(&path, 160)?.with_context(|| format!("{} has no embedded preview", path.display()))?;
+        }
+        Ok(())
+    })?;
+    let thumbnail_s = folder_s / 200.0;
+    let megapixels = f64::from(width) * f64::from(height) / 1e6;
+    let name = raw.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if json {
+        println!(
+            "{{\"raw\": {name:?}, \"width\": {width}, \"height\": {height}, \"develop_s\": {develop_s:.3}, \"jpeg_decode_s\": {jpeg_s:.3}, \"develop_over_jpeg\": {:.2}, \"folder_of_200_s\": {folder_s:.3}, \"thumbnail_ms\": {:.1}, \"thumbnail_over_jpeg\": {:.3}}}",
+            develop_s / jpeg_s,
+            thumbnail_s * 1e3,
+            thumbnail_s / jpeg_s,
+        );
+    } else {
+        println!("{name}: {width}×{height} ({megapixels:.1} MP)");
+        println!(
+            "develop (read, decode, demosaic, colour, tone): {develop_s:.2} s = {:.1}× decoding a JPEG of the same pixels ({jpeg_s:.2} s)",
+            develop_s / jpeg_s
+        );
+        println!(
+            "a folder of 200: listed and thumbnailed in {folder_s:.2} s, {:.0} ms a RAW = {:.2}× that JPEG decode",
+            thumbnail_s * 1e3,
+            thumbnail_s / jpeg_s
+        );
+    }
+    Ok(())
 }
 
 fn median(mut values: Vec<f64>) -> f64 {

@@ -26,6 +26,10 @@ pub enum ProfileUse {
     Converted(Arc<SourceSpace>),
     /// Not honoured (the numbers are taken as sRGB), and why.
     Ignored { name: String, reason: String },
+    /// A camera RAW, developed into sRGB (see [`super::raw`]), and how its
+    /// tones were set.
+    #[cfg(feature = "raw")]
+    Developed { tone: super::raw::ToneSource },
 }
 
 impl ProfileUse {
@@ -46,6 +50,8 @@ impl ProfileUse {
             ProfileUse::Srgb { name } => format!("{name} (sRGB)"),
             ProfileUse::Converted(space) => format!("{} (honoured)", space.name),
             ProfileUse::Ignored { name, reason } => format!("{name} (not honoured: {reason})"),
+            #[cfg(feature = "raw")]
+            ProfileUse::Developed { .. } => "sRGB (developed from RAW)".to_owned(),
         }
     }
 }

@@ -41,6 +41,10 @@ pub fn photo_facts(info: &PhotoInfo) -> Vec<(&'static str, String)> {
         facts.extend(rows.into_iter().filter_map(|(label, value)| Some((label, value?))));
     }
     facts.push(("Profile", info.colour.describe()));
+    #[cfg(feature = "raw")]
+    if let super::colour::ProfileUse::Developed { tone } = &info.colour {
+        facts.push(("Develop", tone.describe()));
+    }
     facts
 }
 

@@ -22,6 +22,13 @@ pub struct Photo {
     _budget: Option<std::sync::Arc<super::budget::Reservation>>,
 }
 
+impl Photo {
+    /// A photo decoded under a reservation of the memory budget.
+    pub(super) fn with_budget(rgb: Rgb32FImage, info: PhotoInfo, budget: super::budget::Reservation) -> Self {
+        Photo { rgb, info, _budget: Some(std::sync::Arc::new(budget)) }
+    }
+}
+
 /// What the file was, apart from its pixels.
 #[derive(Clone, Debug)]
 pub struct PhotoInfo {
@@ -45,7 +52,7 @@ pub struct PhotoInfo {
 pub enum LoadError {
     #[error("cannot open {path}: {cause}")]
     Open { path: PathBuf, cause: std::io::Error },
-    #[error("{path} is not an image format Polyshade can read (JPEG, PNG, TIFF, WebP)")]
+    #[error("{path} is not an image format Polyshade can read (JPEG, PNG, TIFF, WebP{RAW_FORMATS})")]
     UnknownFormat { path: PathBuf },
     #[error("{path} is too large to open ({reason})")]
     TooLarge { path: PathBuf, reason: String },
@@ -64,6 +71,12 @@ pub enum LoadError {
     #[error("{path} is a kind of {format} Polyshade cannot read ({reason})")]
     Unsupported { path: PathBuf, format: String, reason: String },
 }
+
+/// The RAW formats in the list of what Polyshade reads.
+#[cfg(feature = "raw")]
+const RAW_FORMATS: &str = ", camera RAW";
+#[cfg(not(feature = "raw"))]
+const RAW_FORMATS: &str = "";
 
 /// The smallest side of a photo Polyshade takes (the network's 32×32).
 pub const MIN_SIDE: u32 = crate::fields::NET_SIZE;
@@ -86,6 +99,10 @@ pub fn load_photo(path: &Path) -> Result<Photo, LoadError> {
 /// Decodes `path` under the given decoder limits.
 pub fn load_photo_with_limits(path: &Path, limits: Limits) -> Result<Photo, LoadError> {
     let owned = || path.to_path_buf();
+    #[cfg(feature = "raw")]
+    if super::raw::is_raw(path) {
+        return super::raw::load(path, &limits);
+    }
     let mut reader = ImageReader::open(path)
         .map_err(|cause| LoadError::Open { path: owned(), cause })?
         .with_guessed_format()
@@ -155,9 +172,9 @@ pub fn load_photo_with_limits(path: &Path, limits: Limits) -> Result<Photo, Load
     let mut rgb = image.to_rgb32f();
     // Into sRGB, the space the models work in, if the profile is another.
     let colour = super::colour::to_working(&mut rgb, icc_profile.as_deref());
-    Ok(Photo {
+    Ok(Photo::with_budget(
         rgb,
-        info: PhotoInfo {
+        PhotoInfo {
             path: Some(owned()),
             bits_per_channel: bits_per_channel(color),
             had_alpha: color.has_alpha(),
@@ -167,8 +184,8 @@ pub fn load_photo_with_limits(path: &Path, limits: Limits) -> Result<Photo, Load
             exif,
             xmp,
         },
-        _budget: Some(std::sync::Arc::new(budget)),
-    })
+        budget,
+    ))
 }
 
 impl std::fmt::Debug for Photo {
@@ -236,7 +253,7 @@ fn bits_per_channel(color: ColorType) -> u8 {
 }
 
 /// A decoder's message as one line (some end in a newline or span lines).
-fn one_line(message: impl std::fmt::Display) -> String {
+pub(super) fn one_line(message: impl std::fmt::Display) -> String {
     message.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

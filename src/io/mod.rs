@@ -6,6 +6,8 @@ pub mod export;
 mod facts;
 pub mod jpeg_scan;
 mod load;
+#[cfg(feature = "raw")]
+pub mod raw;
 mod write;
 
 pub use export::{ExportError, ExportFormat, ExportReport, export};
@@ -15,8 +17,24 @@ pub use write::{name_taken, write_all_atomically, write_atomically, write_image_
 
 use std::path::{Path, PathBuf};
 
-/// File extensions Polyshade opens as photos (lower case).
-pub const PHOTO_EXTENSIONS: [&str; 6] = ["jpg", "jpeg", "png", "tif", "tiff", "webp"];
+/// File extensions of the image formats Polyshade opens (lower case).
+pub const IMAGE_EXTENSIONS: [&str; 6] = ["jpg", "jpeg", "png", "tif", "tiff", "webp"];
+
+/// File extensions Polyshade opens as photos (lower case): image formats
+/// and, with the `raw` feature, camera RAW files.
+pub fn photo_extensions() -> Vec<&'static str> {
+    #[cfg_attr(not(feature = "raw"), allow(unused_mut))]
+    let mut all = IMAGE_EXTENSIONS.to_vec();
+    #[cfg(feature = "raw")]
+    all.extend(raw::RAW_EXTENSIONS);
+    all
+}
+
+/// Whether `path` names a photo Polyshade opens (by its extension).
+pub fn is_photo(path: &Path) -> bool {
+    let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    extension.is_some_and(|e| photo_extensions().contains(&e.as_str()))
+}
 
 /// The photos in `dir` and its subfolders (by extension), sorted by path.
 /// Links to folders are not followed (a link loop would never end), and a
@@ -35,11 +53,7 @@ pub fn photos_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             let path = entry.path();
             if entry.file_type().is_ok_and(|t| t.is_dir()) {
                 pending.push(path);
-            } else if path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| PHOTO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-            {
+            } else if is_photo(&path) {
                 out.push(path);
             }
         }

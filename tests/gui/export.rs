@@ -216,7 +216,7 @@ fn batch_export_writes_the_chosen_format_at_16_bits_where_the_photo_has_them() {
 }
 
 #[test]
-fn a_display_p3_photo_beside_an_srgb_one_samples_and_exports_in_its_own_profile() {
+fn a_folder_of_a_raw_a_display_p3_jpeg_and_an_srgb_png_samples_and_exports_each_in_its_own_way() {
     use image::{ImageDecoder, ImageEncoder};
     use moxcms::{ColorProfile, Layout, TransformOptions};
     // The ladybird twice: as an sRGB PNG, and re-encoded into Display P3 as
@@ -238,11 +238,29 @@ fn a_display_p3_photo_beside_an_srgb_one_samples_and_exports_in_its_own_profile(
     encoder.set_icc_profile(p3_icc.clone()).unwrap();
     encoder.write_image(&p3_pixels, w, h, image::ExtendedColorType::Rgb8).unwrap();
     std::fs::write(&jpeg, bytes).unwrap();
+    // And as a camera's RAW: a DNG of its linear light, with camera EXIF.
+    #[cfg(feature = "raw")]
+    let raw = {
+        let linear = image::DynamicImage::ImageRgb8(ladybird.clone()).to_rgb32f();
+        let linear = image::Rgb32FImage::from_fn(w, h, |x, y| {
+            image::Rgb(linear.get_pixel(x, y).0.map(|v| palette::Srgb::new(v, v, v).into_linear::<f32>().red))
+        });
+        let path = folder.path().join("DSC_0001.dng");
+        let extras = polyshade::io::raw::synthetic::Extras { exif: true, ..Default::default() };
+        polyshade::io::raw::synthetic::write_dng(&path, &linear, "Nikon", "D5000", extras).unwrap();
+        path
+    };
 
-    let mut harness = new_harness(vec![jpeg.clone(), png.clone()]);
+    // The folder, as "Open folder…" opens it.
+    let mut harness = new_harness(vec![folder.path().to_path_buf()]);
     let out = tempfile::tempdir().unwrap();
     let mut shown = Vec::new();
-    for (path, profile_says) in [(&jpeg, "P3 (honoured"), (&png, "sRGB (assumed")] {
+    #[allow(unused_mut)]
+    let mut photos = vec![(&jpeg, "P3 (honoured"), (&png, "sRGB (assumed")];
+    #[cfg(feature = "raw")]
+    photos.push((&raw, "developed from RAW"));
+    assert_eq!(harness.state().library().photos().len(), photos.len());
+    for (path, profile_says) in photos {
         let id = harness.state().library().photos().iter().find(|p| &p.path == path).unwrap().id;
         harness.state_mut().handle(Command::Select(id));
         settle(&mut harness);
@@ -258,6 +276,13 @@ fn a_display_p3_photo_beside_an_srgb_one_samples_and_exports_in_its_own_profile(
         assert!(harness.state().errors().is_empty(), "{:?}", harness.state().errors());
         let mut decoder = image::ImageReader::open(&exported).unwrap().into_decoder().unwrap();
         let icc = decoder.icc_profile().unwrap();
+        if path.extension().is_some_and(|e| e == "dng") {
+            // The RAW's export carries its camera's EXIF.
+            let exif = exif::Reader::new().read_raw(decoder.exif_metadata().unwrap().unwrap()).unwrap();
+            let model = exif.get_field(exif::Tag::Model, exif::In::PRIMARY).unwrap().display_value().to_string();
+            assert_eq!(model, "\"D5000\"");
+            continue;
+        }
         // Read back through its profile, as any colour-managed viewer would.
         shown.push((icc, polyshade::io::load_photo(&exported).unwrap().rgb));
     }

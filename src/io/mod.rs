@@ -71,7 +71,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         std::fs::create_dir_all(root.join("trip/day 2")).unwrap();
-        for name in ["b.JPG", "a.png", "notes.txt", "trip/c.tif", "trip/day 2/d.webp", "trip/e.jpeg.txt"] {
+        for name in ["b.JPG", "a.png", "notes.txt", "trip/c.tif", "trip/day 2/d.webp", "trip/e.jpeg.txt", "f.NEF"] {
             std::fs::write(root.join(name), b"").unwrap();
         }
         #[cfg(unix)]
@@ -79,7 +79,11 @@ mod tests {
         let found: Vec<PathBuf> = photos_in(root).unwrap();
         let names: Vec<String> =
             found.iter().map(|p| p.strip_prefix(root).unwrap().to_string_lossy().into_owned()).collect();
-        assert_eq!(names, ["a.png", "b.JPG", "trip/c.tif", "trip/day 2/d.webp"]);
+        let mut expected = vec!["a.png", "b.JPG", "trip/c.tif", "trip/day 2/d.webp"];
+        if cfg!(feature = "raw") {
+            expected.insert(2, "f.NEF");
+        }
+        assert_eq!(names, expected);
         assert!(photos_in(&root.join("missing")).is_err(), "the folder itself must be readable");
     }
 }

@@ -81,14 +81,49 @@ const RAW_FORMATS: &str = "";
 /// The smallest side of a photo Polyshade takes (the network's 32×32).
 pub const MIN_SIDE: u32 = crate::fields::NET_SIZE;
 
-/// The limits Polyshade decodes photos under: up to 30,000 pixels a side and
-/// 2 GiB of decoder allocations (a 100-megapixel 16-bit RGBA photo fits).
+/// The longest side of a photo Polyshade takes.
+pub const MAX_SIDE: u32 = 30_000;
+
+/// The limits Polyshade decodes photos under: up to [`MAX_SIDE`] pixels a
+/// side and 2 GiB of decoder allocations (a 100-megapixel 16-bit RGBA photo
+/// fits).
 pub fn photo_limits() -> Limits {
     let mut limits = Limits::default();
-    limits.max_image_width = Some(30_000);
-    limits.max_image_height = Some(30_000);
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(2 << 30);
     limits
+}
+
+/// A photo of `size` pixels, read from its header, before its pixels are
+/// decoded: refused if empty, smaller than the network's 32×32, larger than
+/// the memory budget or `max_sides`; otherwise its memory reserved (waiting
+/// for other photos' if need be). The sides are checked after the budget,
+/// so that a photo too large says how large in words.
+pub(super) fn admit(
+    path: &Path,
+    (width, height): (u32, u32),
+    (max_width, max_height): (Option<u32>, Option<u32>),
+) -> Result<super::budget::Reservation, LoadError> {
+    let owned = || path.to_path_buf();
+    if width == 0 || height == 0 {
+        return Err(LoadError::Empty { path: owned() });
+    }
+    // The network sees a photo at 32×32: a smaller one has nothing to give.
+    if width < MIN_SIDE || height < MIN_SIDE {
+        return Err(LoadError::TooSmall { path: owned(), width, height });
+    }
+    // Refused (or waiting for other photos) before its pixels are decoded.
+    let budget = super::budget::shared().reserve(width, height).map_err(|e| match e {
+        super::budget::BudgetError::TooLarge { .. } => LoadError::TooLarge { path: owned(), reason: e.to_string() },
+        super::budget::BudgetError::Busy => LoadError::Busy { path: owned(), reason: e.to_string() },
+    })?;
+    if max_width.is_some_and(|w| width > w) || max_height.is_some_and(|h| height > h) {
+        let most = max_width.max(max_height).unwrap_or_default();
+        let reason = format!("{width}×{height} pixels; Polyshade takes photos of up to {most} pixels on a side");
+        return Err(LoadError::TooLarge { path: owned(), reason });
+    }
+    Ok(budget)
 }
 
 /// Decodes `path` under [`photo_limits`].
@@ -142,23 +177,7 @@ pub fn load_photo_with_limits(path: &Path, limits: Limits) -> Result<Photo, Load
     reader.limits(header_limits);
     let mut decoder = reader.into_decoder().map_err(|e| classify(path, e))?;
     let (width, height) = decoder.dimensions();
-    if width == 0 || height == 0 {
-        return Err(LoadError::Empty { path: owned() });
-    }
-    // The network sees a photo at 32×32: a smaller one has nothing to give.
-    if width < MIN_SIDE || height < MIN_SIDE {
-        return Err(LoadError::TooSmall { path: owned(), width, height });
-    }
-    // Refused (or waiting for other photos) before its pixels are decoded.
-    let budget = super::budget::shared().reserve(width, height).map_err(|e| match e {
-        super::budget::BudgetError::TooLarge { .. } => LoadError::TooLarge { path: owned(), reason: e.to_string() },
-        super::budget::BudgetError::Busy => LoadError::Busy { path: owned(), reason: e.to_string() },
-    })?;
-    if max_width.is_some_and(|w| width > w) || max_height.is_some_and(|h| height > h) {
-        let most = max_width.max(max_height).unwrap_or_default();
-        let reason = format!("{width}×{height} pixels; Polyshade takes photos of up to {most} pixels on a side");
-        return Err(LoadError::TooLarge { path: owned(), reason });
-    }
+    let budget = admit(path, (width, height), (max_width, max_height))?;
     let color = decoder.color_type();
     // Metadata is best-effort: a broken EXIF block must not lose the photo.
     let icc_profile = decoder.icc_profile().ok().flatten();

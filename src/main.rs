@@ -27,6 +27,17 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
 
     let cli = Cli::parse();
+    // Each RAW decodes in a process of its own, started from this binary, so
+    // that a file that takes the decoder down takes only that process.
+    #[cfg(feature = "raw")]
+    if !matches!(cli.command, Some(polyshade::cli::Commands::RawWorker(_))) {
+        match std::env::current_exe() {
+            Ok(executable) => {
+                polyshade::io::raw::worker::decode_in_worker_processes(executable);
+            }
+            Err(error) => tracing::warn!("RAWs decode in this process: its executable is not known ({error})"),
+        }
+    }
     let result = match cli.command {
         Some(command) => run(command),
         None => run_gui(AppOptions {

@@ -71,6 +71,10 @@ fn bad_photos_exit_nonzero_with_one_clear_line() {
         std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
         cases.push((text, "a kind of RAW Polyshade cannot read"));
         cases.push((cut, "truncated or corrupt"));
+        // A RAW that aborts the decoder (in its worker process, not this one).
+        let crafted = dir.path().join("IMG_0001.CR3");
+        std::fs::write(&crafted, polyshade::io::raw::synthetic::cr3_claiming_a_petabyte()).unwrap();
+        cases.push((crafted, "the RAW decoder aborted on it"));
     }
 
     for (photo, expect) in cases {

@@ -56,6 +56,22 @@ pub enum Commands {
     Bench(bench::BenchArgs),
     /// Describe a model file (default: the bundled one) or copy it at another precision.
     Model(model::ModelArgs),
+    /// Decode one RAW for the app or CLI that started it (see `io::raw::worker`).
+    #[cfg(feature = "raw")]
+    #[command(name = "raw-worker", hide = true)]
+    RawWorker(RawWorkerArgs),
+}
+
+/// What a RAW worker process decodes.
+#[cfg(feature = "raw")]
+#[derive(Debug, clap::Args)]
+pub struct RawWorkerArgs {
+    #[arg(value_enum)]
+    pub task: crate::io::raw::worker::Task,
+    /// The thumbnail's long side, for `preview`.
+    #[arg(long, default_value_t = 0)]
+    pub side: u32,
+    pub path: PathBuf,
 }
 
 /// Which network `train` trains.
@@ -109,5 +125,7 @@ pub fn run(command: Commands) -> anyhow::Result<()> {
         Commands::Eval(args) => eval::run(&args),
         Commands::Bench(args) => bench::run(&args),
         Commands::Model(args) => model::run(&args),
+        #[cfg(feature = "raw")]
+        Commands::RawWorker(args) => Ok(crate::io::raw::worker::serve(args.task, &args.path, args.side)?),
     }
 }

@@ -1,15 +1,17 @@
 //! Camera RAW files: DNGs of a known scene (mosaiced into a Bayer pattern
 //! through a known colour matrix and white balance) develop back to it,
 //! take the tone of their embedded preview, keep their EXIF in exports,
-//! stand upright, and a bad or unknown file is a one-line error. A real
-//! camera file from a public package is decoded where it has been fetched
-//! (`scripts/fetch_raw_samples.sh`; CI requires it).
+//! stand upright, and a bad or unknown file is a one-line error. Developed
+//! in a worker process, as the app and the CLI do, a RAW is the same photo,
+//! and a file that takes the decoder down is an error about the file. A
+//! real camera file from a public package is decoded where it has been
+//! fetched (`scripts/fetch_raw_samples.sh`; CI requires it).
 
 use std::path::{Path, PathBuf};
 
 use image::{DynamicImage, Rgb32FImage};
 use polyshade::io::colour::ProfileUse;
-use polyshade::io::raw::{ToneCurve, ToneSource, develop_linear, embedded_preview};
+use polyshade::io::raw::{ToneCurve, ToneSource, develop_linear, embedded_preview, worker};
 use polyshade::io::{ExportFormat, LoadError, export, load_photo, photo_facts};
 
 use polyshade::io::raw::synthetic::{Extras, scene};
@@ -147,6 +149,68 @@ fn a_raws_exif_goes_into_its_export_and_the_raw_is_not_written() {
     assert_eq!(text(exif::Tag::DateTimeOriginal).as_deref(), Some("2026-05-04 10:11:12"));
     assert_eq!(text(exif::Tag::LensModel).as_deref(), Some("\"Test 50mm F1.8\""));
     assert_eq!(std::fs::read(&path).unwrap(), before, "the RAW is only read");
+}
+
+/// Polyshade's own binary: what the app and the CLI run as their RAW worker.
+fn worker_executable() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_polyshade"))
+}
+
+#[test]
+fn a_raw_developed_in_a_worker_process_is_the_same_photo() {
+    let dir = tempfile::tempdir().unwrap();
+    let known = scene(192, 128);
+    let path = dir.path().join("turned.dng");
+    let extras = Extras { preview: Some(camera_jpeg(&known)), orientation: Some(6), exif: true, compressed: true };
+    write_dng(&path, &known, "Nikon", "D5000", extras);
+    let here = load_photo(&path).unwrap();
+    let there = worker::develop(worker_executable(), &path, (None, None)).unwrap();
+    assert_eq!(there.rgb.dimensions(), (128, 192));
+    assert!(here.rgb == there.rgb, "the same pixels, bit for bit");
+    assert_eq!(format!("{:?}", here.info), format!("{:?}", there.info));
+    assert!(matches!(there.info.colour, ProfileUse::Developed { tone: ToneSource::CameraPreview { .. } }));
+    assert!(there.info.exif.as_ref().is_some_and(|e| e.len() > 100));
+
+    let thumbnail = worker::preview(worker_executable(), &path, 96).unwrap().expect("the DNG has a preview");
+    assert!(thumbnail == embedded_preview(&path, 96).unwrap().unwrap());
+    let bare = dir.path().join("bare.dng");
+    write_dng(&bare, &known, "Polyshade", "Bayer 14", Extras::default());
+    assert!(worker::preview(worker_executable(), &bare, 96).unwrap().is_none());
+}
+
+#[test]
+fn a_raw_that_takes_its_worker_down_is_an_error_about_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let crafted = dir.path().join("IMG_0001.CR3");
+    std::fs::write(&crafted, polyshade::io::raw::synthetic::cr3_claiming_a_petabyte()).unwrap();
+    for error in [
+        worker::develop(worker_executable(), &crafted, (None, None)).unwrap_err(),
+        worker::preview(worker_executable(), &crafted, 96).unwrap_err(),
+    ] {
+        let message = error.to_string();
+        assert!(matches!(error, LoadError::Corrupt { .. }), "{message}");
+        assert!(
+            message.contains("IMG_0001.CR3") && message.contains("aborted") && !message.contains('\n'),
+            "{message}"
+        );
+    }
+
+    // Errors about the file cross over as they are: an unknown camera, a
+    // missing or empty file, and a size the memory budget refuses.
+    let unknown = dir.path().join("IMG_0002.CR2");
+    std::fs::write(&unknown, tiff_naming("Canon", "EOS Imaginary")).unwrap();
+    let missing = dir.path().join("gone.NEF");
+    let empty = dir.path().join("empty.ARW");
+    std::fs::write(&empty, b"").unwrap();
+    for path in [&unknown, &missing, &empty] {
+        let here = load_photo(path).unwrap_err().to_string();
+        let there = worker::develop(worker_executable(), path, (None, None)).unwrap_err().to_string();
+        assert_eq!(here, there);
+    }
+    let small = dir.path().join("small.dng");
+    write_dng(&small, &scene(96, 64), "Polyshade", "Bayer 14", Extras::default());
+    let error = worker::develop(worker_executable(), &small, (Some(64), Some(64))).unwrap_err();
+    assert!(matches!(error, LoadError::TooLarge { .. }), "{error}");
 }
 
 /// A TIFF whose first IFD names a camera and holds nothing else: what an

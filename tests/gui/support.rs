@@ -36,6 +36,9 @@ pub fn new_harness_with(photos: Vec<PathBuf>, model_device: ModelDevice) -> Harn
 }
 
 pub fn harness_for(options: AppOptions) -> Harness<'static, PolyshadeApp> {
+    // RAWs decode in worker processes, as in the app.
+    #[cfg(feature = "raw")]
+    polyshade::io::raw::worker::decode_in_worker_processes(PathBuf::from(env!("CARGO_BIN_EXE_polyshade")));
     let setup = polyshade::gpu::egui_wgpu_setup(egui_kittest::wgpu::default_wgpu_setup());
     let mut harness = Harness::builder()
         .with_size(SIZE)

@@ -12,8 +12,11 @@
 //!   luminance so hues and saturations stay the develop's. A RAW without a
 //!   preview gets +1 EV and a soft highlight shoulder ([`ToneCurve::standard`]).
 //!
-//! The decoder runs behind `catch_unwind` (decoders meet malformed files
-//! often, and some panic on them), on the file's bytes read into memory (a
+//! Decoders meet malformed files often, and some panic or abort on them.
+//! The app and the CLI decode each RAW in a worker process of their own
+//! ([`worker`]): a file that takes the decoder down costs that process, and
+//! the user gets an error about the file. Within a process, the decoder
+//! runs behind `catch_unwind`, on the file's bytes read into memory (a
 //! memory map of a file cut short while it is read would crash the
 //! process), and the photo's size is checked against the memory budget
 //! before its pixels are decoded. RAW files are only ever read.
@@ -37,6 +40,7 @@ mod exif;
 mod guard;
 pub mod synthetic;
 mod tone;
+pub mod worker;
 
 /// The RAW file extensions Polyshade opens (lower case): those `rawler`
 /// decodes, less the ambiguous `.raw` and formats without colour data.
@@ -51,7 +55,7 @@ pub fn is_raw(path: &Path) -> bool {
 }
 
 /// How a RAW's tones were set, for the photo's facts.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ToneSource {
     /// Fitted to the JPEG preview the camera embedded (its size).
     CameraPreview { width: u32, height: u32 },
@@ -70,13 +74,60 @@ impl ToneSource {
 }
 
 /// Decodes and develops the RAW at `path` under `limits` (its sides) and
-/// the shared memory budget.
+/// the shared memory budget: in a worker process where one is set up
+/// ([`worker`]), else in this one.
 pub(super) fn load(path: &Path, limits: &Limits) -> Result<Photo, LoadError> {
-    let owned = || path.to_path_buf();
+    let sides = (limits.max_image_width, limits.max_image_height);
+    match worker::executable() {
+        Some(executable) => worker::develop(executable, path, sides),
+        None => load_here(path, sides),
+    }
+}
+
+/// [`load`] in this process, whether or not a worker is set up.
+pub(crate) fn load_here(path: &Path, sides: (Option<u32>, Option<u32>)) -> Result<Photo, LoadError> {
+    let (developed, budget) = develop(path, |size| crate::io::load::admit(path, size, sides))?;
+    Ok(developed.into_photo(path, budget))
+}
+
+/// A developed RAW: what becomes a [`Photo`], and what a worker process
+/// sends back.
+pub(crate) struct Developed {
+    /// 16-bit sRGB, upright.
+    pub rgb: Rgb32FImage,
+    pub was_grey: bool,
+    pub tone: ToneSource,
+    pub exif: Option<Vec<u8>>,
+    pub xmp: Option<Vec<u8>>,
+}
+
+impl Developed {
+    fn into_photo(self, path: &Path, budget: crate::io::budget::Reservation) -> Photo {
+        let info = PhotoInfo {
+            path: Some(path.to_path_buf()),
+            bits_per_channel: 16,
+            had_alpha: false,
+            was_grey: self.was_grey,
+            icc_profile: None,
+            colour: crate::io::colour::ProfileUse::Developed { tone: self.tone },
+            exif: self.exif,
+            xmp: self.xmp,
+        };
+        Photo::with_budget(self.rgb, info, budget)
+    }
+}
+
+/// Decodes and develops the RAW at `path`. `admit` is given the photo's
+/// size from the file's header before its pixels are decoded, and either
+/// refuses it or returns what holds its memory.
+fn develop<R>(
+    path: &Path,
+    admit: impl FnOnce((u32, u32)) -> Result<R, LoadError>,
+) -> Result<(Developed, R), LoadError> {
     let (source, decoder) = open(path)?;
     let params = RawDecodeParams::default();
     let size = guarded(path, || header_size(decoder.as_ref(), &source, &params))?;
-    let budget = crate::io::load::admit(path, size, (limits.max_image_width, limits.max_image_height))?;
+    let admitted = admit(size)?;
     let raw = guarded(path, || decoder.raw_image(&source, &params, false))?;
     // Metadata and the preview are best-effort: the photo is what matters.
     let metadata = guarded(path, || decoder.raw_metadata(&source, &params)).ok();
@@ -99,23 +150,21 @@ pub(super) fn load(path: &Path, limits: &Limits) -> Result<Photo, LoadError> {
         image.apply_orientation(orientation);
         rgb = image.into_rgb32f();
     }
-    let info = PhotoInfo {
-        path: Some(owned()),
-        bits_per_channel: 16,
-        had_alpha: false,
-        was_grey,
-        icc_profile: None,
-        colour: crate::io::colour::ProfileUse::Developed { tone },
-        exif,
-        xmp,
-    };
-    Ok(Photo::with_budget(rgb, info, budget))
+    Ok((Developed { rgb, was_grey, tone, exif, xmp }, admitted))
 }
 
 /// The preview the camera embedded in the RAW at `path`, upright and
 /// shrunk to at most `side` on its long side: what the library shows while
 /// the RAW develops. `None` when the file has none.
 pub fn embedded_preview(path: &Path, side: u32) -> Result<Option<RgbImage>, LoadError> {
+    match worker::executable() {
+        Some(executable) => worker::preview(executable, path, side),
+        None => preview_here(path, side),
+    }
+}
+
+/// [`embedded_preview`] in this process, whether or not a worker is set up.
+pub(crate) fn preview_here(path: &Path, side: u32) -> Result<Option<RgbImage>, LoadError> {
     let (source, decoder) = open(path)?;
     let params = RawDecodeParams::default();
     // The smallest of the file's pictures that is at least `side`.

@@ -1,7 +1,8 @@
 //! DNG files of a known scene, for tests and benchmarks: the scene's linear
 //! sRGB turned into what a camera would record through a known colour
 //! matrix and white balance, mosaiced into an RGGB Bayer pattern, 14 bits
-//! with a black level, written as a DNG with rawler's writer.
+//! with a black level, written as a DNG with rawler's writer; and a
+//! hostile RAW that takes a decoder down.
 
 use std::path::Path;
 
@@ -134,4 +135,18 @@ pub fn write_dng(path: &Path, linear: &Rgb32FImage, make: &str, model: &str, ext
     }
     dng.close().map_err(std::io::Error::other)?;
     Ok(())
+}
+
+/// A CR3 (an ISO base media file) whose CMT1 metadata box claims a
+/// petabyte: the decoder allocates that before reading it, and the failed
+/// allocation aborts the process that runs it (see [`super::worker`]).
+pub fn cr3_claiming_a_petabyte() -> Vec<u8> {
+    let boxed = |kind: &[u8], body: &[u8]| [&(8 + body.len() as u32).to_be_bytes()[..], kind, body].concat();
+    let ftyp = boxed(b"ftyp", &[&b"crx "[..], &1u32.to_be_bytes(), b"crx "].concat());
+    // A box of size 1 gives its size in the 64 bits after its type.
+    let cmt1 = [&1u32.to_be_bytes()[..], b"CMT1", &(1u64 << 50).to_be_bytes(), &[0; 64]].concat();
+    const CANON_UUID: [u8; 16] =
+        [0x85, 0xc0, 0xb6, 0x87, 0x82, 0x0f, 0x11, 0xe0, 0x81, 0x11, 0xf4, 0xce, 0x46, 0x2b, 0x6a, 0x48];
+    let description = boxed(b"uuid", &[&CANON_UUID[..], &cmt1].concat());
+    [ftyp, boxed(b"moov", &description), boxed(b"mdat", &[0; 32])].concat()
 }

@@ -349,6 +349,34 @@ fn export_matches_sample_and_keeps_metadata(model: &std::path::Path, dir: &std::
 }
 
 #[test]
+fn bench_corpus_reads_a_folder_and_trains_from_its_file_and_from_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = image::open(polyshade::sample_photo_path()).unwrap();
+    for i in 0..3 {
+        let photo = sample.crop_imm(600 * i, 300, 640, 480).resize(128, 96, image::imageops::FilterType::Triangle);
+        photo.save(dir.path().join(format!("p{i}.jpg"))).unwrap();
+    }
+    std::fs::write(dir.path().join("notes.txt"), "not a photo").unwrap();
+    let out = polyshade()
+        .args(["bench", "--json", "--k", "2", "--batch", "128", "--corpus"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    assert_eq!(
+        (v["photos"].as_u64(), v["examples"].as_u64(), v["examples_per_photo"].as_u64()),
+        (Some(3), Some(306), Some(102))
+    );
+    for rate in ["from_file_examples_per_s", "from_memory_examples_per_s"] {
+        assert!(v[rate].as_f64().unwrap() > 0.0, "{v}");
+    }
+    let (prepared, trained) =
+        (v["peak_mb_prepared"].as_f64().unwrap(), v["peak_mb_trained_from_file"].as_f64().unwrap());
+    assert!(prepared > 10.0 && trained >= prepared, "{v}");
+}
+
+#[test]
 fn bench_prints_one_json_line() {
     let out = polyshade().args(["bench", "--json", "--k", "4"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

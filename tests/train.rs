@@ -9,7 +9,7 @@ use burn::tensor::Device;
 use polyshade::fields::{Field, NET_SIZE, Task};
 use polyshade::model::{CdvaeConfig, LadderConfig, MdnConfig, NetworkConfig, load_model};
 use polyshade::sampling::{Component, SampleRequest, sample};
-use polyshade::train::{Dataset, Schedule, TrainEvent, TrainOptions, optimizer_path, train};
+use polyshade::train::{CropOptions, Dataset, Schedule, TrainEvent, TrainOptions, optimizer_path, train};
 
 /// Burn's random ops draw from one generator per backend, seeded by each
 /// run: two runs at once in this process would interleave their draws, so
@@ -54,6 +54,11 @@ fn options(out: &Path, epochs: usize, resume: bool) -> TrainOptions {
 
 /// Trains for `epochs`, killed (cancelled) after `kill_after` epochs if given.
 fn run(out: &Path, epochs: usize, resume: bool, kill_after: Option<usize>) {
+    run_on(&dataset(), out, epochs, resume, kill_after);
+}
+
+/// [`run`] on `data`.
+fn run_on(data: &Dataset, out: &Path, epochs: usize, resume: bool, kill_after: Option<usize>) {
     let cancel = AtomicBool::new(false);
     let on_event = |event| {
         if let TrainEvent::Checkpoint { epochs_done, .. } = event
@@ -62,7 +67,7 @@ fn run(out: &Path, epochs: usize, resume: bool, kill_after: Option<usize>) {
             cancel.store(true, Ordering::Relaxed);
         }
     };
-    train(&dataset(), &options(out, epochs, resume), &Device::flex(), on_event, &cancel).unwrap();
+    train(data, &options(out, epochs, resume), &Device::flex(), on_event, &cancel).unwrap();
 }
 
 /// The steps the model file at `path` has been trained.
@@ -107,6 +112,37 @@ fn a_resumed_run_ends_where_an_uninterrupted_one_does() {
 }
 
 #[test]
+fn a_resumed_run_on_a_folder_reads_the_batches_of_an_uninterrupted_one() {
+    let _serial = one_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    // Three small photos: their examples go to the corpus file and are read
+    // back a batch at a time.
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    let sample = image::open(polyshade::sample_photo_path()).unwrap();
+    for (i, x) in [0, 900, 1800].into_iter().enumerate() {
+        let photo = sample.crop_imm(x, 200, 600, 400).resize(96, 64, image::imageops::FilterType::Triangle);
+        photo.save(photos.join(format!("p{i}.png"))).unwrap();
+    }
+    // Each run reads the folder anew, as a new process would.
+    let read = || {
+        Dataset::from_folder(&photos, Task::Resaturate, &CropOptions::default(), |p, why| {
+            panic!("{}: {why}", p.display())
+        })
+        .unwrap()
+    };
+    assert_eq!(read().len(), 3 * 102);
+    let whole = dir.path().join("whole.psm");
+    run_on(&read(), &whole, 3, false, None);
+    let killed = dir.path().join("killed.psm");
+    run_on(&read(), &killed, 3, false, Some(1));
+    assert!(steps_done(&killed) < steps_done(&whole));
+    run_on(&read(), &killed, 3, true, None);
+    assert_eq!(steps_done(&killed), steps_done(&whole));
+    assert_eq!(max_diff(&samples_of(&killed), &samples_of(&whole)), 0.0, "resuming changed the run");
+}
+
+#[test]
 fn a_kill_between_the_optimiser_and_the_model_write_still_resumes_exactly() {
     let _serial = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
@@ -142,8 +178,13 @@ fn a_loss_that_turns_nan_stops_training_and_keeps_the_last_good_checkpoint() {
     let good = std::fs::read(&out).unwrap();
     // Data that makes the loss NaN (as a far too large step once did: the
     // run wrote a NaN model and exited 0).
-    let mut poisoned = dataset();
-    poisoned.x_g.iter_mut().step_by(97).for_each(|v| *v = f32::NAN);
+    let mut poisoned = Dataset::default();
+    let clean = dataset();
+    for i in 0..clean.len() {
+        let (x_c, x_g) = clean.fields(i);
+        let x_g = Field::from_fn(NET_SIZE, NET_SIZE, |x, y| if (x + y) % 7 == 0 { f32::NAN } else { x_g.get(x, y) });
+        poisoned.push(&x_c, &x_g);
+    }
     let never = |_| {};
     let result = train(&poisoned, &options(&out, 3, true), &Device::flex(), never, &AtomicBool::new(false));
     match result {
@@ -246,7 +287,12 @@ fn the_sampling_spread_is_calibrated_on_the_held_out_photos() {
     let held_out = calibrate(&model, &data).unwrap();
     assert_eq!(header.sample_spread(), Some(held_out));
     assert_eq!(model.sample_spread(), Some(held_out));
-    let on_training = calibrate(&model, &Dataset { held_out: None, ..data.clone() }).unwrap();
+    let on_training = calibrate(&model, &{
+        let mut training_only = data.clone();
+        training_only.held_out = None;
+        training_only
+    })
+    .unwrap();
     assert!((held_out.sigma - on_training.sigma).abs() > 1e-6, "calibrated on the training examples: {held_out:?}");
     assert!(held_out.sigma > 0.0 && held_out.sigma.is_finite(), "{held_out:?}");
     assert!(held_out.temperature > 0.0 && held_out.temperature.is_finite(), "{held_out:?}");

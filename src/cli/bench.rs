@@ -47,12 +47,21 @@ pub struct BenchArgs {
     #[cfg(feature = "raw")]
     #[arg(long, value_name = "RAW", num_args = 0..=1, conflicts_with_all = ["decompose", "upsample", "intrinsic"])]
     pub raw: Option<Option<std::path::PathBuf>>,
+    /// Instead: read a folder of photos into training examples (a folder,
+    /// or a number N for N generated 160×120 JPEGs), then time an epoch of
+    /// training reading them from the examples' file and from memory, and
+    /// report the process's peak memory.
+    #[arg(long, value_name = "DIR|N", conflicts_with_all = ["decompose", "upsample", "intrinsic"])]
+    pub corpus: Option<String>,
 }
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     #[cfg(feature = "raw")]
     if let Some(raw) = &args.raw {
         return bench_raw(raw.as_deref(), args.json);
+    }
+    if let Some(corpus) = &args.corpus {
+        return bench_corpus(corpus, args);
     }
     if args.intrinsic {
         return bench_intrinsic(args.json);
@@ -455,6 +464,110 @@ fn bench_raw(raw: Option<&std::path::Path>, json: bool) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Training examples/s with the examples read from their file and from
+/// memory (an epoch each, alternating, median of 3), and peak memory.
+fn bench_corpus(source: &str, args: &BenchArgs) -> anyhow::Result<()> {
+    use crate::train::{CropOptions, Dataset, TrainOptions, train};
+    let generated = tempfile::tempdir()?;
+    let folder = match source.parse::<usize>() {
+        Ok(count) => {
+            generate_photos(generated.path(), count)?;
+            generated.path().to_path_buf()
+        }
+        Err(_) => std::path::PathBuf::from(source),
+    };
+    let start = Instant::now();
+    let mut skipped = 0;
+    let mut dataset =
+        Dataset::from_folder(&folder, crate::fields::Task::Resaturate, &CropOptions::default(), |_, _| skipped += 1)?;
+    let photos = dataset.photo_starts.len();
+    let network = NetworkConfig::Cdvae(CdvaeConfig::new().with_mdn(MdnConfig::new().with_k(args.k as usize)));
+    dataset.compute_embedding(network.embedding_dims())?;
+    let prepare_s = start.elapsed().as_secs_f64();
+    let prepared_peak = peak_memory_mb();
+    let out = tempfile::tempdir()?;
+    let epoch = |data: &Dataset| -> anyhow::Result<f64> {
+        let options = TrainOptions {
+            task: crate::fields::Task::Resaturate,
+            network: network.clone(),
+            epochs: 1,
+            batch: args.batch as usize,
+            lr: 5e-5,
+            schedule: Schedule::default(),
+            seed: 1,
+            out: out.path().join("m.psm"),
+            resume: false,
+            from: None,
+            recipe: None,
+        };
+        let start = Instant::now();
+        let never = std::sync::atomic::AtomicBool::new(false);
+        train(data, &options, &args.device.device(), |_| {}, &never)?;
+        Ok(data.len() as f64 / start.elapsed().as_secs_f64())
+    };
+    let (mut from_file, mut from_memory) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        from_file.push(epoch(&dataset)?);
+    }
+    let file_peak = peak_memory_mb();
+    let in_memory = dataset.in_memory();
+    for _ in 0..3 {
+        from_memory.push(epoch(&in_memory)?);
+    }
+    let (file_rate, memory_rate) = (median(from_file), median(from_memory));
+    let per_photo = crate::train::crops_per_photo(photos + skipped).min(102);
+    if args.json {
+        let peak = |mb: Option<f64>| mb.map_or_else(|| "null".to_owned(), |mb| format!("{mb:.0}"));
+        println!(
+            "{{\"photos\": {photos}, \"skipped\": {skipped}, \"examples\": {}, \"examples_per_photo\": {per_photo}, \"prepare_s\": {prepare_s:.2}, \"batch\": {}, \"from_file_examples_per_s\": {file_rate:.1}, \"from_memory_examples_per_s\": {memory_rate:.1}, \"peak_mb_prepared\": {}, \"peak_mb_trained_from_file\": {}}}",
+            dataset.len(),
+            args.batch,
+            peak(prepared_peak),
+            peak(file_peak),
+        );
+        return Ok(());
+    }
+    let peak = |mb: Option<f64>| mb.map_or_else(|| "unknown".to_owned(), |mb| format!("{mb:.0} MB"));
+    println!(
+        "{photos} photos ({skipped} skipped) → {} examples ({per_photo} a photo), read and projected in {prepare_s:.1} s; peak memory {}",
+        dataset.len(),
+        peak(prepared_peak)
+    );
+    println!(
+        "training (batch {}): {file_rate:.0} examples/s reading the examples' file, {memory_rate:.0} from memory ({:+.1} %); peak memory {} before the in-memory copy",
+        args.batch,
+        100.0 * (file_rate / memory_rate - 1.0),
+        peak(file_peak)
+    );
+    Ok(())
+}
+
+/// `count` small JPEGs (160×120 crops of the bundled photo at varied
+/// places and scales) in `folder`.
+fn generate_photos(folder: &std::path::Path, count: usize) -> anyhow::Result<()> {
+    let sample = image::open(crate::sample_photo_path())?.to_rgb8();
+    let (w, h) = sample.dimensions();
+    for i in 0..count {
+        // A low-discrepancy walk over positions and sizes.
+        let u = (i as f64 * 0.618_034).fract();
+        let v = (i as f64 * 0.754_878).fract();
+        let side = 240 + (i * 37 % 640) as u32;
+        let (x, y) = ((u * f64::from(w - side * 4 / 3)) as u32, (v * f64::from(h - side)) as u32);
+        let crop = image::imageops::crop_imm(&sample, x, y, side * 4 / 3, side).to_image();
+        let small = image::imageops::resize(&crop, 160, 120, image::imageops::FilterType::Triangle);
+        small.save(folder.join(format!("photo_{i:05}.jpg")))?;
+    }
+    Ok(())
+}
+
+/// The process's peak resident memory (Linux's VmHWM), in megabytes.
+fn peak_memory_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 fn median(mut values: Vec<f64>) -> f64 {

@@ -3,14 +3,24 @@
 //! Each photo (shrunk so its long side is at most `max_side`) is split into
 //! the task's fields once, then cut into square crops at several scales and
 //! positions, each also mirrored, and every crop is area-filtered to 32×32.
-//! A couple of dozen photos thus give thousands of examples. The crops of
-//! each photo are cached under `~/.cache/polyshade/crops/`, keyed by the
-//! file's path, size, modification time, the task, the crop options and the
-//! [`SPLIT_VERSION`], so a second run starts at once. Unreadable files are
-//! reported and skipped.
+//! A couple of dozen photos thus give thousands of examples; the more
+//! photos, the fewer crops each gives ([`crops_per_photo`]), down to the
+//! whole frame and its mirror image (as the paper did with MS COCO).
+//!
+//! The crops of each photo are cached under `~/.cache/polyshade/crops/`
+//! (16-bit floats), keyed by the file's path, size, modification time, the
+//! task, the crop options and the [`SPLIT_VERSION`], so a second run starts
+//! at once. A folder's examples are gathered into one unnamed temporary
+//! file beside that cache, 4 KiB an example, which training reads a batch
+//! at a time: memory does not grow with the corpus ([`Fields`]). Unreadable
+//! files are reported and skipped.
 
 use std::hash::{Hash, Hasher};
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use half::f16;
 
 use crate::embedding::{Lpp, LppConfig, features};
 use crate::fields::resample::area_downsample;
@@ -23,6 +33,19 @@ pub const HOLD_OUT_EVERY: u32 = 8;
 /// Pixels per example field.
 pub const FIELD_LEN: usize = (NET_SIZE * NET_SIZE) as usize;
 
+/// About how many examples a folder gives, however many photos it holds
+/// (each photo gives at least 2; see [`crops_per_photo`]).
+pub const EXAMPLES_PER_CORPUS: usize = 65_536;
+
+/// The examples each of `photos` photos gives: all its crops (102 with the
+/// default options) while the folder is small, then fewer, so that the
+/// folder gives about [`EXAMPLES_PER_CORPUS`]; always an even number (a
+/// crop and its mirror image) and at least 2 (the whole frame, mirrored).
+pub fn crops_per_photo(photos: usize) -> u32 {
+    let each = EXAMPLES_PER_CORPUS / photos.max(1);
+    (each.min(u32::MAX as usize) as u32 & !1).max(2)
+}
+
 #[derive(Clone, Debug, Hash, PartialEq)]
 pub struct CropOptions {
     /// Crop sides as fractions of the photo's short side.
@@ -33,23 +56,130 @@ pub struct CropOptions {
     pub flips: bool,
     /// Photos are shrunk to this long side before cropping.
     pub max_side: u32,
+    /// At most this many examples a photo (mirror images included): an
+    /// even spread of its crops, the whole frame first.
+    pub most: u32,
 }
 
 impl Default for CropOptions {
     fn default() -> Self {
         // Scales in percent (hashable): 100, 70, 50, 35.
-        CropOptions { scales: vec![100, 70, 50, 35], grid: 4, flips: true, max_side: 1024 }
+        CropOptions { scales: vec![100, 70, 50, 35], grid: 4, flips: true, max_side: 1024, most: u32::MAX }
     }
 }
 
-/// Examples as flat arrays: row i of each is example i.
+/// The fields of a dataset's examples, row by row: a row is an example's
+/// condition field, then its generated field.
+#[derive(Clone, Debug)]
+enum Fields {
+    /// In memory, as given (examples pushed one by one).
+    Memory(Vec<f32>),
+    /// 16-bit floats in a file, read a row at a time.
+    File(CorpusFile),
+}
+
+impl Default for Fields {
+    fn default() -> Self {
+        Fields::Memory(Vec::new())
+    }
+}
+
+/// Values in a row: an example's two fields.
+const ROW_LEN: usize = 2 * FIELD_LEN;
+
+impl Fields {
+    /// Row `row` into `out` (`ROW_LEN` values).
+    fn read(&self, row: usize, out: &mut [f32]) {
+        match self {
+            Fields::Memory(values) => out.copy_from_slice(&values[row * ROW_LEN..(row + 1) * ROW_LEN]),
+            Fields::File(file) => file.read(row, out),
+        }
+    }
+}
+
+/// Examples as 16-bit floats in an unnamed temporary file (gone when the
+/// last handle closes), 4 KiB a row.
+#[derive(Clone, Debug)]
+struct CorpusFile {
+    file: Arc<std::fs::File>,
+}
+
+impl CorpusFile {
+    /// A new, empty corpus file: beside the crop cache (where there is
+    /// room for a cache), else in the system's temporary folder.
+    fn create() -> std::io::Result<std::fs::File> {
+        let folder = crate::cache_dir().map(|c| c.join("polyshade/crops"));
+        match folder.filter(|f| std::fs::create_dir_all(f).is_ok()) {
+            Some(folder) => tempfile::tempfile_in(folder).or_else(|_| tempfile::tempfile()),
+            None => tempfile::tempfile(),
+        }
+    }
+
+    fn read(&self, row: usize, out: &mut [f32]) {
+        let mut bytes = [0u8; ROW_LEN * 2];
+        let at = (row * ROW_LEN * 2) as u64;
+        if let Err(error) = read_at(&self.file, &mut bytes, at) {
+            // The file is this process's own, unnamed: only a failing disk
+            // gets here, and training cannot go on without its examples.
+            panic!("the training examples' file could not be read: {error}");
+        }
+        let halves: &[f16] = bytemuck::cast_slice(&bytes);
+        half::slice::HalfFloatSliceExt::convert_to_f32_slice(halves, out);
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, into: &mut [u8], at: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, into, at)
+}
+
+#[cfg(windows)]
+fn read_at(file: &std::fs::File, mut into: &mut [u8], mut at: u64) -> std::io::Result<()> {
+    while !into.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(file, into, at)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                into = &mut into[n..];
+                at += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes a corpus file row by row.
+struct CorpusWriter {
+    out: std::io::BufWriter<std::fs::File>,
+    rows: usize,
+}
+
+impl CorpusWriter {
+    fn new() -> std::io::Result<Self> {
+        Ok(CorpusWriter { out: std::io::BufWriter::with_capacity(1 << 20, CorpusFile::create()?), rows: 0 })
+    }
+
+    /// Appends rows given as 16-bit floats.
+    fn append(&mut self, rows: &[f16]) -> std::io::Result<()> {
+        self.out.write_all(bytemuck::cast_slice(rows))?;
+        self.rows += rows.len() / ROW_LEN;
+        Ok(())
+    }
+
+    fn finish(self) -> std::io::Result<CorpusFile> {
+        let file = self.out.into_inner().map_err(|e| e.into_error())?;
+        Ok(CorpusFile { file: Arc::new(file) })
+    }
+}
+
+/// A dataset's examples: rows of its [`Fields`] (shared with the
+/// held-out photos' dataset, which has rows of its own), with their
+/// embedding guidance.
 #[derive(Clone, Debug, Default)]
 pub struct Dataset {
-    /// `[len, 1024]` condition fields.
-    pub x_c: Vec<f32>,
-    /// `[len, 1024]` generated fields.
-    pub x_g: Vec<f32>,
-    /// `[len, 64]` embedding guidance, if computed.
+    fields: Fields,
+    /// Which rows of `fields` are this dataset's examples, in order.
+    rows: Vec<u32>,
+    /// `[len, dims]` embedding guidance, if computed.
     pub p: Option<Vec<f32>>,
     /// The projection `p` came from (model files carry it, so fine-tuning
     /// keeps the embedding space).
@@ -68,23 +198,31 @@ pub enum DatasetError {
     Folder { path: PathBuf, cause: std::io::Error },
     #[error("no usable photos in {0} (JPEG, PNG, TIFF or WebP)")]
     NoPhotos(PathBuf),
+    #[error("cannot write the training examples ({0}); is the disk full?")]
+    Write(std::io::Error),
     #[error(transparent)]
     Embedding(#[from] crate::embedding::LppError),
 }
 
 impl Dataset {
     pub fn len(&self) -> usize {
-        self.x_c.len() / FIELD_LEN
+        self.rows.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.x_c.is_empty()
+        self.rows.is_empty()
     }
 
     /// Appends one example.
     pub fn push(&mut self, x_c: &Field, x_g: &Field) {
-        self.x_c.extend_from_slice(x_c.data());
-        self.x_g.extend_from_slice(x_g.data());
+        let values = match &mut self.fields {
+            Fields::Memory(values) => values,
+            // Examples read from a folder are not added to one by one.
+            Fields::File(_) => panic!("Dataset::push on a dataset read from a folder"),
+        };
+        self.rows.push((values.len() / ROW_LEN) as u32);
+        values.extend_from_slice(x_c.data());
+        values.extend_from_slice(x_g.data());
     }
 
     /// Dimensions of the embedding guidance per example (0 without one).
@@ -92,14 +230,52 @@ impl Dataset {
         self.p.as_ref().map_or(0, |p| p.len() / self.len().max(1))
     }
 
+    /// Example `i`'s condition and generated fields.
+    pub fn fields(&self, i: usize) -> (Field, Field) {
+        let mut row = vec![0.0; ROW_LEN];
+        self.fields.read(self.rows[i] as usize, &mut row);
+        let x_g = row.split_off(FIELD_LEN);
+        (Field::new(NET_SIZE, NET_SIZE, row), Field::new(NET_SIZE, NET_SIZE, x_g))
+    }
+
     /// The condition field of example `i`.
     pub fn x_c_field(&self, i: usize) -> Field {
-        Field::new(NET_SIZE, NET_SIZE, self.x_c[i * FIELD_LEN..(i + 1) * FIELD_LEN].to_vec())
+        self.fields(i).0
     }
 
     /// The generated field of example `i`.
     pub fn x_g_field(&self, i: usize) -> Field {
-        Field::new(NET_SIZE, NET_SIZE, self.x_g[i * FIELD_LEN..(i + 1) * FIELD_LEN].to_vec())
+        self.fields(i).1
+    }
+
+    /// The fields of the examples at `indices`, as `[n, 1024]` rows of
+    /// condition fields and of generated fields (a training batch).
+    pub fn gather(&self, indices: &[usize]) -> (Vec<f32>, Vec<f32>) {
+        let (mut x_c, mut x_g) = (vec![0.0; indices.len() * FIELD_LEN], vec![0.0; indices.len() * FIELD_LEN]);
+        let mut row = vec![0.0; ROW_LEN];
+        for (k, &i) in indices.iter().enumerate() {
+            self.fields.read(self.rows[i] as usize, &mut row);
+            x_c[k * FIELD_LEN..(k + 1) * FIELD_LEN].copy_from_slice(&row[..FIELD_LEN]);
+            x_g[k * FIELD_LEN..(k + 1) * FIELD_LEN].copy_from_slice(&row[FIELD_LEN..]);
+        }
+        (x_c, x_g)
+    }
+
+    /// The same examples with their fields in memory (as `f32`), for
+    /// comparing the two ways of holding them.
+    pub fn in_memory(&self) -> Dataset {
+        let (x_c, x_g) = self.gather(&(0..self.len()).collect::<Vec<_>>());
+        let mut values = Vec::with_capacity(self.len() * ROW_LEN);
+        for (c, g) in x_c.chunks_exact(FIELD_LEN).zip(x_g.chunks_exact(FIELD_LEN)) {
+            values.extend_from_slice(c);
+            values.extend_from_slice(g);
+        }
+        Dataset {
+            fields: Fields::Memory(values),
+            rows: (0..self.len() as u32).collect(),
+            held_out: self.held_out.as_ref().map(|held| Box::new(held.in_memory())),
+            ..self.clone()
+        }
     }
 
     /// Moves every `every`-th photo's examples (the `every`-th, the
@@ -113,14 +289,14 @@ impl Dataset {
             return 0;
         }
         let dims = self.embedding_dims();
-        let (mut kept, mut held) = (Dataset::default(), Dataset::default());
+        let view = || Dataset { fields: self.fields.clone(), ..Dataset::default() };
+        let (mut kept, mut held) = (view(), view());
         for photo in 0..photos {
             let start = self.photo_starts[photo];
             let end = self.photo_starts.get(photo + 1).copied().unwrap_or(self.len());
             let into = if (photo + 1) % every == 0 { &mut held } else { &mut kept };
             into.photo_starts.push(into.len());
-            into.x_c.extend_from_slice(&self.x_c[start * FIELD_LEN..end * FIELD_LEN]);
-            into.x_g.extend_from_slice(&self.x_g[start * FIELD_LEN..end * FIELD_LEN]);
+            into.rows.extend_from_slice(&self.rows[start..end]);
             if let Some(p) = &self.p {
                 into.p.get_or_insert_with(Vec::new).extend_from_slice(&p[start * dims..end * dims]);
             }
@@ -162,6 +338,7 @@ impl Dataset {
 
     /// [`Dataset::from_folder`], telling `progress` how many photos of how
     /// many are done after each (splitting a photo takes up to a second).
+    /// Each photo gives at most [`crops_per_photo`] examples.
     pub fn from_folder_with_progress(
         dir: &Path,
         task: Task,
@@ -170,23 +347,26 @@ impl Dataset {
         mut progress: impl FnMut(usize, usize),
     ) -> Result<Dataset, DatasetError> {
         let photos = list_photos(dir)?;
-        let mut dataset = Dataset::default();
+        let options = CropOptions { most: options.most.min(crops_per_photo(photos.len())), ..options.clone() };
+        let mut corpus = CorpusWriter::new().map_err(DatasetError::Write)?;
+        let mut photo_starts = Vec::new();
         for (i, path) in photos.iter().enumerate() {
             progress(i, photos.len());
-            match crops_cached(path, task, options) {
-                Ok(crops) => {
-                    dataset.photo_starts.push(dataset.len());
-                    dataset.x_c.extend_from_slice(&crops.x_c);
-                    dataset.x_g.extend_from_slice(&crops.x_g);
+            match crops_cached(path, task, &options) {
+                Ok(rows) => {
+                    photo_starts.push(corpus.rows);
+                    corpus.append(&rows).map_err(DatasetError::Write)?;
                 }
                 Err(message) => skipped(path, &message),
             }
         }
         progress(photos.len(), photos.len());
-        if dataset.is_empty() {
+        let rows = (0..corpus.rows as u32).collect::<Vec<_>>();
+        if rows.is_empty() {
             return Err(DatasetError::NoPhotos(dir.to_path_buf()));
         }
-        Ok(dataset)
+        let fields = Fields::File(corpus.finish().map_err(DatasetError::Write)?);
+        Ok(Dataset { fields, rows, photo_starts, ..Dataset::default() })
     }
 }
 
@@ -200,34 +380,40 @@ fn cache_path(photo: &Path, task: Task, options: &CropOptions) -> Option<PathBuf
     (std::fs::canonicalize(photo).ok()?, meta.len(), meta.modified().ok()?, task, options, SPLIT_VERSION)
         .hash(&mut hasher);
     let base = crate::cache_dir()?;
-    Some(base.join("polyshade/crops").join(format!("{:016x}.f32", hasher.finish())))
+    Some(base.join("polyshade/crops").join(format!("{:016x}.f16", hasher.finish())))
 }
 
-fn crops_cached(photo: &Path, task: Task, options: &CropOptions) -> Result<Dataset, String> {
+/// The rows (16-bit floats) of one photo's examples, from the cache or
+/// made and cached.
+fn crops_cached(photo: &Path, task: Task, options: &CropOptions) -> Result<Vec<f16>, String> {
     let cache = cache_path(photo, task, options);
     if let Some(bytes) = cache.as_ref().and_then(|c| std::fs::read(c).ok())
-        && bytes.len() % (8 * FIELD_LEN) == 0
+        && bytes.len() % (2 * ROW_LEN) == 0
         && !bytes.is_empty()
     {
-        let floats: Vec<f32> =
-            bytes.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes"))).collect();
-        let half = floats.len() / 2;
-        return Ok(Dataset { x_c: floats[..half].to_vec(), x_g: floats[half..].to_vec(), ..Dataset::default() });
+        return Ok(bytes.chunks_exact(2).map(|b| f16::from_le_bytes([b[0], b[1]])).collect());
     }
     let crops = crops_of(photo, task, options)?;
+    let mut rows = vec![f16::ZERO; crops.len() * ROW_LEN];
+    let mut row = vec![0.0; ROW_LEN];
+    for (i, out) in rows.chunks_exact_mut(ROW_LEN).enumerate() {
+        crops.fields.read(crops.rows[i] as usize, &mut row);
+        half::slice::HalfFloatSliceExt::convert_from_f32_slice(out, &row);
+    }
     if let Some(cache) = cache {
         // Best effort: a read-only cache only costs time.
-        let bytes: Vec<u8> = crops.x_c.iter().chain(&crops.x_g).flat_map(|v| v.to_le_bytes()).collect();
+        let bytes: Vec<u8> = rows.iter().flat_map(|v| v.to_le_bytes()).collect();
         let written = cache.parent().map(std::fs::create_dir_all).transpose().is_ok()
             && crate::io::write_atomically(&cache, &[&bytes]).is_ok();
         if !written {
             tracing::debug!("could not cache crops of {}", photo.display());
         }
     }
-    Ok(crops)
+    Ok(rows)
 }
 
-/// The examples of one photo: crops of its (x_c, x_g) fields.
+/// The examples of one photo: crops of its (x_c, x_g) fields, at most
+/// `options.most` of them.
 fn crops_of(photo: &Path, task: Task, options: &CropOptions) -> Result<Dataset, String> {
     let mut photo = load_photo(photo).map_err(|e| e.to_string())?;
     let (w, h) = (photo.width(), photo.height());
@@ -239,30 +425,60 @@ fn crops_of(photo: &Path, task: Task, options: &CropOptions) -> Result<Dataset, 
     let (x_c_full, x_g_full) = (split.condition(), split.generated());
     let (w, h) = (x_c_full.width(), x_c_full.height());
     let mut out = Dataset::default();
+    let per_crop = if options.flips { 2 } else { 1 };
+    for (x0, y0, side) in spread(&crop_squares(w, h, options), (options.most / per_crop).max(1) as usize) {
+        let crop =
+            |f: &Field| area_downsample(&Field::from_fn(side, side, |x, y| f.get(x0 + x, y0 + y)), NET_SIZE, NET_SIZE);
+        let (x_c, x_g) = (crop(&x_c_full), crop(x_g_full));
+        out.push(&x_c, &x_g);
+        if options.flips {
+            out.push(&mirror(&x_c), &mirror(&x_g));
+        }
+    }
+    Ok(out)
+}
+
+/// The squares (left, top, side) a `w`×`h` photo is cropped into: the
+/// whole frame (its short side) at three positions along the long side,
+/// the centre first, then each smaller scale on a grid.
+fn crop_squares(w: u32, h: u32, options: &CropOptions) -> Vec<(u32, u32, u32)> {
+    let mut squares = Vec::new();
     for &percent in &options.scales {
         let side = (w.min(h) * percent / 100).max(NET_SIZE);
-        let steps = if side == w.min(h) { 1 } else { options.grid.max(1) };
+        let whole = side == w.min(h);
         let positions = |extent: u32, n: u32| -> Vec<u32> {
             let free = extent - side;
             let n = if free == 0 { 1 } else { n.max(2) };
             (0..n).map(|i| if n == 1 { 0 } else { free * i / (n - 1) }).collect()
         };
-        let (xs, ys) =
-            if steps == 1 { (positions(w, 3), positions(h, 3)) } else { (positions(w, steps), positions(h, steps)) };
-        for &y0 in &ys {
-            for &x0 in &xs {
-                let crop = |f: &Field| {
-                    area_downsample(&Field::from_fn(side, side, |x, y| f.get(x0 + x, y0 + y)), NET_SIZE, NET_SIZE)
-                };
-                let (x_c, x_g) = (crop(&x_c_full), crop(x_g_full));
-                out.push(&x_c, &x_g);
-                if options.flips {
-                    out.push(&mirror(&x_c), &mirror(&x_g));
+        let (mut xs, mut ys) = if whole {
+            (positions(w, 3), positions(h, 3))
+        } else {
+            (positions(w, options.grid), positions(h, options.grid))
+        };
+        if whole {
+            // The centred frame first: what a photo gives when it gives one.
+            for axis in [&mut xs, &mut ys] {
+                if axis.len() == 3 {
+                    axis.swap(0, 1);
                 }
             }
         }
+        for &y0 in &ys {
+            for &x0 in &xs {
+                squares.push((x0, y0, side));
+            }
+        }
     }
-    Ok(out)
+    squares
+}
+
+/// At most `most` of `all`, evenly spread, the first always among them.
+fn spread<T: Copy>(all: &[T], most: usize) -> Vec<T> {
+    if all.len() <= most {
+        return all.to_vec();
+    }
+    (0..most).map(|i| all[i * all.len() / most]).collect()
 }
 
 fn mirror(f: &Field) -> Field {
@@ -312,6 +528,74 @@ mod tests {
             assert_eq!(data.hold_out_every(every), 0);
             assert_eq!(data.len(), 9);
             assert!(data.held_out.is_none());
+        }
+    }
+
+    #[test]
+    fn the_more_photos_the_fewer_crops_each_down_to_the_frame_and_its_mirror() {
+        assert_eq!(crops_per_photo(31), 2114);
+        assert_eq!(crops_per_photo(1_000), 64);
+        assert_eq!(crops_per_photo(20_000), 2);
+        assert_eq!(crops_per_photo(82_783), 2);
+        assert_eq!(crops_per_photo(0), 65_536);
+        // An even spread, the first always kept.
+        assert_eq!(spread(&[0, 1, 2, 3, 4, 5], 3), [0, 2, 4]);
+        assert_eq!(spread(&[0, 1, 2], 5), [0, 1, 2]);
+        assert_eq!(spread(&[7, 8, 9], 1), [7]);
+        // The default crops: 3 frames (centred first) and 16 each of 3 scales.
+        let squares = crop_squares(300, 200, &CropOptions::default());
+        assert_eq!(squares.len(), 51);
+        assert_eq!(&squares[..3], [(50, 0, 200), (0, 0, 200), (100, 0, 200)]);
+    }
+
+    /// A folder of `n` small photos (gradients, each its own hue).
+    fn folder(n: usize) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..n {
+            let photo = image::RgbImage::from_fn(80, 48, |x, y| {
+                image::Rgb([(x * 3) as u8, (y * 5) as u8, (40 * i as u32 + x + y) as u8])
+            });
+            photo.save(dir.path().join(format!("p{i}.png"))).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn a_folders_examples_are_read_back_from_its_file_as_made() {
+        let dir = folder(3);
+        let options = CropOptions::default();
+        let read = Dataset::from_folder(dir.path(), Task::Resaturate, &options, |p, w| panic!("{p:?} {w}")).unwrap();
+        assert!(matches!(read.fields, Fields::File(_)));
+        assert_eq!(read.len(), 3 * 102);
+        assert_eq!(read.photo_starts, [0, 102, 204]);
+        // The same fields as made in memory, to 16-bit float precision.
+        let made = crops_of(&dir.path().join("p1.png"), Task::Resaturate, &options).unwrap();
+        let (x_c, x_g) = read.gather(&(102..204).collect::<Vec<_>>());
+        let (made_c, made_g) = made.gather(&(0..102).collect::<Vec<_>>());
+        for (a, b) in x_c.iter().chain(&x_g).zip(made_c.iter().chain(&made_g)) {
+            assert!((a - b).abs() <= 1e-3 * b.abs().max(1.0), "{a} against {b}");
+        }
+        assert!(x_c != x_g, "condition and generated fields kept apart");
+        // Held-out photos share the file: the rows move, not the fields.
+        let mut read = read;
+        let third = read.fields(204);
+        assert_eq!(read.hold_out_every(3), 1);
+        let held = read.held_out.as_deref().unwrap();
+        assert_eq!((read.len(), held.len()), (204, 102));
+        assert_eq!(held.fields(0).0.data(), third.0.data());
+    }
+
+    #[test]
+    fn a_photo_gives_at_most_its_share_the_whole_frame_first() {
+        let dir = folder(1);
+        let path = dir.path().join("p0.png");
+        let options = CropOptions { most: 2, ..CropOptions::default() };
+        let two = crops_of(&path, Task::Resaturate, &options).unwrap();
+        let all = crops_of(&path, Task::Resaturate, &CropOptions::default()).unwrap();
+        assert_eq!(two.len(), 2);
+        // The centred frame and its mirror image: the first two of all.
+        for i in 0..2 {
+            assert_eq!(two.x_c_field(i).data(), all.x_c_field(i).data());
         }
     }
 }

@@ -14,7 +14,7 @@ pub mod schedule;
 pub mod trainer;
 
 pub use adam::FusedAdam;
-pub use data::{CropOptions, Dataset, DatasetError, HOLD_OUT_EVERY};
+pub use data::{CropOptions, Dataset, DatasetError, EXAMPLES_PER_CORPUS, HOLD_OUT_EVERY, crops_per_photo};
 pub use events::{LossReport, TrainEvent};
 pub use lock::OutputLock;
 pub use prepare::{EmbeddingSource, PreparedRun, Preparing, Recipe, RunPlan, Settings, Start, prepare};

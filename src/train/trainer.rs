@@ -386,12 +386,14 @@ fn same_config(a: &NetworkConfig, b: &NetworkConfig) -> bool {
 }
 
 fn batch(dataset: &Dataset, indices: &[usize], guidance: bool, device: &Device) -> Batch {
-    let gather = |src: &[f32], width: usize| {
-        let data: Vec<f32> = indices.iter().flat_map(|&i| src[i * width..(i + 1) * width].iter().copied()).collect();
-        Tensor::<2>::from_data(TensorData::new(data, [indices.len(), width]), device)
-    };
-    let p = dataset.p.as_ref().filter(|_| guidance).map(|p| gather(p, dataset.embedding_dims()));
-    Batch { x_c: gather(&dataset.x_c, FIELD_LEN), x_g: gather(&dataset.x_g, FIELD_LEN), p }
+    let tensor =
+        |data: Vec<f32>, width: usize| Tensor::<2>::from_data(TensorData::new(data, [indices.len(), width]), device);
+    let p = dataset.p.as_ref().filter(|_| guidance).map(|p| {
+        let dims = dataset.embedding_dims();
+        tensor(indices.iter().flat_map(|&i| p[i * dims..(i + 1) * dims].iter().copied()).collect(), dims)
+    });
+    let (x_c, x_g) = dataset.gather(indices);
+    Batch { x_c: tensor(x_c, FIELD_LEN), x_g: tensor(x_g, FIELD_LEN), p }
 }
 
 fn report(loss: &NetworkLoss, total: f32) -> LossReport {

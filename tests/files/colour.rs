@@ -9,9 +9,12 @@ use palette::{LinSrgb, Srgb};
 use polyshade::io::colour::ProfileUse;
 use polyshade::io::{ExportFormat, export, load_photo, photo_facts};
 
-/// Display P3 as moxcms writes it (D65, the sRGB transfer curve).
+/// Display P3 as moxcms writes it (D65, the sRGB transfer curve), encoded
+/// once: its header holds the time it was written, so two encodings a
+/// second apart differ.
 fn p3_profile() -> Vec<u8> {
-    moxcms::ColorProfile::new_display_p3().encode().unwrap()
+    static PROFILE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    PROFILE.get_or_init(|| moxcms::ColorProfile::new_display_p3().encode().unwrap()).clone()
 }
 
 /// P3-encoded RGB to sRGB-encoded, written out independently of any CMS:

@@ -89,10 +89,19 @@ const ROW_LEN: usize = 2 * FIELD_LEN;
 
 impl Fields {
     /// Row `row` into `out` (`ROW_LEN` values).
-    fn read(&self, row: usize, out: &mut [f32]) {
+    fn try_read(&self, row: usize, out: &mut [f32]) -> std::io::Result<()> {
         match self {
             Fields::Memory(values) => out.copy_from_slice(&values[row * ROW_LEN..(row + 1) * ROW_LEN]),
-            Fields::File(file) => file.read(row, out),
+            Fields::File(file) => file.read(row, out)?,
+        }
+        Ok(())
+    }
+
+    /// [`Self::try_read`] where a failure cannot be passed on: the file is
+    /// this process's own and unnamed, so only a failing disk gets there.
+    fn read(&self, row: usize, out: &mut [f32]) {
+        if let Err(error) = self.try_read(row, out) {
+            panic!("the training examples' file could not be read: {error}");
         }
     }
 }
@@ -115,16 +124,12 @@ impl CorpusFile {
         }
     }
 
-    fn read(&self, row: usize, out: &mut [f32]) {
+    fn read(&self, row: usize, out: &mut [f32]) -> std::io::Result<()> {
         let mut bytes = [0u8; ROW_LEN * 2];
-        let at = (row * ROW_LEN * 2) as u64;
-        if let Err(error) = read_at(&self.file, &mut bytes, at) {
-            // The file is this process's own, unnamed: only a failing disk
-            // gets here, and training cannot go on without its examples.
-            panic!("the training examples' file could not be read: {error}");
-        }
+        read_at(&self.file, &mut bytes, (row * ROW_LEN * 2) as u64)?;
         let halves: &[f16] = bytemuck::cast_slice(&bytes);
         half::slice::HalfFloatSliceExt::convert_to_f32_slice(halves, out);
+        Ok(())
     }
 }
 
@@ -249,16 +254,23 @@ impl Dataset {
     }
 
     /// The fields of the examples at `indices`, as `[n, 1024]` rows of
-    /// condition fields and of generated fields (a training batch).
-    pub fn gather(&self, indices: &[usize]) -> (Vec<f32>, Vec<f32>) {
+    /// condition fields and of generated fields (a training batch); an
+    /// error if the examples' file cannot be read.
+    pub fn try_gather(&self, indices: &[usize]) -> std::io::Result<(Vec<f32>, Vec<f32>)> {
         let (mut x_c, mut x_g) = (vec![0.0; indices.len() * FIELD_LEN], vec![0.0; indices.len() * FIELD_LEN]);
         let mut row = vec![0.0; ROW_LEN];
         for (k, &i) in indices.iter().enumerate() {
-            self.fields.read(self.rows[i] as usize, &mut row);
+            self.fields.try_read(self.rows[i] as usize, &mut row)?;
             x_c[k * FIELD_LEN..(k + 1) * FIELD_LEN].copy_from_slice(&row[..FIELD_LEN]);
             x_g[k * FIELD_LEN..(k + 1) * FIELD_LEN].copy_from_slice(&row[FIELD_LEN..]);
         }
-        (x_c, x_g)
+        Ok((x_c, x_g))
+    }
+
+    /// [`Self::try_gather`], for examples known to be readable.
+    pub fn gather(&self, indices: &[usize]) -> (Vec<f32>, Vec<f32>) {
+        self.try_gather(indices)
+            .unwrap_or_else(|error| panic!("the training examples' file could not be read: {error}"))
     }
 
     /// The same examples with their fields in memory (as `f32`), for
@@ -308,19 +320,31 @@ impl Dataset {
 
     /// Computes the embedding guidance `p` with LPP over features of `x_c`.
     pub fn compute_embedding(&mut self, dims: usize) -> Result<(), DatasetError> {
-        let feats: Vec<Vec<f32>> = (0..self.len()).map(|i| features(&self.x_c_field(i))).collect();
-        let lpp = Lpp::fit(&feats, &LppConfig { dims, ..LppConfig::default() })?;
+        let config = LppConfig { dims, ..LppConfig::default() };
+        // The fit takes an evenly spaced sample of at most `max_fit`
+        // examples: only those are featurised here (the fit's own stride
+        // over them is then 1, so it sees the same sample).
+        let stride = self.len().div_ceil(config.max_fit).max(1);
+        let feats: Vec<Vec<f32>> = (0..self.len()).step_by(stride).map(|i| features(&self.x_c_field(i))).collect();
+        let lpp = Lpp::fit(&feats, &config)?;
         self.use_embedding(lpp)
     }
 
     /// Computes the embedding guidance `p` with a projection fitted before
-    /// (e.g. the one of the model being fine-tuned).
+    /// (e.g. the one of the model being fine-tuned), a few thousand
+    /// examples at a time.
     pub fn use_embedding(&mut self, lpp: Lpp) -> Result<(), DatasetError> {
         if lpp.feature_dims() != crate::embedding::FEATURE_DIM {
             return Err(DatasetError::Embedding(crate::embedding::LppError::Ragged));
         }
-        let feats: Vec<Vec<f32>> = (0..self.len()).map(|i| features(&self.x_c_field(i))).collect();
-        self.p = Some(lpp.project(&feats).into_iter().flatten().collect());
+        const CHUNK: usize = 4096;
+        let mut p = Vec::new();
+        for start in (0..self.len()).step_by(CHUNK) {
+            let feats: Vec<Vec<f32>> =
+                (start..(start + CHUNK).min(self.len())).map(|i| features(&self.x_c_field(i))).collect();
+            p.extend(lpp.project(&feats).into_iter().flatten());
+        }
+        self.p = Some(p);
         self.lpp = Some(lpp);
         Ok(())
     }
@@ -347,6 +371,7 @@ impl Dataset {
         mut progress: impl FnMut(usize, usize),
     ) -> Result<Dataset, DatasetError> {
         let photos = list_photos(dir)?;
+        forget_old_caches();
         let options = CropOptions { most: options.most.min(crops_per_photo(photos.len())), ..options.clone() };
         let mut corpus = CorpusWriter::new().map_err(DatasetError::Write)?;
         let mut photo_starts = Vec::new();
@@ -372,6 +397,27 @@ impl Dataset {
 
 fn list_photos(dir: &Path) -> Result<Vec<PathBuf>, DatasetError> {
     crate::io::photos_in(dir).map_err(|cause| DatasetError::Folder { path: dir.to_path_buf(), cause })
+}
+
+/// Removes crop caches of earlier versions (32-bit floats, `HASH.f32`),
+/// which nothing reads any more, once a process.
+fn forget_old_caches() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Some(folder) = crate::cache_dir().map(|c| c.join("polyshade/crops")) else { return };
+        let Ok(entries) = std::fs::read_dir(&folder) else { return };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let old = name.len() == 20
+                && name.ends_with(".f32")
+                && name[..16].bytes().all(|b| b.is_ascii_hexdigit())
+                && entry.file_type().is_ok_and(|t| t.is_file());
+            if old {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    });
 }
 
 fn cache_path(photo: &Path, task: Task, options: &CropOptions) -> Option<PathBuf> {

@@ -62,6 +62,8 @@ pub enum TrainError {
     ConfigMismatch { path: PathBuf },
     #[error("the dataset is empty")]
     EmptyDataset,
+    #[error("cannot read the training examples ({0}); is the disk failing?")]
+    Examples(std::io::Error),
     #[error("the batch size must be at least 1")]
     ZeroBatch,
     #[error(
@@ -156,7 +158,7 @@ pub fn train(
             }
             let progress = steps_done as f64 / total_steps as f64;
             let weights = options.schedule.weights(progress);
-            let loss = model.loss(batch(dataset, chunk, guidance, &device), weights);
+            let loss = model.loss(batch(dataset, chunk, guidance, &device).map_err(TrainError::Examples)?, weights);
             let total = loss.total();
             if !total.is_finite() {
                 if steps_done == first_step
@@ -336,7 +338,7 @@ pub fn calibrate(model: &Network, dataset: &Dataset) -> Option<Spread> {
         rows.truncate(CALIBRATION_EXAMPLES);
     }
     let device = model.device();
-    let Batch { x_c, x_g, .. } = batch(examples, &rows, false, &device);
+    let Batch { x_c, x_g, .. } = batch(examples, &rows, false, &device).ok()?;
     Some(cdvae.calibrated_spread(x_c, cdvae.x_g_encoding.encode_tensor(x_g)))
 }
 
@@ -385,15 +387,15 @@ fn same_config(a: &NetworkConfig, b: &NetworkConfig) -> bool {
     serde_json::to_value(a).ok() == serde_json::to_value(b).ok()
 }
 
-fn batch(dataset: &Dataset, indices: &[usize], guidance: bool, device: &Device) -> Batch {
+fn batch(dataset: &Dataset, indices: &[usize], guidance: bool, device: &Device) -> std::io::Result<Batch> {
     let tensor =
         |data: Vec<f32>, width: usize| Tensor::<2>::from_data(TensorData::new(data, [indices.len(), width]), device);
     let p = dataset.p.as_ref().filter(|_| guidance).map(|p| {
         let dims = dataset.embedding_dims();
         tensor(indices.iter().flat_map(|&i| p[i * dims..(i + 1) * dims].iter().copied()).collect(), dims)
     });
-    let (x_c, x_g) = dataset.gather(indices);
-    Batch { x_c: tensor(x_c, FIELD_LEN), x_g: tensor(x_g, FIELD_LEN), p }
+    let (x_c, x_g) = dataset.try_gather(indices)?;
+    Ok(Batch { x_c: tensor(x_c, FIELD_LEN), x_g: tensor(x_g, FIELD_LEN), p })
 }
 
 fn report(loss: &NetworkLoss, total: f32) -> LossReport {

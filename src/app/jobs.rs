@@ -482,7 +482,7 @@ impl Jobs {
         self.spawn(format!("list {}", folder.display()), move || {
             Some(JobResult::FolderListed(match crate::io::photos_in(&folder) {
                 Ok(photos) if photos.is_empty() => {
-                    Err(format!("no photos in {} (JPEG, PNG, TIFF or WebP)", folder.display()))
+                    Err(format!("no photos in {} ({})", folder.display(), crate::io::READABLE))
                 }
                 Ok(photos) => Ok(photos),
                 Err(e) => Err(format!("cannot read the folder {}: {e}", folder.display())),

@@ -52,7 +52,7 @@ pub struct PhotoInfo {
 pub enum LoadError {
     #[error("cannot open {path}: {cause}")]
     Open { path: PathBuf, cause: std::io::Error },
-    #[error("{path} is not an image format Polyshade can read (JPEG, PNG, TIFF, WebP{RAW_FORMATS})")]
+    #[error("{path} is not an image format Polyshade can read ({READABLE})")]
     UnknownFormat { path: PathBuf },
     #[error("{path} is too large to open ({reason})")]
     TooLarge { path: PathBuf, reason: String },
@@ -72,11 +72,9 @@ pub enum LoadError {
     Unsupported { path: PathBuf, format: String, reason: String },
 }
 
-/// The RAW formats in the list of what Polyshade reads.
-#[cfg(feature = "raw")]
-const RAW_FORMATS: &str = ", camera RAW";
-#[cfg(not(feature = "raw"))]
-const RAW_FORMATS: &str = "";
+/// The kinds of file Polyshade reads, for messages.
+pub const READABLE: &str =
+    if cfg!(feature = "raw") { "JPEG, PNG, TIFF, WebP or camera RAW" } else { "JPEG, PNG, TIFF or WebP" };
 
 /// The smallest side of a photo Polyshade takes (the network's 32×32).
 pub const MIN_SIDE: u32 = crate::fields::NET_SIZE;

@@ -12,7 +12,7 @@ mod write;
 
 pub use export::{ExportError, ExportFormat, ExportReport, export};
 pub use facts::{icc_description, photo_facts};
-pub use load::{LoadError, Photo, PhotoInfo, load_photo, load_photo_with_limits, photo_limits};
+pub use load::{LoadError, Photo, PhotoInfo, READABLE, load_photo, load_photo_with_limits, photo_limits};
 pub use write::{name_taken, write_all_atomically, write_atomically, write_image_atomically};
 
 use std::path::{Path, PathBuf};

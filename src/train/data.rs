@@ -201,7 +201,7 @@ pub struct Dataset {
 pub enum DatasetError {
     #[error("cannot read the folder {path}: {cause}")]
     Folder { path: PathBuf, cause: std::io::Error },
-    #[error("no usable photos in {0} (JPEG, PNG, TIFF or WebP)")]
+    #[error("no usable photos in {0} ({READABLE})", READABLE = crate::io::READABLE)]
     NoPhotos(PathBuf),
     #[error("cannot write the training examples ({0}); is the disk full?")]
     Write(std::io::Error),

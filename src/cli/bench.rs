@@ -517,7 +517,7 @@ fn bench_corpus(source: &str, args: &BenchArgs) -> anyhow::Result<()> {
         from_memory.push(epoch(&in_memory)?);
     }
     let (file_rate, memory_rate) = (median(from_file), median(from_memory));
-    let per_photo = crate::train::crops_per_photo(photos + skipped).min(102);
+    let per_photo = dataset.len() / photos.max(1);
     if args.json {
         let peak = |mb: Option<f64>| mb.map_or_else(|| "null".to_owned(), |mb| format!("{mb:.0}"));
         println!(

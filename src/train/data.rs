@@ -16,11 +16,11 @@
 //! files are reported and skipped.
 
 use std::hash::{Hash, Hasher};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use half::f16;
+
+use super::corpus::{CorpusWriter, Fields, ROW_LEN};
 
 use crate::embedding::{Lpp, LppConfig, features};
 use crate::fields::resample::area_downsample;
@@ -65,114 +65,6 @@ impl Default for CropOptions {
     fn default() -> Self {
         // Scales in percent (hashable): 100, 70, 50, 35.
         CropOptions { scales: vec![100, 70, 50, 35], grid: 4, flips: true, max_side: 1024, most: u32::MAX }
-    }
-}
-
-/// The fields of a dataset's examples, row by row: a row is an example's
-/// condition field, then its generated field.
-#[derive(Clone, Debug)]
-enum Fields {
-    /// In memory, as given (examples pushed one by one).
-    Memory(Vec<f32>),
-    /// 16-bit floats in a file, read a row at a time.
-    File(CorpusFile),
-}
-
-impl Default for Fields {
-    fn default() -> Self {
-        Fields::Memory(Vec::new())
-    }
-}
-
-/// Values in a row: an example's two fields.
-const ROW_LEN: usize = 2 * FIELD_LEN;
-
-impl Fields {
-    /// Row `row` into `out` (`ROW_LEN` values).
-    fn try_read(&self, row: usize, out: &mut [f32]) -> std::io::Result<()> {
-        match self {
-            Fields::Memory(values) => out.copy_from_slice(&values[row * ROW_LEN..(row + 1) * ROW_LEN]),
-            Fields::File(file) => file.read(row, out)?,
-        }
-        Ok(())
-    }
-
-    /// [`Self::try_read`] where a failure cannot be passed on: the file is
-    /// this process's own and unnamed, so only a failing disk gets there.
-    fn read(&self, row: usize, out: &mut [f32]) {
-        if let Err(error) = self.try_read(row, out) {
-            panic!("the training examples' file could not be read: {error}");
-        }
-    }
-}
-
-/// Examples as 16-bit floats in an unnamed temporary file (gone when the
-/// last handle closes), 4 KiB a row.
-#[derive(Clone, Debug)]
-struct CorpusFile {
-    file: Arc<std::fs::File>,
-}
-
-impl CorpusFile {
-    /// A new, empty corpus file: beside the crop cache (where there is
-    /// room for a cache), else in the system's temporary folder.
-    fn create() -> std::io::Result<std::fs::File> {
-        let folder = crate::cache_dir().map(|c| c.join("polyshade/crops"));
-        match folder.filter(|f| std::fs::create_dir_all(f).is_ok()) {
-            Some(folder) => tempfile::tempfile_in(folder).or_else(|_| tempfile::tempfile()),
-            None => tempfile::tempfile(),
-        }
-    }
-
-    fn read(&self, row: usize, out: &mut [f32]) -> std::io::Result<()> {
-        let mut bytes = [0u8; ROW_LEN * 2];
-        read_at(&self.file, &mut bytes, (row * ROW_LEN * 2) as u64)?;
-        let halves: &[f16] = bytemuck::cast_slice(&bytes);
-        half::slice::HalfFloatSliceExt::convert_to_f32_slice(halves, out);
-        Ok(())
-    }
-}
-
-#[cfg(unix)]
-fn read_at(file: &std::fs::File, into: &mut [u8], at: u64) -> std::io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(file, into, at)
-}
-
-#[cfg(windows)]
-fn read_at(file: &std::fs::File, mut into: &mut [u8], mut at: u64) -> std::io::Result<()> {
-    while !into.is_empty() {
-        match std::os::windows::fs::FileExt::seek_read(file, into, at)? {
-            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-            n => {
-                into = &mut into[n..];
-                at += n as u64;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Writes a corpus file row by row.
-struct CorpusWriter {
-    out: std::io::BufWriter<std::fs::File>,
-    rows: usize,
-}
-
-impl CorpusWriter {
-    fn new() -> std::io::Result<Self> {
-        Ok(CorpusWriter { out: std::io::BufWriter::with_capacity(1 << 20, CorpusFile::create()?), rows: 0 })
-    }
-
-    /// Appends rows given as 16-bit floats.
-    fn append(&mut self, rows: &[f16]) -> std::io::Result<()> {
-        self.out.write_all(bytemuck::cast_slice(rows))?;
-        self.rows += rows.len() / ROW_LEN;
-        Ok(())
-    }
-
-    fn finish(self) -> std::io::Result<CorpusFile> {
-        let file = self.out.into_inner().map_err(|e| e.into_error())?;
-        Ok(CorpusFile { file: Arc::new(file) })
     }
 }
 
@@ -256,7 +148,7 @@ impl Dataset {
     /// The fields of the examples at `indices`, as `[n, 1024]` rows of
     /// condition fields and of generated fields (a training batch); an
     /// error if the examples' file cannot be read.
-    pub fn try_gather(&self, indices: &[usize]) -> std::io::Result<(Vec<f32>, Vec<f32>)> {
+    pub fn gather(&self, indices: &[usize]) -> std::io::Result<(Vec<f32>, Vec<f32>)> {
         let (mut x_c, mut x_g) = (vec![0.0; indices.len() * FIELD_LEN], vec![0.0; indices.len() * FIELD_LEN]);
         let mut row = vec![0.0; ROW_LEN];
         for (k, &i) in indices.iter().enumerate() {
@@ -267,20 +159,12 @@ impl Dataset {
         Ok((x_c, x_g))
     }
 
-    /// [`Self::try_gather`], for examples known to be readable.
-    pub fn gather(&self, indices: &[usize]) -> (Vec<f32>, Vec<f32>) {
-        self.try_gather(indices)
-            .unwrap_or_else(|error| panic!("the training examples' file could not be read: {error}"))
-    }
-
     /// The same examples with their fields in memory (as `f32`), for
     /// comparing the two ways of holding them.
     pub fn in_memory(&self) -> Dataset {
-        let (x_c, x_g) = self.gather(&(0..self.len()).collect::<Vec<_>>());
-        let mut values = Vec::with_capacity(self.len() * ROW_LEN);
-        for (c, g) in x_c.chunks_exact(FIELD_LEN).zip(x_g.chunks_exact(FIELD_LEN)) {
-            values.extend_from_slice(c);
-            values.extend_from_slice(g);
+        let mut values = vec![0.0; self.len() * ROW_LEN];
+        for (&row, out) in self.rows.iter().zip(values.chunks_exact_mut(ROW_LEN)) {
+            self.fields.read(row as usize, out);
         }
         Dataset {
             fields: Fields::Memory(values),
@@ -404,7 +288,7 @@ fn list_photos(dir: &Path) -> Result<Vec<PathBuf>, DatasetError> {
 fn forget_old_caches() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let Some(folder) = crate::cache_dir().map(|c| c.join("polyshade/crops")) else { return };
+        let Some(folder) = crops_dir() else { return };
         let Ok(entries) = std::fs::read_dir(&folder) else { return };
         for entry in entries.flatten() {
             let name = entry.file_name();
@@ -420,13 +304,17 @@ fn forget_old_caches() {
     });
 }
 
+/// Where crops are cached (and a folder's examples' file is made).
+pub(super) fn crops_dir() -> Option<PathBuf> {
+    crate::cache_dir().map(|c| c.join("polyshade/crops"))
+}
+
 fn cache_path(photo: &Path, task: Task, options: &CropOptions) -> Option<PathBuf> {
     let meta = std::fs::metadata(photo).ok()?;
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     (std::fs::canonicalize(photo).ok()?, meta.len(), meta.modified().ok()?, task, options, SPLIT_VERSION)
         .hash(&mut hasher);
-    let base = crate::cache_dir()?;
-    Some(base.join("polyshade/crops").join(format!("{:016x}.f16", hasher.finish())))
+    Some(crops_dir()?.join(format!("{:016x}.f16", hasher.finish())))
 }
 
 /// The rows (16-bit floats) of one photo's examples, from the cache or
@@ -439,13 +327,9 @@ fn crops_cached(photo: &Path, task: Task, options: &CropOptions) -> Result<Vec<f
     {
         return Ok(bytes.chunks_exact(2).map(|b| f16::from_le_bytes([b[0], b[1]])).collect());
     }
-    let crops = crops_of(photo, task, options)?;
-    let mut rows = vec![f16::ZERO; crops.len() * ROW_LEN];
-    let mut row = vec![0.0; ROW_LEN];
-    for (i, out) in rows.chunks_exact_mut(ROW_LEN).enumerate() {
-        crops.fields.read(crops.rows[i] as usize, &mut row);
-        half::slice::HalfFloatSliceExt::convert_from_f32_slice(out, &row);
-    }
+    let made = crops_of(photo, task, options)?;
+    let mut rows = vec![f16::ZERO; made.len()];
+    half::slice::HalfFloatSliceExt::convert_from_f32_slice(&mut rows[..], &made);
     if let Some(cache) = cache {
         // Best effort: a read-only cache only costs time.
         let bytes: Vec<u8> = rows.iter().flat_map(|v| v.to_le_bytes()).collect();
@@ -458,9 +342,9 @@ fn crops_cached(photo: &Path, task: Task, options: &CropOptions) -> Result<Vec<f
     Ok(rows)
 }
 
-/// The examples of one photo: crops of its (x_c, x_g) fields, at most
-/// `options.most` of them.
-fn crops_of(photo: &Path, task: Task, options: &CropOptions) -> Result<Dataset, String> {
+/// The examples of one photo, as rows (its crops' (x_c, x_g) fields one
+/// after the other), at most `options.most` of them.
+fn crops_of(photo: &Path, task: Task, options: &CropOptions) -> Result<Vec<f32>, String> {
     let mut photo = load_photo(photo).map_err(|e| e.to_string())?;
     let (w, h) = (photo.width(), photo.height());
     if w.min(h) < NET_SIZE {
@@ -470,18 +354,19 @@ fn crops_of(photo: &Path, task: Task, options: &CropOptions) -> Result<Dataset, 
     let split = crate::variants::PhotoSplit::new(task, &photo.rgb);
     let (x_c_full, x_g_full) = (split.condition(), split.generated());
     let (w, h) = (x_c_full.width(), x_c_full.height());
-    let mut out = Dataset::default();
+    let mut rows = Vec::new();
     let per_crop = if options.flips { 2 } else { 1 };
     for (x0, y0, side) in spread(&crop_squares(w, h, options), (options.most / per_crop).max(1) as usize) {
         let crop =
             |f: &Field| area_downsample(&Field::from_fn(side, side, |x, y| f.get(x0 + x, y0 + y)), NET_SIZE, NET_SIZE);
         let (x_c, x_g) = (crop(&x_c_full), crop(x_g_full));
-        out.push(&x_c, &x_g);
-        if options.flips {
-            out.push(&mirror(&x_c), &mirror(&x_g));
+        let mirrored = options.flips.then(|| (mirror(&x_c), mirror(&x_g)));
+        for (x_c, x_g) in std::iter::once((x_c, x_g)).chain(mirrored) {
+            rows.extend_from_slice(x_c.data());
+            rows.extend_from_slice(x_g.data());
         }
     }
-    Ok(out)
+    Ok(rows)
 }
 
 /// The squares (left, top, side) a `w`×`h` photo is cropped into: the
@@ -616,8 +501,11 @@ mod tests {
         assert_eq!(read.photo_starts, [0, 102, 204]);
         // The same fields as made in memory, to 16-bit float precision.
         let made = crops_of(&dir.path().join("p1.png"), Task::Resaturate, &options).unwrap();
-        let (x_c, x_g) = read.gather(&(102..204).collect::<Vec<_>>());
-        let (made_c, made_g) = made.gather(&(0..102).collect::<Vec<_>>());
+        let (x_c, x_g) = read.gather(&(102..204).collect::<Vec<_>>()).unwrap();
+        let made_rows = made.chunks_exact(ROW_LEN);
+        let made_c: Vec<f32> = made_rows.clone().flat_map(|r| r[..FIELD_LEN].to_vec()).collect();
+        let made_g: Vec<f32> = made_rows.flat_map(|r| r[FIELD_LEN..].to_vec()).collect();
+        assert_eq!(made_c.len(), x_c.len());
         for (a, b) in x_c.iter().chain(&x_g).zip(made_c.iter().chain(&made_g)) {
             assert!((a - b).abs() <= 1e-3 * b.abs().max(1.0), "{a} against {b}");
         }
@@ -638,10 +526,11 @@ mod tests {
         let options = CropOptions { most: 2, ..CropOptions::default() };
         let two = crops_of(&path, Task::Resaturate, &options).unwrap();
         let all = crops_of(&path, Task::Resaturate, &CropOptions::default()).unwrap();
-        assert_eq!(two.len(), 2);
+        assert_eq!(two.len(), 2 * ROW_LEN);
         // The centred frame and its mirror image: the first two of all.
         for i in 0..2 {
-            assert_eq!(two.x_c_field(i).data(), all.x_c_field(i).data());
+            let x_c = |rows: &[f32]| rows[i * ROW_LEN..i * ROW_LEN + FIELD_LEN].to_vec();
+            assert_eq!(x_c(&two), x_c(&all));
         }
     }
 }

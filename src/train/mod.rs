@@ -1,11 +1,12 @@
 //! Training the CDVAE: a photo folder becomes (x_c, x_g, p) examples
-//! ([`data`]), the loss weights follow the paper's three phases
+//! ([`data`], held in memory or in a file: `corpus`), the loss weights follow the paper's three phases
 //! ([`schedule`]), and [`trainer`] runs Adam on any burn device, reporting
 //! [`events`] and writing checkpoints atomically, one run per output file
 //! ([`lock`]). [`prepare`] sets a run up the same way for the command line
 //! and the app, and records how in the model file ([`Recipe`]).
 
 pub mod adam;
+mod corpus;
 pub mod data;
 pub mod events;
 pub mod lock;

@@ -394,7 +394,7 @@ fn batch(dataset: &Dataset, indices: &[usize], guidance: bool, device: &Device) 
         let dims = dataset.embedding_dims();
         tensor(indices.iter().flat_map(|&i| p[i * dims..(i + 1) * dims].iter().copied()).collect(), dims)
     });
-    let (x_c, x_g) = dataset.try_gather(indices)?;
+    let (x_c, x_g) = dataset.gather(indices)?;
     Ok(Batch { x_c: tensor(x_c, FIELD_LEN), x_g: tensor(x_g, FIELD_LEN), p })
 }
 

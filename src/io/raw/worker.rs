@@ -196,14 +196,8 @@ fn send(out: &mut impl Write, message: &Message) -> std::io::Result<()> {
 /// Decodes and develops the RAW at `path` in a worker process running
 /// `executable`, within `sides` and the shared memory budget.
 pub fn develop(executable: &Path, path: &Path, sides: (Option<u32>, Option<u32>)) -> Result<Photo, LoadError> {
-    // What this process can tell by itself, it tells in its own words.
-    std::fs::File::open(path).map_err(|cause| LoadError::Open { path: path.to_path_buf(), cause })?;
-    let mut worker = match Worker::start(executable, Task::Develop, path, 0) {
-        Ok(worker) => worker,
-        Err(error) => {
-            tracing::warn!("could not start a RAW worker ({error}); decoding {} in this process", path.display());
-            return super::load_here(path, sides);
-        }
+    let Some(mut worker) = Worker::start_for(executable, Task::Develop, path, 0)? else {
+        return super::load_here(path, sides);
     };
     let (width, height) = match worker.receive(path)? {
         Message::Size { width, height } => (width, height),
@@ -233,13 +227,8 @@ pub fn develop(executable: &Path, path: &Path, sides: (Option<u32>, Option<u32>)
 /// The camera's embedded preview of the RAW at `path`, shrunk to at most
 /// `side`, read by a worker process running `executable`.
 pub fn preview(executable: &Path, path: &Path, side: u32) -> Result<Option<RgbImage>, LoadError> {
-    std::fs::File::open(path).map_err(|cause| LoadError::Open { path: path.to_path_buf(), cause })?;
-    let mut worker = match Worker::start(executable, Task::Preview, path, side) {
-        Ok(worker) => worker,
-        Err(error) => {
-            tracing::warn!("could not start a RAW worker ({error}); reading {} in this process", path.display());
-            return super::preview_here(path, side);
-        }
+    let Some(mut worker) = Worker::start_for(executable, Task::Preview, path, side)? else {
+        return super::preview_here(path, side);
     };
     match worker.receive(path)? {
         Message::Preview { width, height } if width.max(height) <= side.max(1) && width.min(height) > 0 => {
@@ -286,6 +275,20 @@ struct Worker {
 }
 
 impl Worker {
+    /// A worker for `task` on `path`; `None` (with a warning) if none can
+    /// be started, for the caller to do the work in this process. A file
+    /// that cannot be opened is this process's error, in its own words.
+    fn start_for(executable: &Path, task: Task, path: &Path, side: u32) -> Result<Option<Worker>, LoadError> {
+        std::fs::File::open(path).map_err(|cause| LoadError::Open { path: path.to_path_buf(), cause })?;
+        match Worker::start(executable, task, path, side) {
+            Ok(worker) => Ok(Some(worker)),
+            Err(error) => {
+                tracing::warn!("could not start a RAW worker ({error}); reading {} in this process", path.display());
+                Ok(None)
+            }
+        }
+    }
+
     fn start(executable: &Path, task: Task, path: &Path, side: u32) -> std::io::Result<Worker> {
         let task = match task {
             Task::Develop => "develop",

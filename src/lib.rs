@@ -21,6 +21,8 @@
 //! - [`embedding`]: the condition features and LPP embedding for the
 //!   embedding-guidance loss.
 //! - [`train`]: crops, the loss schedule, the trainer, Adam, output locks.
+//! - [`remote`]: training on another machine's device (burn's remote
+//!   backend): `polyshade serve` and the client's connection.
 //! - [`sampling`]: seeded draws from a model for one photo.
 //! - [`variants`]: from a photo to a gallery of distinct variants, and
 //!   their upsampling to the photo's size.
@@ -41,6 +43,7 @@ pub mod fields;
 pub mod gpu;
 pub mod io;
 pub mod model;
+pub mod remote;
 pub mod sampling;
 pub mod train;
 pub mod variants;

@@ -151,6 +151,9 @@ impl PolyshadeApp {
             app.jobs.load_model(task, app.models.placement.device.clone());
         }
         app.rescan_models();
+        if let Some(data_dir) = &app.data_dir {
+            app.train.setup.run_on = training::RunOn::remembered(data_dir);
+        }
         if let Some(folder) = options.train_folder {
             app.train.setup.folder = Some(folder);
             app.window.tab = Tab::Train;

@@ -16,6 +16,13 @@ impl PolyshadeApp {
             self.window.errors.push("no data folder to keep trained models in (set POLYSHADE_DATA_DIR)".to_owned());
             return;
         };
+        if let Some(Err(why)) = self.train.setup.run_on.server_address() {
+            self.window.errors.push(why);
+            return;
+        }
+        if let Err(e) = self.train.setup.run_on.remember(&data_dir) {
+            tracing::warn!("cannot remember where training runs ({e})");
+        }
         let out = training::model_path(&data_dir, &self.train.setup);
         let device = self.models.placement.device.clone();
         let ctx = self.jobs.context();

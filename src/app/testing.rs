@@ -50,6 +50,11 @@ impl PolyshadeApp {
         self.train.run.as_mut()
     }
 
+    /// What the Train tab is set to.
+    pub fn train_setup(&self) -> &training::TrainSetup {
+        &self.train.setup
+    }
+
     /// Models trained in the app, newest first.
     pub fn trained_models(&self) -> &[training::TrainedModel] {
         &self.train.models

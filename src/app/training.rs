@@ -37,13 +37,67 @@ pub struct TrainSetup {
     /// one keeps the bundled model's).
     pub k: u32,
     pub start: StartFrom,
+    /// Where the tensors run (remembered between runs and sessions).
+    pub run_on: RunOn,
 }
 
 impl Default for TrainSetup {
     fn default() -> Self {
-        TrainSetup { folder: None, task: Task::Resaturate, epochs: 10, k: 12, start: StartFrom::Bundled }
+        TrainSetup {
+            folder: None,
+            task: Task::Resaturate,
+            epochs: 10,
+            k: 12,
+            start: StartFrom::Bundled,
+            run_on: RunOn::default(),
+        }
     }
 }
+
+/// Where a run's tensors run: this computer, or a Polyshade server
+/// (`polyshade serve`; see [`crate::remote`]). The photos, the examples
+/// and the model file stay on this computer either way, so a run started
+/// on one resumes on the other.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RunOn {
+    /// On the server at `address` (else on this computer).
+    pub server: bool,
+    /// The server's address as typed, kept while this computer is chosen.
+    pub address: String,
+}
+
+impl Default for RunOn {
+    fn default() -> Self {
+        RunOn { server: false, address: format!("ws://localhost:{}", crate::remote::DEFAULT_PORT) }
+    }
+}
+
+impl RunOn {
+    /// The server to connect to: `None` on this computer, the address or
+    /// why it is not one on a server.
+    pub fn server_address(&self) -> Option<Result<crate::remote::ServerAddress, String>> {
+        self.server.then(|| self.address.parse())
+    }
+
+    /// The choice saved in `data_dir` by [`remember`](Self::remember), or
+    /// the default (this computer) when there is none or it cannot be read.
+    pub fn remembered(data_dir: &Path) -> RunOn {
+        std::fs::read(data_dir.join(RUN_ON_FILE))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default()
+    }
+
+    /// Saves the choice in `data_dir` for the next run and the next session.
+    pub fn remember(&self, data_dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(data_dir)?;
+        let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        crate::io::write_atomically(&data_dir.join(RUN_ON_FILE), &[&json])
+    }
+}
+
+/// The file in the data folder that keeps where the Train tab runs.
+const RUN_ON_FILE: &str = "train-run-on.json";
 
 /// Fine-tuning steps are smaller than training from scratch.
 const FINE_TUNE_LR: f64 = 1e-4;
@@ -126,9 +180,18 @@ impl TrainingRun {
         let control = Arc::new(Control { cancel: AtomicBool::new(false), pause: AtomicBool::new(false) });
         let thread_control = control.clone();
         let (thread_setup, thread_out) = (setup.clone(), out.clone());
+        // A server that stops answering without closing the connection
+        // leaves the thread in a read: the watchdog ends the run for the
+        // tab (and asks the thread to stop, should the read ever return).
+        let (silence_tx, silence_control, silence_ctx) = (tx.clone(), control.clone(), ctx.clone());
+        let on_silence = move |message: String| {
+            silence_control.cancel.store(true, Ordering::Relaxed);
+            drop(silence_tx.send(Update::Done(Err(message))));
+            silence_ctx.request_repaint();
+        };
         let deliver = move |update| drop(tx.send(update));
         let spawned = super::worker::spawn("training", ctx, deliver, move |send| {
-            let result = run(&thread_setup, &thread_out, &device, &thread_control, send);
+            let result = run(&thread_setup, &thread_out, &device, &thread_control, send, on_silence);
             send(Update::Done(result));
         });
         let mut run = TrainingRun {
@@ -166,6 +229,8 @@ impl TrainingRun {
                 Update::Photos { read, held_out } => (self.photos, self.held_out) = (read, held_out),
                 Update::Event(event) => self.take(event),
                 Update::Waiting(waiting) => self.waiting = waiting,
+                // A run the watchdog ended may still report its end.
+                Update::Done(_) if !self.is_running() => {}
                 Update::Done(result) => {
                     ended = true;
                     self.stage = match result {
@@ -252,8 +317,22 @@ fn run(
     device: &burn::tensor::Device,
     control: &Control,
     send: &dyn Fn(Update),
+    on_silence: impl FnOnce(String) + Send + 'static,
 ) -> Result<(), String> {
     let folder = setup.folder.as_deref().ok_or("choose a folder of photos first")?;
+    let server = setup.run_on.server_address().transpose()?;
+    let remote_device;
+    let device = match &server {
+        Some(address) => {
+            send(Update::Preparing {
+                what: format!("Connecting to the Polyshade server at {address}…"),
+                fraction: None,
+            });
+            remote_device = crate::remote::connect(address).map_err(|e| e.to_string())?;
+            &remote_device
+        }
+        None => device,
+    };
     if let Some(parent) = out.parent() {
         std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
@@ -303,7 +382,19 @@ fn run(
     };
     // A cancelled run of the same settings continues from its checkpoint.
     let options = prepared.options(settings, out.to_path_buf(), true, "the Polyshade app");
+    let watchdog = server.clone().map(|address| {
+        crate::remote::Watchdog::start(crate::remote::SILENCE_LIMIT, move |silent| {
+            on_silence(format!(
+                "the Polyshade server at {address} has not answered for {} s; the last finished epoch is kept, and \
+                 Start training resumes from it once the server answers again",
+                silent.as_secs()
+            ));
+        })
+    });
     let on_event = |event: TrainEvent| {
+        if let Some(watchdog) = &watchdog {
+            watchdog.alive();
+        }
         let progress = matches!(event, TrainEvent::Progress { .. });
         send(Update::Event(event));
         // Paused: the run waits here, at a progress report.
@@ -312,6 +403,9 @@ fn run(
             send(Update::Waiting(true));
             while waits() {
                 std::thread::sleep(Duration::from_millis(50));
+                if let Some(watchdog) = &watchdog {
+                    watchdog.alive();
+                }
             }
             send(Update::Waiting(false));
         }
@@ -319,6 +413,17 @@ fn run(
     match train(&prepared.dataset, &options, device, on_event, &control.cancel) {
         Ok(_) => Ok(()),
         Err(crate::train::TrainError::AlreadyDone { .. }) => Ok(()),
+        Err(crate::train::TrainError::Device { reason, epoch, kept, .. }) if let Some(address) = &server => {
+            tracing::debug!("the server's connection failed with: {reason}");
+            let kept = match kept {
+                Some(epochs) => format!("the model after epoch {epochs} is kept"),
+                None => "no epoch had finished".to_owned(),
+            };
+            Err(format!(
+                "lost the connection to the Polyshade server at {address} in epoch {epoch}; {kept}: once the server \
+                 runs again, Start training resumes from it"
+            ))
+        }
         Err(e) => Err(e.to_string()),
     }
 }

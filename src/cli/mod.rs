@@ -9,6 +9,7 @@ mod fields;
 mod model;
 mod output;
 mod sample;
+mod serve;
 mod train;
 
 use std::path::PathBuf;
@@ -56,6 +57,9 @@ pub enum Commands {
     Bench(bench::BenchArgs),
     /// Describe a model file (default: the bundled one) or copy it at another precision.
     Model(model::ModelArgs),
+    /// Host this machine's GPU (or CPU) for `train --remote` and the app's
+    /// Train tab on other machines.
+    Serve(serve::ServeArgs),
     /// Decode one RAW for the app or CLI that started it (see `io::raw::worker`).
     #[cfg(feature = "raw")]
     #[command(name = "raw-worker", hide = true)]
@@ -125,6 +129,7 @@ pub fn run(command: Commands) -> anyhow::Result<()> {
         Commands::Eval(args) => eval::run(&args),
         Commands::Bench(args) => bench::run(&args),
         Commands::Model(args) => model::run(&args),
+        Commands::Serve(args) => serve::run(&args),
         #[cfg(feature = "raw")]
         Commands::RawWorker(args) => Ok(crate::io::raw::worker::serve(args.task, &args.path, args.side)?),
     }

@@ -10,7 +10,8 @@ use super::{DeviceChoice, NetworkKind, number_in};
 use crate::fields::Task;
 use crate::model::{CdvaeConfig, CvaeConfig, MdnConfig, NetworkConfig};
 use crate::train::{
-    EmbeddingSource, HOLD_OUT_EVERY, LossReport, RunPlan, Schedule, Settings, Start, TrainEvent, prepare, train,
+    EmbeddingSource, HOLD_OUT_EVERY, LossReport, RunPlan, Schedule, Settings, Start, TrainError, TrainEvent, prepare,
+    train,
 };
 
 #[derive(Debug, clap::Args)]
@@ -79,6 +80,11 @@ pub struct TrainArgs {
     pub top_recon: f64,
     #[arg(long, value_enum, default_value = "cpu")]
     pub device: DeviceChoice,
+    /// Run the tensors on a Polyshade server (`polyshade serve`, e.g.
+    /// through an SSH tunnel) instead of this machine; the photos,
+    /// checkpoints and the model file stay here.
+    #[arg(long, value_name = "ws://HOST:PORT", conflicts_with = "device")]
+    pub remote: Option<crate::remote::ServerAddress>,
     /// Hold every Nth photo (in file-name order) out of training, to
     /// calibrate the spread of the CDVAE's samples on; 0 = none (calibrate
     /// on the training crops, which gives a narrower spread).
@@ -130,6 +136,15 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         anyhow::bail!("--l2-norm is the CVAE's reconstruction term; a CDVAE's ladders use a Gaussian likelihood");
     }
     ensure_writable_folder(&args.out)?;
+    // Connected before the photos are read: a wrong address fails at once.
+    let device = match &args.remote {
+        Some(address) => {
+            let device = crate::remote::connect(address)?;
+            eprintln!("training on the Polyshade server at {address}");
+            device
+        }
+        None => args.device.device(),
+    };
     let started = std::time::Instant::now();
     let plan = RunPlan {
         photos: args.photos.clone(),
@@ -174,33 +189,66 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {elapsed_precise} ETA {eta_precise}  {msg}")
             .expect("a valid template"),
     );
-    let on_event = |event: TrainEvent| match event {
-        TrainEvent::Started { steps_per_epoch, first_epoch, epochs, .. } => {
-            bar.set_length((steps_per_epoch * epochs) as u64);
-            bar.set_position((steps_per_epoch * first_epoch) as u64);
-            bar.reset_eta();
+    // A server that vanishes without closing the connection (see
+    // `remote::SILENCE_LIMIT`) would leave the run waiting forever.
+    let watchdog = args.remote.clone().map(|address| {
+        crate::remote::Watchdog::start(crate::remote::SILENCE_LIMIT, move |silent| {
+            eprintln!(
+                "polyshade: error: the Polyshade server at {address} has not answered for {} s; the last checkpoint is \
+                 kept: once the server runs again, continue with the same command and --resume",
+                silent.as_secs()
+            );
+            std::process::exit(1);
+        })
+    });
+    let on_event = |event: TrainEvent| {
+        if let Some(watchdog) = &watchdog {
+            watchdog.alive();
         }
-        TrainEvent::Progress { epoch, step, loss, examples_per_s, .. } => {
-            bar.set_position(step);
-            bar.set_message(format!("epoch {} {} {examples_per_s:.0} ex/s", epoch + 1, describe(&loss)));
-        }
-        TrainEvent::EpochDone { epoch, loss } => say(&bar, format!("epoch {} done: {}", epoch + 1, describe(&loss))),
-        TrainEvent::HeldOut { epoch, best_of_n } => say(
-            &bar,
-            format!(
-                "epoch {}: best of {} on the held-out photos {best_of_n:.5} (MSE; lower is closer)",
-                epoch + 1,
-                crate::train::HELD_OUT_DRAWS
+        match event {
+            TrainEvent::Started { steps_per_epoch, first_epoch, epochs, .. } => {
+                bar.set_length((steps_per_epoch * epochs) as u64);
+                bar.set_position((steps_per_epoch * first_epoch) as u64);
+                bar.reset_eta();
+            }
+            TrainEvent::Progress { epoch, step, loss, examples_per_s, .. } => {
+                bar.set_position(step);
+                bar.set_message(format!("epoch {} {} {examples_per_s:.0} ex/s", epoch + 1, describe(&loss)));
+            }
+            TrainEvent::EpochDone { epoch, loss } => {
+                say(&bar, format!("epoch {} done: {}", epoch + 1, describe(&loss)))
+            }
+            TrainEvent::HeldOut { epoch, best_of_n } => say(
+                &bar,
+                format!(
+                    "epoch {}: best of {} on the held-out photos {best_of_n:.5} (MSE; lower is closer)",
+                    epoch + 1,
+                    crate::train::HELD_OUT_DRAWS
+                ),
             ),
-        ),
-        TrainEvent::Checkpoint { path, epochs_done } => {
-            say(&bar, format!("checkpoint after epoch {epochs_done}: {}", path.display()))
+            TrainEvent::Checkpoint { path, epochs_done } => {
+                say(&bar, format!("checkpoint after epoch {epochs_done}: {}", path.display()))
+            }
+            TrainEvent::Finished { path } => say(&bar, format!("wrote {}", path.display())),
+            TrainEvent::Cancelled { .. } => {}
         }
-        TrainEvent::Finished { path } => say(&bar, format!("wrote {}", path.display())),
-        TrainEvent::Cancelled { .. } => {}
     };
-    let model = train(&prepared.dataset, &options, &args.device.device(), on_event, &AtomicBool::new(false))?;
+    let trained = train(&prepared.dataset, &options, &device, on_event, &AtomicBool::new(false));
     bar.finish_and_clear();
+    let model = match (trained, &args.remote) {
+        (Err(TrainError::Device { reason, step, epoch, kept }), Some(address)) => {
+            tracing::debug!("the server's connection failed with: {reason}");
+            let kept = match kept {
+                Some(epochs) => format!("the checkpoint after epoch {epochs} is kept"),
+                None => "no epoch had finished".to_owned(),
+            };
+            anyhow::bail!(
+                "lost the connection to the Polyshade server at {address} at step {step} (epoch {epoch}); {kept}: once \
+                 the server runs again, continue with the same command and --resume"
+            )
+        }
+        (trained, _) => trained?,
+    };
     if let (Some(spread), crate::model::Network::Cdvae(cdvae)) = (model.sample_spread(), &model) {
         eprintln!(
             "samples' spread calibrated: σ = {:.3} around each component (trained with {}), mixture weights at temperature {:.2}",

@@ -93,7 +93,13 @@ impl NetworkLoss {
     /// The total's value (to report; [`gradients`](Self::gradients)
     /// differentiates it).
     pub fn total(&self) -> f32 {
-        self.parts.iter().map(|part| part.clone().into_scalar::<f32>()).sum()
+        self.try_total().expect("the loss can be read from its device")
+    }
+
+    /// [`total`](Self::total), or why its device could not give it (a
+    /// remote device whose connection is lost).
+    pub fn try_total(&self) -> Result<f32, burn::tensor::TensorReadError> {
+        self.parts.iter().map(|part| part.clone().try_into_scalar::<f32>()).sum()
     }
 
     /// The gradient of the total for every parameter of `model`. The

@@ -12,6 +12,7 @@
 //! weights an uninterrupted run gives. Without a state file of the model's
 //! step, Adam restarts, with a warning.
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -85,16 +86,58 @@ pub enum TrainError {
     /// Another run writes the same output file.
     #[error("{0}")]
     Locked(String),
+    /// The device stopped answering (a remote server whose connection was
+    /// lost): the last checkpoint stays, and the run resumes from it.
+    #[error(
+        "the training device stopped answering at step {step} (epoch {epoch}): {reason}; {kept}",
+        kept = match .kept { Some(epochs) => format!("the checkpoint after epoch {epochs} is kept"), None => "no epoch had finished".into() }
+    )]
+    Device { reason: String, step: u64, epoch: usize, kept: Option<usize> },
 }
 
 /// Trains and returns the model (without autodiff). The CDVAE is trained
 /// with the embedding guidance when the dataset has one.
+///
+/// On a remote device ([`crate::remote`]) a lost connection is
+/// [`TrainError::Device`]: the loss is read each step with burn's fallible
+/// reads, and the reads that have none (checkpoints, calibration) panic
+/// inside burn, which is caught here. The last checkpoint stays either way.
 pub fn train(
+    dataset: &Dataset,
+    options: &TrainOptions,
+    device: &Device,
+    on_event: impl FnMut(TrainEvent),
+    cancel: &AtomicBool,
+) -> Result<Network, TrainError> {
+    let position = Cell::new(Position::default());
+    if !crate::remote::is_remote(device) {
+        return run(dataset, options, device, on_event, cancel, &position);
+    }
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run(dataset, options, device, on_event, cancel, &position)
+    }));
+    result.unwrap_or_else(|panic| {
+        let Position { step, epoch, kept } = position.get();
+        Err(TrainError::Device { reason: crate::remote::panic_message(&*panic), step, epoch: epoch + 1, kept })
+    })
+}
+
+/// Where a run is, for an error raised by a panic: the step and the epoch
+/// under way, and the epochs whose checkpoint is written.
+#[derive(Clone, Copy, Debug, Default)]
+struct Position {
+    step: u64,
+    epoch: usize,
+    kept: Option<usize>,
+}
+
+fn run(
     dataset: &Dataset,
     options: &TrainOptions,
     device: &Device,
     mut on_event: impl FnMut(TrainEvent),
     cancel: &AtomicBool,
+    position: &Cell<Position>,
 ) -> Result<Network, TrainError> {
     let n = dataset.len();
     if n == 0 {
@@ -117,6 +160,8 @@ pub fn train(
     // backend's generator; seeding it makes a run reproducible.
     device.seed(options.seed);
     let (mut model, mut epochs_done, mut steps_done) = start(options, &device)?;
+    let kept = |epochs_done: usize| (epochs_done > 0).then_some(epochs_done);
+    position.set(Position { step: steps_done, epoch: epochs_done, kept: kept(epochs_done) });
     if epochs_done >= options.epochs {
         return Err(TrainError::AlreadyDone { path: options.out.clone(), epochs: options.epochs });
     }
@@ -159,7 +204,14 @@ pub fn train(
             let progress = steps_done as f64 / total_steps as f64;
             let weights = options.schedule.weights(progress);
             let loss = model.loss(batch(dataset, chunk, guidance, &device).map_err(TrainError::Examples)?, weights);
-            let total = loss.total();
+            position.set(Position { step: steps_done, epoch: epochs_done, kept: kept(epochs_done) });
+            let lost = |reason| TrainError::Device {
+                reason,
+                step: steps_done,
+                epoch: epochs_done + 1,
+                kept: kept(epochs_done),
+            };
+            let total = loss.try_total().map_err(|e| lost(crate::remote::one_line(&e)))?;
             if !total.is_finite() {
                 if steps_done == first_step
                     && let Some(path) = started_from
@@ -167,11 +219,16 @@ pub fn train(
                 {
                     return Err(TrainError::BrokenStart { value: total, path });
                 }
-                let kept = (epochs_done > 0).then_some(epochs_done);
-                return Err(TrainError::Diverged { value: total, step: steps_done, epoch: epochs_done + 1, kept });
+                return Err(TrainError::Diverged {
+                    value: total,
+                    step: steps_done,
+                    epoch: epochs_done + 1,
+                    kept: kept(epochs_done),
+                });
             }
             let report_now = last_report.is_none_or(|t| t.elapsed().as_secs_f64() > 0.5) || i + 1 == steps_per_epoch;
-            let report = report_now.then(|| report(&loss, total));
+            let report =
+                report_now.then(|| report(&loss, total)).transpose().map_err(|e| lost(crate::remote::one_line(&e)))?;
             let grads = loss.gradients(&model);
             model = optim.step(options.lr, model, grads);
             steps_done += 1;
@@ -191,6 +248,9 @@ pub fn train(
             }
         }
         epochs_done += 1;
+        // Calibration and the checkpoint below read the weights back: a
+        // lost connection here still names the checkpoint before.
+        position.set(Position { step: steps_done, epoch: epochs_done - 1, kept: kept(epochs_done - 1) });
         if let Some(spread) = calibrate(&model.valid(), dataset).filter(|_| !keep_spread) {
             model = model.with_sample_spread(Some(spread));
         }
@@ -202,6 +262,7 @@ pub fn train(
         header.embedding = dataset.lpp.as_ref().filter(|_| guidance).map(crate::embedding::Lpp::to_record);
         save_optimizer(&optimizer_path(&options.out, steps_done), steps_done, &optim)?;
         save_model(&options.out, &model.valid(), &header)?;
+        position.set(Position { step: steps_done, epoch: epochs_done, kept: kept(epochs_done) });
         remove_other_optimizer_states(&options.out, steps_done);
         on_event(TrainEvent::Checkpoint { path: options.out.clone(), epochs_done });
     }
@@ -398,6 +459,7 @@ fn batch(dataset: &Dataset, indices: &[usize], guidance: bool, device: &Device) 
     Ok(Batch { x_c: tensor(x_c, FIELD_LEN), x_g: tensor(x_g, FIELD_LEN), p })
 }
 
-fn report(loss: &NetworkLoss, total: f32) -> LossReport {
-    LossReport { total, terms: loss.terms.iter().map(|(name, t)| (*name, t.clone().into_scalar::<f32>())).collect() }
+fn report(loss: &NetworkLoss, total: f32) -> Result<LossReport, burn::tensor::TensorReadError> {
+    let terms = loss.terms.iter().map(|(name, t)| Ok((*name, t.clone().try_into_scalar::<f32>()?)));
+    Ok(LossReport { total, terms: terms.collect::<Result<_, burn::tensor::TensorReadError>>()? })
 }

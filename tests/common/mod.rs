@@ -1,4 +1,8 @@
-//! Files the hostile-input tests of the command line and of the app share.
+//! What tests of the command line and of the app share: hostile files, and
+//! a Polyshade server on 127.0.0.1.
+
+// Each test binary that shares this module uses part of it.
+#![allow(dead_code)]
 
 use std::path::Path;
 
@@ -19,4 +23,47 @@ pub fn png_header_only(path: &Path, width: u32, height: u32) {
         bytes.extend(crc32fast::hash(&chunk).to_be_bytes());
     }
     std::fs::write(path, bytes).unwrap();
+}
+
+/// `polyshade serve --port 0 --device cpu` on 127.0.0.1, killed when dropped.
+pub struct Server {
+    child: std::process::Child,
+    pub address: polyshade::remote::ServerAddress,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_polyshade"))
+            .args(["serve", "--port", "0", "--device", "cpu"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        // "Polyshade 0.1.0 serves the CPU (…) at ws://127.0.0.1:PORT"
+        let url = first.trim().rsplit(" at ").next().unwrap();
+        assert!(url.starts_with("ws://127.0.0.1:"), "{first}");
+        // The rest of its output, read so that the server never blocks on it.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        Server { child, address: url.parse().unwrap() }
+    }
+
+    pub fn url(&self) -> String {
+        self.address.url()
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }

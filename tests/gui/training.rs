@@ -10,8 +10,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
-use polyshade::app::training::{Stage, StartFrom, TrainSetup, TrainingRun};
+use egui_kittest::kittest::{NodeT, Queryable};
+use polyshade::app::training::{RunOn, Stage, StartFrom, TrainSetup, TrainingRun};
 use polyshade::app::{AppOptions, Command, ModelDevice, PolyshadeApp, Tab};
 use polyshade::fields::Task;
 
@@ -40,6 +40,7 @@ fn setup(photos: &Path) -> TrainSetup {
         epochs: EPOCHS,
         k: 12,
         start: StartFrom::Bundled,
+        run_on: RunOn::default(),
     }
 }
 
@@ -278,4 +279,46 @@ fn a_longer_run_resumes_the_model_file_a_cancel_keeps_its_checkpoint_and_old_edi
     let notice = harness.state().notice().unwrap_or_default().to_owned();
     assert!(notice.contains("has changed since this edit"), "{notice}");
     assert_eq!(harness.state().gallery().unwrap().applied, None);
+}
+
+/// The tab trains through `polyshade serve` on 127.0.0.1 as it does here:
+/// the same model file, in the picker, and the choice of server is kept
+/// for the next session. An address that is not one keeps Start disabled
+/// and says why.
+#[test]
+fn the_training_tab_trains_on_a_polyshade_server_and_remembers_it() {
+    let server = crate::common::Server::start();
+    let data = tempfile::tempdir().unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    let photos = holiday_photos(temp.path());
+    let mut harness = harness_for(options(&sample_copy(), data.path()));
+    assert_eq!(harness.state().train_setup().run_on, RunOn::default(), "this computer, until told otherwise");
+    harness.get_by_label("Train").click();
+    harness.run_steps(2);
+    let on = |address: &str| RunOn { server: true, address: address.to_owned() };
+    let bad = TrainSetup { epochs: 2, run_on: on("http://127.0.0.1:3737"), ..setup(&photos) };
+    harness.state_mut().handle(Command::TrainSetup(bad));
+    harness.run_steps(2);
+    harness.get_by_label_contains("starts with ws://");
+    assert!(harness.get_by_label("Start training").accesskit_node().is_disabled());
+
+    let remote = TrainSetup { epochs: 2, run_on: on(&server.url()), ..setup(&photos) };
+    harness.state_mut().handle(Command::TrainSetup(remote.clone()));
+    harness.run_steps(2);
+    harness.get_by_label("Start training").click();
+    harness.run_steps(2);
+    wait_for_run(&mut harness, "the run on the server", |r| !r.is_running());
+    settle(&mut harness);
+    let run = harness.state().training().unwrap();
+    assert_eq!(run.stage, Stage::Finished, "{:?}", harness.state().errors());
+    assert_eq!(run.epochs_done, 2);
+    let trained = harness.state().trained_models().to_vec();
+    assert_eq!(trained.len(), 1, "{trained:?}");
+    assert_eq!(trained[0].path, polyshade::app::training::model_path(data.path(), &remote));
+    assert_eq!(polyshade::model::read_header(&trained[0].path).unwrap().epochs_done, 2);
+    drop(harness);
+
+    // The next session starts with the server chosen.
+    let harness = harness_for(options(&sample_copy(), data.path()));
+    assert_eq!(harness.state().train_setup().run_on, on(&server.url()));
 }

@@ -72,6 +72,24 @@ fn setup_form(ui: &mut egui::Ui, setup: &TrainSetup, commands: &mut Vec<Command>
         ui.add_enabled(edited.start == StartFrom::Scratch, egui::Slider::new(&mut edited.k, 1..=32))
             .on_disabled_hover_text("A fine-tuned model keeps the bundled model's K (12)");
         ui.end_row();
+        ui.label("Run on");
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut edited.run_on.server, false, "this computer");
+            ui.radio_value(&mut edited.run_on.server, true, "a Polyshade server at");
+            let address =
+                egui::TextEdit::singleline(&mut edited.run_on.address).desired_width(220.0).hint_text("ws://host:port");
+            ui.add_enabled(edited.run_on.server, address).on_hover_text(
+                "A machine running `polyshade serve`: its GPU trains, while your photos, the examples and the \
+                 model file stay here. Reach a server in another room through an SSH tunnel \
+                 (ssh -N -L 3737:localhost:3737 server) and train on ws://localhost:3737.",
+            );
+        });
+        ui.end_row();
+        if let Some(Err(why)) = edited.run_on.server_address() {
+            ui.label("");
+            ui.colored_label(ui.visuals().error_fg_color, why);
+            ui.end_row();
+        }
     });
     if edited != *setup {
         commands.push(Command::TrainSetup(edited));
@@ -81,8 +99,12 @@ fn setup_form(ui: &mut egui::Ui, setup: &TrainSetup, commands: &mut Vec<Command>
 fn controls(ui: &mut egui::Ui, setup: &TrainSetup, run: Option<&TrainingRun>, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         let running = run.is_some_and(TrainingRun::is_running);
-        let start = ui.add_enabled(!running && setup.folder.is_some(), egui::Button::new("Start training"));
-        if start.on_disabled_hover_text("Choose a folder of photos first").clicked() {
+        let bad_address = matches!(setup.run_on.server_address(), Some(Err(_)));
+        let start =
+            ui.add_enabled(!running && setup.folder.is_some() && !bad_address, egui::Button::new("Start training"));
+        let why_not =
+            if bad_address { "Give the server's address as ws://host:port" } else { "Choose a folder of photos first" };
+        if start.on_disabled_hover_text(why_not).clicked() {
             commands.push(Command::TrainStart);
         }
         if let Some(run) = run.filter(|r| r.is_running()) {
@@ -118,8 +140,12 @@ fn progress(ui: &mut egui::Ui, run: &TrainingRun) {
                 eta,
                 run.pause_text().map(|p| format!(" · {p}")).unwrap_or_default()
             );
+            let place = match run.setup.run_on.server_address() {
+                Some(Ok(address)) => format!(" on the Polyshade server at {address}"),
+                _ => String::new(),
+            };
             let details = format!(
-                "step {} of {} · {:.0} examples/s (crops of your photos, each mirrored)",
+                "step {} of {} · {:.0} examples/s (crops of your photos, each mirrored){place}",
                 run.step, run.total_steps, run.examples_per_s
             );
             ui.add(egui::ProgressBar::new(run.fraction()).text(text)).on_hover_text(details);

@@ -573,8 +573,10 @@ fn bench_remote(address: &crate::remote::ServerAddress, args: &BenchArgs) -> any
     }
     dataset.compute_embedding(network.embedding_dims())?;
     let out = tempfile::tempdir()?;
-    let epochs = |device: &burn::tensor::Device| -> anyhow::Result<f64> {
+    // Examples/s, and this process's CPU ms an example.
+    let epochs = |device: &burn::tensor::Device| -> anyhow::Result<(f64, Option<f64>)> {
         let mut rates = Vec::new();
+        let mut cpu_start = None;
         for round in 0..4 {
             let options = TrainOptions {
                 task: crate::fields::Task::Resaturate,
@@ -589,6 +591,9 @@ fn bench_remote(address: &crate::remote::ServerAddress, args: &BenchArgs) -> any
                 from: None,
                 recipe: None,
             };
+            if round == 1 {
+                cpu_start = cpu_seconds();
+            }
             let start = Instant::now();
             train(&dataset, &options, device, |_| {}, &std::sync::atomic::AtomicBool::new(false))?;
             // The first round warms up (and the server's allocations).
@@ -596,10 +601,11 @@ fn bench_remote(address: &crate::remote::ServerAddress, args: &BenchArgs) -> any
                 rates.push(dataset.len() as f64 / start.elapsed().as_secs_f64());
             }
         }
-        Ok(median(rates))
+        let cpu = cpu_start.zip(cpu_seconds()).map(|(a, b)| (b - a) * 1e3 / (3 * dataset.len()) as f64);
+        Ok((median(rates), cpu))
     };
-    let rate_here = epochs(&here)?;
-    let rate_there = epochs(&remote)?;
+    let (rate_here, cpu_here) = epochs(&here)?;
+    let (rate_there, cpu_there) = epochs(&remote)?;
 
     let batch = args.batch as usize;
     let d = (NET_SIZE * NET_SIZE) as usize;
@@ -655,9 +661,12 @@ fn bench_remote(address: &crate::remote::ServerAddress, args: &BenchArgs) -> any
     let batch_mb = (batch * (2 * d + dims) * 4) as f64 / 1e6;
     if args.json {
         let list = |p: [f64; 5]| p.map(|ms| format!("{ms:.3}")).join(", ");
+        let ms = |cpu: Option<f64>| cpu.map_or_else(|| "null".to_owned(), |ms| format!("{ms:.3}"));
         println!(
-            "{{\"server\": \"{address}\", \"batch\": {batch}, \"examples\": {}, \"here_examples_per_s\": {rate_here:.1}, \"server_examples_per_s\": {rate_there:.1}, \"batch_mb\": {batch_mb:.3}, \"phases\": [\"upload\", \"forward_and_loss\", \"backward_and_adam\", \"epoch_end_calibration\", \"round_trip\"], \"here_ms\": [{}], \"server_ms\": [{}]}}",
+            "{{\"server\": \"{address}\", \"batch\": {batch}, \"examples\": {}, \"here_examples_per_s\": {rate_here:.1}, \"server_examples_per_s\": {rate_there:.1}, \"here_cpu_ms_per_example\": {}, \"client_cpu_ms_per_example\": {}, \"batch_mb\": {batch_mb:.3}, \"phases\": [\"upload\", \"forward_and_loss\", \"backward_and_adam\", \"epoch_end_calibration\", \"round_trip\"], \"here_ms\": [{}], \"server_ms\": [{}]}}",
             dataset.len(),
+            ms(cpu_here),
+            ms(cpu_there),
             list(phases_here),
             list(phases_there)
         );
@@ -669,6 +678,12 @@ fn bench_remote(address: &crate::remote::ServerAddress, args: &BenchArgs) -> any
         args.device,
         rate_there / rate_here
     );
+    if let (Some(here), Some(there)) = (cpu_here, cpu_there) {
+        println!(
+            "this process's CPU an example: {here:.2} ms training here, {there:.2} ms through the server (the autodiff \
+             graph, and sending each operation)"
+        );
+    }
     println!("ms, here / through the server:");
     for (i, name) in [
         format!("uploading a batch ({batch_mb:.2} MB)"),
@@ -709,6 +724,18 @@ fn peak_memory_mb() -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
+}
+
+/// CPU seconds this process has run, all its threads, user and system
+/// (Linux's /proc/self/stat, in ticks of 1/100 s).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command's closing parenthesis; utime and stime
+    // are the 14th and 15th of the whole line.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    Some((ticks(11)? + ticks(12)?) / 100.0)
 }
 
 fn median(mut values: Vec<f64>) -> f64 {

@@ -38,7 +38,12 @@ pub enum ServeDevice {
 pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
     let (device, described) = choose(args.device);
     let (transport, address) = remote::listen(SocketAddr::new(args.listen, args.port)).map_err(anyhow::Error::msg)?;
-    println!("Polyshade {} serves {described} at ws://{address}", remote::VERSION);
+    if args.listen.is_unspecified() {
+        println!("Polyshade {} serves on port {} of every address of this machine", remote::VERSION, address.port());
+    } else {
+        println!("Polyshade {} serves at ws://{address}", remote::VERSION);
+    }
+    println!("Tensors run on {described}.");
     if args.listen.is_loopback() {
         println!("Train on it here with: polyshade train --remote ws://{address} --photos DIR --out MODEL.psm");
         println!(
@@ -60,24 +65,33 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
 
 /// The device for `choice`, and how to name it.
 fn choose(choice: ServeDevice) -> (Device, String) {
-    let cpu = || {
+    let cpu = |note: String| {
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        (Device::flex(), format!("the CPU (burn flex, {threads} threads)"))
+        (Device::flex(), format!("the CPU (burn flex, {threads} threads{note})"))
     };
     match choice {
-        ServeDevice::Cpu => cpu(),
+        ServeDevice::Cpu => cpu(String::new()),
         ServeDevice::Gpu => {
             (Device::wgpu(DeviceKind::DefaultDevice), "the GPU (burn wgpu, default adapter)".to_owned())
         }
-        ServeDevice::Auto => match crate::gpu::GpuContext::headless() {
-            Ok(gpu) if gpu.adapter_info.device_type != wgpu::DeviceType::Cpu => {
-                (Device::wgpu(DeviceKind::DefaultDevice), format!("the GPU {} (burn wgpu)", gpu.describe()))
-            }
-            Ok(gpu) => {
-                let (device, described) = cpu();
-                (device, format!("{described}; the only GPU adapter, {}, is a software one", gpu.adapter_info.name))
-            }
-            Err(_) => cpu(),
+        ServeDevice::Auto => match gpu_adapter() {
+            Some(adapter) if adapter.device_type != wgpu::DeviceType::Cpu => (
+                Device::wgpu(DeviceKind::DefaultDevice),
+                format!("the GPU {} ({:?}, burn wgpu)", adapter.name, adapter.backend),
+            ),
+            Some(adapter) => cpu(format!("; the only GPU adapter, {}, is a software one", adapter.name)),
+            None => cpu("; no GPU adapter".to_owned()),
         },
     }
+}
+
+/// The adapter wgpu would pick for compute, among Vulkan, Metal and DX12
+/// (probing OpenGL only prints its drivers' complaints on a server).
+fn gpu_adapter() -> Option<wgpu::AdapterInfo> {
+    let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+    descriptor.backends &= wgpu::Backends::PRIMARY;
+    let instance = wgpu::Instance::new(descriptor);
+    let options =
+        wgpu::RequestAdapterOptions { power_preference: wgpu::PowerPreference::HighPerformance, ..Default::default() };
+    pollster::block_on(instance.request_adapter(&options)).ok().map(|adapter| adapter.get_info())
 }

@@ -44,7 +44,7 @@ impl Server {
         let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
         let mut first = String::new();
         stdout.read_line(&mut first).unwrap();
-        // "Polyshade 0.1.0 serves the CPU (…) at ws://127.0.0.1:PORT"
+        // "Polyshade 0.1.0 serves at ws://127.0.0.1:PORT"
         let url = first.trim().rsplit(" at ").next().unwrap();
         assert!(url.starts_with("ws://127.0.0.1:"), "{first}");
         // The rest of its output, read so that the server never blocks on it.

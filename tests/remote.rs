@@ -12,59 +12,18 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use burn::tensor::Device;
-use polyshade::fields::{Field, NET_SIZE, Task};
-use polyshade::model::{CdvaeConfig, LadderConfig, MdnConfig, NetworkConfig, load_model};
-use polyshade::sampling::{Component, SampleRequest, sample};
-use polyshade::train::{Dataset, Schedule, TrainOptions, train};
+use polyshade::fields::Task;
+use polyshade::model::load_model;
+use polyshade::train::{TrainOptions, train};
 
-use common::Server;
+use common::{Server, max_diff, samples_of, small_dataset, small_options};
 
 fn polyshade() -> Command {
     Command::new(env!("CARGO_BIN_EXE_polyshade"))
 }
 
-fn dataset() -> Dataset {
-    let mut data = Dataset::default();
-    for i in 0..48 {
-        let t = i as f32 / 48.0;
-        let x_c =
-            Field::from_fn(NET_SIZE, NET_SIZE, |x, y| 0.5 + 0.4 * (t * 6.0 + x as f32 * 0.2 + y as f32 * 0.1).sin());
-        let x_g = Field::from_fn(NET_SIZE, NET_SIZE, |x, _| (t + x as f32 / 64.0).fract());
-        data.push(&x_c, &x_g);
-    }
-    data
-}
-
 fn options(out: &Path, epochs: usize) -> TrainOptions {
-    TrainOptions {
-        task: Task::Resaturate,
-        network: NetworkConfig::Cdvae(
-            CdvaeConfig::new()
-                .with_ladder(LadderConfig::new().with_d_hidden1(64).with_d_z1(8).with_d_hidden2(32).with_d_z2(4))
-                .with_mdn(MdnConfig::new().with_k(2).with_d_z(4)),
-        ),
-        epochs,
-        batch: 16,
-        lr: 1e-3,
-        schedule: Schedule::default(),
-        seed: 7,
-        out: out.to_path_buf(),
-        resume: false,
-        from: None,
-        recipe: None,
-    }
-}
-
-/// What the model at `path` samples for a fixed condition (here, on the CPU).
-fn samples_of(path: &Path) -> Vec<f32> {
-    let (model, _) = load_model(path, Some(Task::Resaturate), &Device::flex()).unwrap();
-    let request = SampleRequest { n: 4, seed: 1, component: Component::All };
-    sample(&model, &dataset().x_c_field(5), request).unwrap().fields.iter().flat_map(|f| f.data().to_vec()).collect()
-}
-
-fn max_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    small_options(out, epochs, false)
 }
 
 /// Two epochs through a server on 127.0.0.1 end where the same two epochs
@@ -78,7 +37,7 @@ fn two_epochs_through_a_loopback_server_end_where_two_epochs_here_do() {
     let server = Server::start();
     let device = polyshade::remote::connect(&server.address).unwrap();
     assert!(polyshade::remote::is_remote(&device));
-    let data = dataset();
+    let data = small_dataset();
     let there = dir.path().join("there.psm");
     let started = Instant::now();
     train(&data, &options(&there, 2), &device, |_| {}, &AtomicBool::new(false)).unwrap();

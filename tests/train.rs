@@ -2,6 +2,8 @@
 //! with `resume` ends with the very weights of an uninterrupted run, because
 //! each epoch is seeded and Adam's state is saved beside the model.
 
+mod common;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -9,7 +11,9 @@ use burn::tensor::Device;
 use polyshade::fields::{Field, NET_SIZE, Task};
 use polyshade::model::{CdvaeConfig, LadderConfig, MdnConfig, NetworkConfig, load_model};
 use polyshade::sampling::{Component, SampleRequest, sample};
-use polyshade::train::{CropOptions, Dataset, Schedule, TrainEvent, TrainOptions, optimizer_path, train};
+use polyshade::train::{CropOptions, Dataset, TrainEvent, TrainOptions, optimizer_path, train};
+
+use common::{max_diff, samples_of, small_dataset, small_options};
 
 /// Burn's random ops draw from one generator per backend, seeded by each
 /// run: two runs at once in this process would interleave their draws, so
@@ -21,35 +25,11 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
 }
 
 fn dataset() -> Dataset {
-    let mut data = Dataset::default();
-    for i in 0..48 {
-        let t = i as f32 / 48.0;
-        let x_c =
-            Field::from_fn(NET_SIZE, NET_SIZE, |x, y| 0.5 + 0.4 * (t * 6.0 + x as f32 * 0.2 + y as f32 * 0.1).sin());
-        let x_g = Field::from_fn(NET_SIZE, NET_SIZE, |x, _| (t + x as f32 / 64.0).fract());
-        data.push(&x_c, &x_g);
-    }
-    data
+    small_dataset()
 }
 
 fn options(out: &Path, epochs: usize, resume: bool) -> TrainOptions {
-    TrainOptions {
-        task: Task::Resaturate,
-        network: NetworkConfig::Cdvae(
-            CdvaeConfig::new()
-                .with_ladder(LadderConfig::new().with_d_hidden1(64).with_d_z1(8).with_d_hidden2(32).with_d_z2(4))
-                .with_mdn(MdnConfig::new().with_k(2).with_d_z(4)),
-        ),
-        epochs,
-        batch: 16,
-        lr: 1e-3,
-        schedule: Schedule::default(),
-        seed: 7,
-        out: out.to_path_buf(),
-        resume,
-        from: None,
-        recipe: None,
-    }
+    small_options(out, epochs, resume)
 }
 
 /// Trains for `epochs`, killed (cancelled) after `kill_after` epochs if given.
@@ -73,14 +53,6 @@ fn run_on(data: &Dataset, out: &Path, epochs: usize, resume: bool, kill_after: O
 /// The steps the model file at `path` has been trained.
 fn steps_done(path: &Path) -> u64 {
     polyshade::model::read_header(path).unwrap().steps_done
-}
-
-/// What the model at `path` samples for a fixed condition.
-fn samples_of(path: &Path) -> Vec<f32> {
-    let (model, _) = load_model(path, Some(Task::Resaturate), &Device::flex()).unwrap();
-    let x_c = dataset().x_c_field(5);
-    let request = SampleRequest { n: 4, seed: 1, component: Component::All };
-    sample(&model, &x_c, request).unwrap().fields.iter().flat_map(|f| f.data().to_vec()).collect()
 }
 
 #[test]
@@ -197,11 +169,6 @@ fn a_loss_that_turns_nan_stops_training_and_keeps_the_last_good_checkpoint() {
     let result = train(&poisoned, &options(&fresh, 1, false), &Device::flex(), never, &AtomicBool::new(false));
     assert!(matches!(result, Err(polyshade::train::TrainError::Diverged { kept: None, .. })));
     assert!(!fresh.exists());
-}
-
-fn max_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
 }
 
 #[test]

@@ -477,7 +477,7 @@ fn bench_raw(raw: Option<&std::path::Path>, json: bool) -> anyhow::Result<()> {
 /// Training examples/s with the examples read from their file and from
 /// memory (an epoch each, alternating, median of 3), and peak memory.
 fn bench_corpus(source: &str, args: &BenchArgs) -> anyhow::Result<()> {
-    use crate::train::{CropOptions, Dataset, TrainOptions, train};
+    use crate::train::{CropOptions, Dataset, train};
     let generated = tempfile::tempdir()?;
     let folder = match source.parse::<usize>() {
         Ok(count) => {
@@ -497,19 +497,7 @@ fn bench_corpus(source: &str, args: &BenchArgs) -> anyhow::Result<()> {
     let prepared_peak = peak_memory_mb();
     let out = tempfile::tempdir()?;
     let epoch = |data: &Dataset| -> anyhow::Result<f64> {
-        let options = TrainOptions {
-            task: crate::fields::Task::Resaturate,
-            network: network.clone(),
-            epochs: 1,
-            batch: args.batch as usize,
-            lr: 5e-5,
-            schedule: Schedule::default(),
-            seed: 1,
-            out: out.path().join("m.psm"),
-            resume: false,
-            from: None,
-            recipe: None,
-        };
+        let options = one_epoch(&network, args.batch, out.path().join("m.psm"));
         let start = Instant::now();
         let never = std::sync::atomic::AtomicBool::new(false);
         train(data, &options, &args.device.device(), |_| {}, &never)?;
@@ -559,7 +547,7 @@ fn bench_corpus(source: &str, args: &BenchArgs) -> anyhow::Result<()> {
 /// epoch's end (calibrating the spread reads the model's codes back) and a
 /// bare round trip.
 fn bench_remote(address: &crate::remote::ServerAddress, args: &BenchArgs) -> anyhow::Result<()> {
-    use crate::train::{Dataset, TrainOptions, calibrate, train};
+    use crate::train::{Dataset, calibrate, train};
     let remote = crate::remote::connect(address)?;
     let here = args.device.device();
     let network = NetworkConfig::Cdvae(CdvaeConfig::new().with_mdn(MdnConfig::new().with_k(args.k as usize)));
@@ -578,19 +566,7 @@ fn bench_remote(address: &crate::remote::ServerAddress, args: &BenchArgs) -> any
         let mut rates = Vec::new();
         let mut cpu_start = None;
         for round in 0..4 {
-            let options = TrainOptions {
-                task: crate::fields::Task::Resaturate,
-                network: network.clone(),
-                epochs: 1,
-                batch: args.batch as usize,
-                lr: 5e-5,
-                schedule: Schedule::default(),
-                seed: 1,
-                out: out.path().join(format!("m{round}.psm")),
-                resume: false,
-                from: None,
-                recipe: None,
-            };
+            let options = one_epoch(&network, args.batch, out.path().join(format!("m{round}.psm")));
             if round == 1 {
                 cpu_start = cpu_seconds();
             }
@@ -724,6 +700,24 @@ fn peak_memory_mb() -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
+}
+
+/// One epoch of resaturation training of `network` into `out`, as the
+/// benches time it.
+fn one_epoch(network: &NetworkConfig, batch: u32, out: std::path::PathBuf) -> crate::train::TrainOptions {
+    crate::train::TrainOptions {
+        task: crate::fields::Task::Resaturate,
+        network: network.clone(),
+        epochs: 1,
+        batch: batch as usize,
+        lr: 5e-5,
+        schedule: Schedule::default(),
+        seed: 1,
+        out,
+        resume: false,
+        from: None,
+        recipe: None,
+    }
 }
 
 /// CPU seconds this process has run, all its threads, user and system

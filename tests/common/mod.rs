@@ -1,5 +1,5 @@
-//! What tests of the command line and of the app share: hostile files, and
-//! a Polyshade server on 127.0.0.1.
+//! What tests share: hostile files, a Polyshade server on 127.0.0.1, and a
+//! small network's training run on synthetic fields.
 
 // Each test binary that shares this module uses part of it.
 #![allow(dead_code)]
@@ -66,4 +66,56 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// 48 synthetic examples (smooth conditions, ramps to generate).
+pub fn small_dataset() -> polyshade::train::Dataset {
+    use polyshade::fields::{Field, NET_SIZE};
+    let mut data = polyshade::train::Dataset::default();
+    for i in 0..48 {
+        let t = i as f32 / 48.0;
+        let x_c =
+            Field::from_fn(NET_SIZE, NET_SIZE, |x, y| 0.5 + 0.4 * (t * 6.0 + x as f32 * 0.2 + y as f32 * 0.1).sin());
+        let x_g = Field::from_fn(NET_SIZE, NET_SIZE, |x, _| (t + x as f32 / 64.0).fract());
+        data.push(&x_c, &x_g);
+    }
+    data
+}
+
+/// A small CDVAE trained for `epochs` into `out` (continued when `resume`).
+pub fn small_options(out: &Path, epochs: usize, resume: bool) -> polyshade::train::TrainOptions {
+    use polyshade::model::{CdvaeConfig, LadderConfig, MdnConfig, NetworkConfig};
+    polyshade::train::TrainOptions {
+        task: polyshade::fields::Task::Resaturate,
+        network: NetworkConfig::Cdvae(
+            CdvaeConfig::new()
+                .with_ladder(LadderConfig::new().with_d_hidden1(64).with_d_z1(8).with_d_hidden2(32).with_d_z2(4))
+                .with_mdn(MdnConfig::new().with_k(2).with_d_z(4)),
+        ),
+        epochs,
+        batch: 16,
+        lr: 1e-3,
+        schedule: polyshade::train::Schedule::default(),
+        seed: 7,
+        out: out.to_path_buf(),
+        resume,
+        from: None,
+        recipe: None,
+    }
+}
+
+/// What the model at `path` samples for a fixed condition, on the CPU.
+pub fn samples_of(path: &Path) -> Vec<f32> {
+    use polyshade::sampling::{Component, SampleRequest, sample};
+    let device = burn::tensor::Device::flex();
+    let (model, _) = polyshade::model::load_model(path, Some(polyshade::fields::Task::Resaturate), &device).unwrap();
+    let request = SampleRequest { n: 4, seed: 1, component: Component::All };
+    let x_c = small_dataset().x_c_field(5);
+    sample(&model, &x_c, request).unwrap().fields.iter().flat_map(|f| f.data().to_vec()).collect()
+}
+
+/// The largest difference between two equally long lists.
+pub fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
 }

@@ -101,7 +101,11 @@ impl std::str::FromStr for ServerAddress {
             // [IPv6]:PORT or [IPv6]
             let (host, after) =
                 bracketed.split_once(']').ok_or_else(|| format!("`{text}`: an IPv6 address needs its closing ]"))?;
-            (host, after.strip_prefix(':'))
+            match after.strip_prefix(':') {
+                Some(port) => (host, Some(port)),
+                None if after.is_empty() => (host, None),
+                None => return Err(format!("`{text}` is not a server address: give it as ws://HOST:PORT")),
+            }
         } else if rest.matches(':').count() > 1 {
             // A bare IPv6 address, without a port.
             (rest, None)
@@ -169,9 +173,26 @@ pub fn connect(address: &ServerAddress) -> Result<Device, RemoteError> {
         ConnectError::Unreachable { reason } if reason.starts_with("nothing answered") => {
             RemoteError::Unreachable { address, reason }
         }
+        // Closed before any answer: a tunnel (ssh -L) whose far end has
+        // no server accepts, then closes.
+        ConnectError::Unreachable { reason } if closed_unanswered(&reason) => RemoteError::Unreachable {
+            address,
+            reason: "it closed the connection unanswered; is `polyshade serve` running at the other end (of the SSH \
+                     tunnel, if one)?"
+                .to_owned(),
+        },
         ConnectError::Unreachable { reason } => RemoteError::NotAServer { address, reason },
         other => RemoteError::Other { address, reason: other.to_string() },
     })
+}
+
+/// Whether burn's reason for a failed WebSocket handshake is a connection
+/// closed before any reply (rather than a reply that is not WebSocket).
+fn closed_unanswered(reason: &str) -> bool {
+    let reason = reason.to_ascii_lowercase();
+    ["handshake not finished", "connection reset", "unexpected eof", "connection closed", "broken pipe"]
+        .iter()
+        .any(|sign| reason.contains(sign))
 }
 
 /// Checks that something listens at `address` before burn's connect,
@@ -299,6 +320,36 @@ pub fn is_remote(device: &Device) -> bool {
     matches!(device.as_dispatch(), burn_dispatch::DispatchDevice::Remote(_))
 }
 
+/// Whether `device` still answers: a lost remote session fails its sync.
+pub fn answers(device: &Device) -> bool {
+    device.sync().is_ok()
+}
+
+thread_local! {
+    /// Set while [`quietly`] runs a training on this thread.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `call`, catching a panic without the panic hook's report: burn's
+/// reads of a lost session panic, and the run turns that into one line.
+pub fn quietly<T>(call: impl FnOnce() -> T) -> std::thread::Result<T> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if QUIET.with(std::cell::Cell::get) {
+                tracing::debug!("a remote training's read panicked: {info}");
+            } else {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|quiet| quiet.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(call));
+    QUIET.with(|quiet| quiet.set(was));
+    result
+}
+
 /// burn's execution errors in one line: their display spans several
 /// ("An error happened during execution", "Caused by:", the reason, at
 /// times a backtrace); the reason is what a user needs.
@@ -335,16 +386,16 @@ mod tests {
     #[test]
     fn the_watchdog_barks_at_silence_only() {
         let (tx, rx) = std::sync::mpsc::channel();
-        let dog = Watchdog::start(Duration::from_millis(300), move |silent| {
+        let dog = Watchdog::start(Duration::from_millis(1500), move |silent| {
             let _ = tx.send(silent);
         });
         for _ in 0..8 {
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(250));
             dog.alive();
         }
-        assert!(rx.try_recv().is_err(), "it barked at a run that reported every 100 ms");
-        let silent = rx.recv_timeout(Duration::from_secs(5)).expect("it barks at 300 ms of silence");
-        assert!(silent >= Duration::from_millis(300));
+        assert!(rx.try_recv().is_err(), "it barked at a run that reported every 250 ms");
+        let silent = rx.recv_timeout(Duration::from_secs(10)).expect("it barks at 1.5 s of silence");
+        assert!(silent >= Duration::from_millis(1500));
         let (tx, rx) = std::sync::mpsc::channel();
         drop(Watchdog::start(Duration::from_millis(200), move |silent| {
             let _ = tx.send(silent);
@@ -387,6 +438,8 @@ mod tests {
             ("ws://gpu-box:4000/path", "not a server address"),
             ("ws://user@gpu-box", "not a server address"),
             ("ws://[::1:4000", "closing ]"),
+            ("ws://[::1]x", "not a server address"),
+            ("[::1]4000", "not a server address"),
         ] {
             let error = parse(text).expect_err(text);
             assert!(error.contains(says), "{text}: {error}");

@@ -47,6 +47,7 @@ fn two_epochs_through_a_loopback_server_end_where_two_epochs_here_do() {
     train(&data, &options(&here, 2), &Device::flex(), |_| {}, &AtomicBool::new(false)).unwrap();
     eprintln!("two epochs: {remote_time:?} through the server, {:?} here", started.elapsed());
 
+    assert_eq!(server.sessions(), 1, "no session on the server");
     let header = polyshade::model::read_header(&there).unwrap();
     assert_eq!((header.epochs_done, header.steps_done), (2, 6));
     let (a, b) = (samples_of(&there), samples_of(&here));
@@ -58,6 +59,29 @@ fn two_epochs_through_a_loopback_server_end_where_two_epochs_here_do() {
     train(&data, &options(&shorter, 1), &Device::flex(), |_| {}, &AtomicBool::new(false)).unwrap();
     let moved = max_diff(&samples_of(&shorter), &b);
     assert!(moved > 1e-3, "the second epoch changed nothing ({moved})");
+}
+
+/// Killed at an epoch's end, where the weights are read back for the
+/// checkpoint (burn's reads of a lost session panic there, with no
+/// fallible form): the same error, and the checkpoint before it stays.
+#[test]
+fn a_server_killed_at_an_epochs_end_is_a_lost_connection_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = std::cell::RefCell::new(Server::start());
+    let device = polyshade::remote::connect(&server.borrow().address).unwrap();
+    let out = dir.path().join("m.psm");
+    let on_event = |event| {
+        if let polyshade::train::TrainEvent::EpochDone { epoch: 1, .. } = event {
+            server.borrow_mut().kill();
+        }
+    };
+    let result = train(&small_dataset(), &options(&out, 3), &device, on_event, &AtomicBool::new(false));
+    match result {
+        Err(polyshade::train::TrainError::Device { lost: true, kept: Some(1), epoch: 2, .. }) => {}
+        Err(other) => panic!("another error: {other}"),
+        Ok(_) => panic!("the run went on without its server"),
+    }
+    assert_eq!(polyshade::model::read_header(&out).unwrap().epochs_done, 1);
 }
 
 /// A folder of two small photos for the command line's runs.
@@ -175,6 +199,16 @@ fn a_refused_connection_a_wrong_address_and_a_non_server_are_one_line_each() {
     });
     let not_a_server = failed_train(&address);
     assert!(not_a_server.contains("not as a Polyshade server"), "{not_a_server}");
+    // A tunnel whose far end has no server: the near end accepts, then closes.
+    let tunnel = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("ws://{}", tunnel.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in tunnel.incoming() {
+            drop(stream);
+        }
+    });
+    let closed = failed_train(&address);
+    assert!(closed.contains("closed the connection") && closed.contains("polyshade serve"), "{closed}");
 }
 
 /// A server of another Polyshade version refuses the session at once, and

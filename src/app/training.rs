@@ -227,6 +227,8 @@ impl TrainingRun {
             match update {
                 Update::Preparing { what, fraction } => self.stage = Stage::Preparing { what, fraction },
                 Update::Photos { read, held_out } => (self.photos, self.held_out) = (read, held_out),
+                // A run the watchdog ended may still report.
+                Update::Event(_) if matches!(self.stage, Stage::Failed(_)) => {}
                 Update::Event(event) => self.take(event),
                 Update::Waiting(waiting) => self.waiting = waiting,
                 // A run the watchdog ended may still report its end.
@@ -385,8 +387,8 @@ fn run(
     let watchdog = server.clone().map(|address| {
         crate::remote::Watchdog::start(crate::remote::SILENCE_LIMIT, move |silent| {
             on_silence(format!(
-                "the Polyshade server at {address} has not answered for {} s; the last finished epoch is kept, and \
-                 Start training resumes from it once the server answers again",
+                "the Polyshade server at {address} has not answered for {} s; finished epochs are kept. The stalled \
+                 connection still holds the run: restart Polyshade, then Start training resumes from the last epoch",
                 silent.as_secs()
             ));
         })
@@ -413,12 +415,15 @@ fn run(
     match train(&prepared.dataset, &options, device, on_event, &control.cancel) {
         Ok(_) => Ok(()),
         Err(crate::train::TrainError::AlreadyDone { .. }) => Ok(()),
-        Err(crate::train::TrainError::Device { reason, epoch, kept, .. }) if let Some(address) = &server => {
-            tracing::debug!("the server's connection failed with: {reason}");
+        Err(crate::train::TrainError::Device { reason, epoch, kept, lost, .. }) if let Some(address) = &server => {
             let kept = match kept {
                 Some(epochs) => format!("the model after epoch {epochs} is kept"),
                 None => "no epoch had finished".to_owned(),
             };
+            if !lost {
+                return Err(format!("the Polyshade server at {address} failed in epoch {epoch}: {reason}; {kept}"));
+            }
+            tracing::debug!("the server's connection failed with: {reason}");
             Err(format!(
                 "lost the connection to the Polyshade server at {address} in epoch {epoch}; {kept}: once the server \
                  runs again, Start training resumes from it"

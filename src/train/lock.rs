@@ -13,11 +13,16 @@ pub struct OutputLock {
 }
 
 impl OutputLock {
-    /// Takes the lock on `out`, or says which process holds it.
-    pub fn take(out: &Path) -> Result<Self, String> {
+    /// The lock file of the output `out`: `OUT.lock`.
+    pub fn path_for(out: &Path) -> PathBuf {
         let mut name = out.file_name().unwrap_or_default().to_os_string();
         name.push(".lock");
-        let path = out.with_file_name(name);
+        out.with_file_name(name)
+    }
+
+    /// Takes the lock on `out`, or says which process holds it.
+    pub fn take(out: &Path) -> Result<Self, String> {
+        let path = Self::path_for(out);
         for _ in 0..2 {
             match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(mut file) => {

@@ -92,7 +92,7 @@ pub enum TrainError {
         "the training device stopped answering at step {step} (epoch {epoch}): {reason}; {kept}",
         kept = match .kept { Some(epochs) => format!("the checkpoint after epoch {epochs} is kept"), None => "no epoch had finished".into() }
     )]
-    Device { reason: String, step: u64, epoch: usize, kept: Option<usize> },
+    Device { reason: String, step: u64, epoch: usize, kept: Option<usize>, lost: bool },
 }
 
 /// Trains and returns the model (without autodiff). The CDVAE is trained
@@ -113,12 +113,18 @@ pub fn train(
     if !crate::remote::is_remote(device) {
         return run(dataset, options, device, on_event, cancel, &position);
     }
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run(dataset, options, device, on_event, cancel, &position)
-    }));
+    let result = crate::remote::quietly(|| run(dataset, options, device, on_event, cancel, &position));
     result.unwrap_or_else(|panic| {
+        // While the server still answers, the connection is not what
+        // failed: the reason says what did.
         let Position { step, epoch, kept } = position.get();
-        Err(TrainError::Device { reason: crate::remote::panic_message(&*panic), step, epoch: epoch + 1, kept })
+        Err(TrainError::Device {
+            reason: crate::remote::panic_message(&*panic),
+            step,
+            epoch: epoch + 1,
+            kept,
+            lost: !crate::remote::answers(device),
+        })
     })
 }
 
@@ -197,6 +203,7 @@ fn run(
         device.seed(rng.random());
         let mut epoch_loss = LossReport::default();
         for (i, chunk) in order.chunks(options.batch).enumerate() {
+            position.set(Position { step: steps_done, epoch: epochs_done, kept: kept(epochs_done) });
             if cancel.load(Ordering::Relaxed) {
                 on_event(TrainEvent::Cancelled { epochs_done });
                 return Ok(model.valid());
@@ -204,12 +211,12 @@ fn run(
             let progress = steps_done as f64 / total_steps as f64;
             let weights = options.schedule.weights(progress);
             let loss = model.loss(batch(dataset, chunk, guidance, &device).map_err(TrainError::Examples)?, weights);
-            position.set(Position { step: steps_done, epoch: epochs_done, kept: kept(epochs_done) });
             let lost = |reason| TrainError::Device {
                 reason,
                 step: steps_done,
                 epoch: epochs_done + 1,
                 kept: kept(epochs_done),
+                lost: !crate::remote::answers(&device),
             };
             let total = loss.try_total().map_err(|e| lost(crate::remote::one_line(&e)))?;
             if !total.is_finite() {

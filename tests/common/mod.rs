@@ -29,6 +29,8 @@ pub fn png_header_only(path: &Path, width: u32, height: u32) {
 pub struct Server {
     child: std::process::Child,
     pub address: polyshade::remote::ServerAddress,
+    /// What it has logged (stderr) so far.
+    log: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Server {
@@ -38,9 +40,19 @@ impl Server {
             .args(["serve", "--port", "0", "--device", "cpu"])
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (mut stderr, kept) = (child.stderr.take().unwrap(), log.clone());
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let mut reader = std::io::BufReader::new(&mut stderr);
+            while reader.read_line(&mut text).is_ok_and(|n| n > 0) {
+                kept.lock().unwrap().push_str(&text);
+                text.clear();
+            }
+        });
         let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
         let mut first = String::new();
         stdout.read_line(&mut first).unwrap();
@@ -49,7 +61,12 @@ impl Server {
         assert!(url.starts_with("ws://127.0.0.1:"), "{first}");
         // The rest of its output, read so that the server never blocks on it.
         std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-        Server { child, address: url.parse().unwrap() }
+        Server { child, address: url.parse().unwrap(), log }
+    }
+
+    /// The sessions it opened, by the lines its log gives each.
+    pub fn sessions(&self) -> usize {
+        self.log.lock().unwrap().matches("session for").count()
     }
 
     pub fn url(&self) -> String {

@@ -316,6 +316,7 @@ fn the_training_tab_trains_on_a_polyshade_server_and_remembers_it() {
     assert_eq!(trained.len(), 1, "{trained:?}");
     assert_eq!(trained[0].path, polyshade::app::training::model_path(data.path(), &remote));
     assert_eq!(polyshade::model::read_header(&trained[0].path).unwrap().epochs_done, 2);
+    assert_eq!(server.sessions(), 1, "the run did not train on the server");
     drop(harness);
 
     // The next session starts with the server chosen.

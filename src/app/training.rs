@@ -184,8 +184,12 @@ impl TrainingRun {
         // leaves the thread in a read: the watchdog ends the run for the
         // tab (and asks the thread to stop, should the read ever return).
         let (silence_tx, silence_control, silence_ctx) = (tx.clone(), control.clone(), ctx.clone());
+        let silence_out = out.clone();
         let on_silence = move |message: String| {
             silence_control.cancel.store(true, Ordering::Relaxed);
+            // The stuck thread holds the output's lock and may never let
+            // go: a new run (Start) must be able to take it.
+            crate::train::OutputLock::break_lock(&silence_out);
             drop(silence_tx.send(Update::Done(Err(message))));
             silence_ctx.request_repaint();
         };
@@ -387,8 +391,8 @@ fn run(
     let watchdog = server.clone().map(|address| {
         crate::remote::Watchdog::start(crate::remote::SILENCE_LIMIT, move |silent| {
             on_silence(format!(
-                "the Polyshade server at {address} has not answered for {} s; finished epochs are kept. The stalled \
-                 connection still holds the run: restart Polyshade, then Start training resumes from the last epoch",
+                "the Polyshade server at {address} has not answered for {} s; finished epochs are kept, and Start \
+                 training resumes from the last one once the server answers again",
                 silent.as_secs()
             ));
         })

@@ -200,7 +200,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
                 silent.as_secs()
             );
             // Exiting skips the run's own clean-up: its output lock goes here.
-            let _ = std::fs::remove_file(crate::train::OutputLock::path_for(&lock_of));
+            crate::train::OutputLock::break_lock(&lock_of);
             std::process::exit(1);
         })
     });

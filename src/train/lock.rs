@@ -1,7 +1,9 @@
-//! One training per output file: a run holds `OUT.lock` (its process id
-//! inside, created exclusively) until it ends, so two trainings into one
-//! `--out` never overwrite each other's checkpoints or Adam files. A lock
-//! whose process has gone (a killed run) is taken over.
+//! One training per output file: a run holds `OUT.lock` (its process id and
+//! a number of its own inside, created exclusively) until it ends, so two
+//! trainings into one `--out` never overwrite each other's checkpoints or
+//! Adam files. A lock whose process has gone (a killed run) is taken over;
+//! a run stuck on a silent server has its lock broken by the watchdog, and
+//! lets go of its own lock only.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,6 +12,10 @@ use std::path::{Path, PathBuf};
 #[derive(Debug)]
 pub struct OutputLock {
     path: PathBuf,
+    /// What this run wrote into it: its process id and a number of its own,
+    /// so that it removes only its own lock (one that was broken and taken
+    /// by another run stays).
+    content: String,
 }
 
 impl OutputLock {
@@ -27,11 +33,16 @@ impl OutputLock {
             match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(mut file) => {
                     // The process id lets a later run tell a live lock from a stale one.
-                    let _ = writeln!(file, "{}", std::process::id());
-                    return Ok(OutputLock { path });
+                    static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let content = format!("{} {run}\n", std::process::id());
+                    let _ = file.write_all(content.as_bytes());
+                    return Ok(OutputLock { path, content });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder = std::fs::read_to_string(&path).ok().and_then(|t| t.trim().parse::<u32>().ok());
+                    let holder = std::fs::read_to_string(&path)
+                        .ok()
+                        .and_then(|t| t.split_whitespace().next().and_then(|pid| pid.parse::<u32>().ok()));
                     match holder {
                         Some(pid) if is_running(pid) => {
                             return Err(format!(
@@ -53,9 +64,19 @@ impl OutputLock {
     }
 }
 
+impl OutputLock {
+    /// Removes the lock on `out` whoever holds it: for a run that is known
+    /// to be stuck (its server stopped answering) and will never let go.
+    pub fn break_lock(out: &Path) {
+        let _ = std::fs::remove_file(Self::path_for(out));
+    }
+}
+
 impl Drop for OutputLock {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        if std::fs::read_to_string(&self.path).is_ok_and(|content| content == self.content) {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 
@@ -96,5 +117,19 @@ mod tests {
         #[cfg(target_os = "linux")]
         assert!(taken.is_ok(), "{taken:?}");
         drop(taken);
+    }
+
+    #[test]
+    fn a_broken_lock_taken_by_another_run_stays_when_the_first_lets_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("m.psm");
+        let stuck = OutputLock::take(&out).unwrap();
+        OutputLock::break_lock(&out);
+        let next = OutputLock::take(&out).expect("a broken lock is free");
+        drop(stuck);
+        assert!(OutputLock::path_for(&out).exists(), "the stuck run removed the next run's lock");
+        assert!(OutputLock::take(&out).is_err(), "the next run still holds the output");
+        drop(next);
+        assert!(!OutputLock::path_for(&out).exists());
     }
 }

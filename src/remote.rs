@@ -281,6 +281,25 @@ pub struct Watchdog {
 }
 
 impl Watchdog {
+    /// The watchdog of a run on the server at `address` writing `out`: on
+    /// silence it breaks the run's output lock (the stuck run may never let
+    /// go, and the next must be able to start) and hands `on_silence` one
+    /// line for the user, ending with how to go on (`resume`).
+    pub fn for_run(
+        address: ServerAddress,
+        out: std::path::PathBuf,
+        resume: &'static str,
+        on_silence: impl FnOnce(String) + Send + 'static,
+    ) -> Watchdog {
+        Watchdog::start(SILENCE_LIMIT, move |silent| {
+            crate::train::OutputLock::break_lock(&out);
+            on_silence(format!(
+                "the Polyshade server at {address} has not answered for {} s; finished epochs are kept: {resume}",
+                silent.as_secs()
+            ));
+        })
+    }
+
     pub fn start(limit: Duration, on_silence: impl FnOnce(Duration) + Send + 'static) -> Watchdog {
         let last = std::sync::Arc::new(std::sync::Mutex::new(std::time::Instant::now()));
         let done = std::sync::Arc::new(AtomicBool::new(false));
@@ -312,6 +331,32 @@ impl Watchdog {
 impl Drop for Watchdog {
     fn drop(&mut self) {
         self.done.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A run on the server at `address` that ended with
+/// [`TrainError::Device`](crate::train::TrainError::Device), in one line:
+/// where (`at`), what failed, what is kept, and (for a lost connection)
+/// how to go on (`resume`).
+pub fn run_failure(
+    address: &ServerAddress,
+    at: &str,
+    reason: &str,
+    lost: bool,
+    kept: Option<usize>,
+    resume: &str,
+) -> String {
+    let kept = match kept {
+        Some(epochs) => format!("the checkpoint after epoch {epochs} is kept"),
+        None => "no epoch had finished".to_owned(),
+    };
+    if lost {
+        tracing::debug!("the server's connection failed with: {reason}");
+        format!(
+            "lost the connection to the Polyshade server at {address} {at}; {kept}: once the server runs again, {resume}"
+        )
+    } else {
+        format!("the Polyshade server at {address} failed {at}: {reason}; {kept}")
     }
 }
 

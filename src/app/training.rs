@@ -184,12 +184,8 @@ impl TrainingRun {
         // leaves the thread in a read: the watchdog ends the run for the
         // tab (and asks the thread to stop, should the read ever return).
         let (silence_tx, silence_control, silence_ctx) = (tx.clone(), control.clone(), ctx.clone());
-        let silence_out = out.clone();
         let on_silence = move |message: String| {
             silence_control.cancel.store(true, Ordering::Relaxed);
-            // The stuck thread holds the output's lock and may never let
-            // go: a new run (Start) must be able to take it.
-            crate::train::OutputLock::break_lock(&silence_out);
             drop(silence_tx.send(Update::Done(Err(message))));
             silence_ctx.request_repaint();
         };
@@ -389,13 +385,8 @@ fn run(
     // A cancelled run of the same settings continues from its checkpoint.
     let options = prepared.options(settings, out.to_path_buf(), true, "the Polyshade app");
     let watchdog = server.clone().map(|address| {
-        crate::remote::Watchdog::start(crate::remote::SILENCE_LIMIT, move |silent| {
-            on_silence(format!(
-                "the Polyshade server at {address} has not answered for {} s; finished epochs are kept, and Start \
-                 training resumes from the last one once the server answers again",
-                silent.as_secs()
-            ));
-        })
+        let resume = "Start training resumes from the last one once the server answers again";
+        crate::remote::Watchdog::for_run(address, out.to_path_buf(), resume, on_silence)
     });
     let on_event = |event: TrainEvent| {
         if let Some(watchdog) = &watchdog {
@@ -420,18 +411,8 @@ fn run(
         Ok(_) => Ok(()),
         Err(crate::train::TrainError::AlreadyDone { .. }) => Ok(()),
         Err(crate::train::TrainError::Device { reason, epoch, kept, lost, .. }) if let Some(address) = &server => {
-            let kept = match kept {
-                Some(epochs) => format!("the model after epoch {epochs} is kept"),
-                None => "no epoch had finished".to_owned(),
-            };
-            if !lost {
-                return Err(format!("the Polyshade server at {address} failed in epoch {epoch}: {reason}; {kept}"));
-            }
-            tracing::debug!("the server's connection failed with: {reason}");
-            Err(format!(
-                "lost the connection to the Polyshade server at {address} in epoch {epoch}; {kept}: once the server \
-                 runs again, Start training resumes from it"
-            ))
+            let resume = "Start training resumes from it";
+            Err(crate::remote::run_failure(address, &format!("in epoch {epoch}"), &reason, lost, kept, resume))
         }
         Err(e) => Err(e.to_string()),
     }

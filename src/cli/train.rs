@@ -191,16 +191,10 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     );
     // A server that vanishes without closing the connection (see
     // `remote::SILENCE_LIMIT`) would leave the run waiting forever.
-    let lock_of = args.out.clone();
     let watchdog = args.remote.clone().map(|address| {
-        crate::remote::Watchdog::start(crate::remote::SILENCE_LIMIT, move |silent| {
-            eprintln!(
-                "polyshade: error: the Polyshade server at {address} has not answered for {} s; finished epochs are \
-                 kept: once the server runs again, continue with the same command and --resume",
-                silent.as_secs()
-            );
-            // Exiting skips the run's own clean-up: its output lock goes here.
-            crate::train::OutputLock::break_lock(&lock_of);
+        let resume = "once the server runs again, continue with the same command and --resume";
+        crate::remote::Watchdog::for_run(address, args.out.clone(), resume, |message| {
+            eprintln!("polyshade: error: {message}");
             std::process::exit(1);
         })
     });
@@ -240,18 +234,9 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     bar.finish_and_clear();
     let model = match (trained, &args.remote) {
         (Err(TrainError::Device { reason, step, epoch, kept, lost }), Some(address)) => {
-            let kept = match kept {
-                Some(epochs) => format!("the checkpoint after epoch {epochs} is kept"),
-                None => "no epoch had finished".to_owned(),
-            };
-            if lost {
-                tracing::debug!("the server's connection failed with: {reason}");
-                anyhow::bail!(
-                    "lost the connection to the Polyshade server at {address} at step {step} (epoch {epoch}); {kept}: \
-                     once the server runs again, continue with the same command and --resume"
-                )
-            }
-            anyhow::bail!("the Polyshade server at {address} failed at step {step} (epoch {epoch}): {reason}; {kept}")
+            let at = format!("at step {step} (epoch {epoch})");
+            let resume = "continue with the same command and --resume";
+            anyhow::bail!(crate::remote::run_failure(address, &at, &reason, lost, kept, resume))
         }
         (trained, _) => trained?,
     };
